@@ -1,0 +1,133 @@
+import { mkdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+
+// Numeric and bigint come back as JS numbers: every figure we store fits a double,
+// and the marts are read to be shown, not to do money arithmetic in JS.
+const { NUMERIC, INT8, DATE } = pg.types.builtins;
+pg.types.setTypeParser(NUMERIC, (v) => Number(v));
+pg.types.setTypeParser(INT8, (v) => Number(v));
+pg.types.setTypeParser(DATE, (v) => v);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = Kysely<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type DbOrTrx = Kysely<any> | Transaction<any>;
+
+/** A database plus the one thing Kysely cannot do: COPY ... FROM STDIN. */
+export interface Store {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** Streams CSV bytes into `copySql` (a `COPY ... FROM STDIN` statement). */
+  copyFrom(copySql: string, source: Readable): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openStore(opts: { databaseUrl?: string; dataDir: string; poolSize?: number }): Store {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 4) : openPglite(opts.dataDir);
+}
+
+function openPostgres(connectionString: string, max: number): Store {
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its server (restart, network) must not crash the process.
+  pool.on('error', () => {});
+  const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'postgres',
+    async copyFrom(copySql, source) {
+      const client = await pool.connect();
+      try {
+        await pipeline(source, client.query(copyStreams.from(copySql)));
+      } finally {
+        client.release();
+      }
+    },
+    close: () => db.destroy(),
+  };
+}
+
+const PGLITE_COPY_CHUNK = 16 * 1024 * 1024;
+
+function openPglite(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true });
+  const lite = new PGlite(dataDir, {
+    // Same value shapes as the pg driver above.
+    parsers: { [NUMERIC]: Number, [INT8]: Number, [DATE]: (v: string) => v },
+  });
+  const pool = pglitePool(lite);
+  const db: Db = new Kysely({ dialect: new PostgresDialect({ pool: async () => pool }) });
+  return {
+    db,
+    kind: 'pglite',
+    async copyFrom(copySql, source) {
+      // PGlite reads COPY data from a Blob, so the stream goes in bounded chunks cut at
+      // line ends; a chunk boundary inside a quoted multi-line field is handled by the
+      // caller's careful path, which never emits raw newlines inside fields.
+      const sqlNoHeader = copySql.replace(/,?\s*HEADER\s+true/i, '');
+      let pending = Buffer.alloc(0);
+      let first = true;
+      const flush = async (buf: Buffer) => {
+        if (buf.length === 0) return;
+        const sql = first ? copySql : sqlNoHeader;
+        first = false;
+        await pool.run(sql.replace(/FROM\s+STDIN/i, "FROM '/dev/blob'"), new Blob([new Uint8Array(buf)]));
+      };
+      for await (const chunk of source) {
+        pending = Buffer.concat([pending, chunk as Buffer]);
+        if (pending.length >= PGLITE_COPY_CHUNK) {
+          const cut = pending.lastIndexOf(0x0a) + 1;
+          if (cut > 0) {
+            await flush(pending.subarray(0, cut));
+            pending = pending.subarray(cut);
+          }
+        }
+      }
+      await flush(pending);
+    },
+    close: async () => {
+      await db.destroy();
+      await lite.close();
+    },
+  };
+}
+
+/**
+ * A pg.Pool look-alike over one PGlite instance. PGlite is a single session, so a
+ * connection is handed to one user at a time (a transaction must not interleave
+ * with another caller's statements).
+ */
+function pglitePool(lite: PGlite) {
+  let queue: Promise<void> = Promise.resolve();
+  const client = {
+    async query(sql: string, params?: unknown[]) {
+      const command = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
+      // Without parameters use the simple protocol, which (like pg) allows several statements.
+      const res = params?.length ? await lite.query(sql, params) : (await lite.exec(sql)).at(-1);
+      return { rows: res?.rows ?? [], rowCount: res?.affectedRows ?? res?.rows.length ?? 0, command };
+    },
+    release() {},
+  };
+  return {
+    async connect() {
+      let release!: () => void;
+      const previous = queue;
+      queue = new Promise<void>((r) => (release = r));
+      await previous;
+      return { ...client, release };
+    },
+    async end() {},
+    async run(sql: string, blob: Blob) {
+      const c = await this.connect();
+      try {
+        await lite.query(sql, [], { blob });
+      } finally {
+        c.release();
+      }
+    },
+  };
+}

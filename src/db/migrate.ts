@@ -1,0 +1,40 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import type { Db } from './database.ts';
+
+export const sqlDir = new URL('../../sql/', import.meta.url).pathname;
+const migrationsDir = join(sqlDir, 'migrations');
+
+// Any constant will do; it only has to be the same for every process of this project.
+const MIGRATION_LOCK = 7_245_118_301;
+
+export interface Migration { id: number; name: string; sql: string }
+
+export function loadMigrations(dir = migrationsDir): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
+    .sort()
+    .map((name) => ({ id: Number(name.slice(0, 4)), name, sql: readFileSync(join(dir, name), 'utf8') }));
+}
+
+/**
+ * Applies pending migrations, forward-only, in one transaction under an advisory lock,
+ * so two processes starting at once apply each file exactly once.
+ */
+export async function migrate(db: Db, migrations = loadMigrations()): Promise<string[]> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+    await sql`CREATE SCHEMA IF NOT EXISTS ops`.execute(trx);
+    await sql`CREATE TABLE IF NOT EXISTS ops.migrations (id int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(trx);
+    const done = new Set((await sql<{ id: number }>`SELECT id FROM ops.migrations`.execute(trx)).rows.map((r) => r.id));
+    const applied: string[] = [];
+    for (const m of migrations) {
+      if (done.has(m.id)) continue;
+      await sql.raw(m.sql).execute(trx);
+      await sql`INSERT INTO ops.migrations (id, name) VALUES (${m.id}, ${m.name})`.execute(trx);
+      applied.push(m.name);
+    }
+    return applied;
+  });
+}
