@@ -1,0 +1,41 @@
+-- Rebuilds mart.influencer_kpis: additive measures are sums of mart.influencer_weekly (kept
+-- current week by week), holdout results come from the kpis stage as parallel arrays.
+-- Parameters: {{baseline}} revenue per order; $1..$11 holdout arrays (influencer_id, exposed_users,
+--   control_users, rpu_exposed, rpu_control, incremental_revenue, iroas, low, high, p, status).
+TRUNCATE mart.influencer_kpis;
+INSERT INTO mart.influencer_kpis
+WITH w AS (
+  SELECT influencer_id, sum(posts) AS posts, sum(reach) AS reach, sum(likes) AS likes, sum(comments) AS comments,
+         sum(orders) AS orders, sum(revenue) AS revenue
+  FROM mart.influencer_weekly GROUP BY influencer_id
+), h AS (
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[], $7::float8[],
+                       $8::float8[], $9::float8[], $10::float8[], $11::text[])
+    AS h(influencer_id, exposed_users, control_users, rpu_exposed, rpu_control, incremental_revenue, iroas, low, high, p, status)
+), b AS (
+  SELECT i.influencer_id, i.name, i.platform, i.category, i.gender, i.tier, i.followers,
+         coalesce(w.posts, 0) AS posts, coalesce(w.reach, 0) AS reach, coalesce(w.likes, 0) AS likes,
+         coalesce(w.comments, 0) AS comments, coalesce(w.orders, 0) AS orders, coalesce(w.revenue, 0) AS revenue,
+         coalesce(pay.total_payout, 0) AS payout, pay.basis, pay.rate,
+         h.exposed_users, h.control_users, h.rpu_exposed, h.rpu_control, h.incremental_revenue,
+         h.iroas AS iroas_holdout, h.low, h.high, h.p, coalesce(h.status, 'no_control') AS holdout_status
+  FROM core.influencers i
+  LEFT JOIN w ON w.influencer_id = i.influencer_id
+  LEFT JOIN core.payouts pay ON pay.influencer_id = i.influencer_id
+  LEFT JOIN h ON h.influencer_id = i.influencer_id
+), m AS (
+  SELECT b.*, revenue / nullif(payout, 0) AS roas, (revenue - orders * {{baseline}}) / nullif(payout, 0) AS iroas_baseline,
+         CASE holdout_status WHEN 'ok' THEN iroas_holdout WHEN 'no_control' THEN (revenue - orders * {{baseline}}) / nullif(payout, 0) END AS iroas,
+         CASE holdout_status WHEN 'ok' THEN 'holdout' WHEN 'no_control' THEN 'baseline' END AS iroas_method
+  FROM b
+), r AS (
+  SELECT m.*, array_remove(ARRAY[CASE WHEN roas < 1 THEN 'roas_below_1' END,
+                                 CASE WHEN iroas < 0 THEN 'negative_incremental_roas' END], NULL) AS loss_reasons
+  FROM m
+)
+SELECT influencer_id, name, platform, category, gender, tier, followers, posts, reach, likes, comments,
+       (likes + comments)::double precision / nullif(reach, 0), orders, revenue, payout, basis, rate,
+       roas, (revenue - payout) / nullif(payout, 0), payout / nullif(orders, 0), iroas_baseline,
+       exposed_users, control_users, rpu_exposed, rpu_control, incremental_revenue, iroas_holdout, low, high, p, holdout_status,
+       iroas, iroas_method, cardinality(loss_reasons) > 0, loss_reasons, revenue / nullif(orders, 0)::double precision
+FROM r;

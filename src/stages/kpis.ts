@@ -1,0 +1,105 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import type { Db, DbOrTrx } from '../db/database.ts';
+import { sqlDir } from '../db/migrate.ts';
+import { holdout, type GroupStats, type HoldoutResult } from '../pipeline/holdout.ts';
+
+export interface KpiOptions {
+  baselineRevenuePerOrder: number;
+  minHoldoutUsers: number;
+  /** Recompute every week, not just the weeks touched by new rows. */
+  full?: boolean;
+}
+
+export interface KpiResult { weeks: number; influencers: number; full: boolean }
+
+const kpiDir = join(sqlDir, 'kpis');
+const statements = () =>
+  readdirSync(kpiDir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((f) => ({ name: f, sql: readFileSync(join(kpiDir, f), 'utf8') }));
+
+/**
+ * Recomputes the marts in one transaction, so BI readers see the old numbers or the new,
+ * never a mix. Weekly marts are rebuilt only for weeks with new rows (ops.kpi_dirty_weeks);
+ * all-time marts are sums over the weekly ones plus the holdout statistics.
+ */
+export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult> {
+  const baseline = String(Number(opts.baselineRevenuePerOrder));
+  return db.transaction().execute(async (trx) => {
+    const full = opts.full || (await sql`SELECT 1 FROM ops.kpi_dirty_weeks WHERE week_start = '-infinity'`.execute(trx)).rows.length > 0;
+    await sql`CREATE TEMP TABLE kpi_weeks (week_start date PRIMARY KEY) ON COMMIT DROP`.execute(trx);
+    if (full) {
+      await sql`DELETE FROM mart.influencer_weekly`.execute(trx);
+      await sql`INSERT INTO kpi_weeks SELECT DISTINCT date_trunc('week', order_date)::date FROM core.orders_daily
+                UNION SELECT DISTINCT date_trunc('week', post_date)::date FROM core.posts`.execute(trx);
+    } else {
+      await sql`INSERT INTO kpi_weeks SELECT week_start FROM ops.kpi_dirty_weeks`.execute(trx);
+    }
+    const weeks = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM kpi_weeks`.execute(trx)).rows[0]!.n);
+    const perInfluencer = await influencerHoldouts(trx, opts.minHoldoutUsers);
+    const portfolio = await portfolioHoldout(trx, opts.minHoldoutUsers);
+    for (const s of statements()) {
+      const text = s.sql.replaceAll('{{baseline}}', baseline);
+      if (s.name.includes('influencer_kpis')) await executeWith(trx, text, holdoutArrays(perInfluencer));
+      else if (s.name.includes('portfolio')) await executeWith(trx, text, portfolio);
+      else await sql.raw(text).execute(trx);
+    }
+    await sql`DELETE FROM ops.kpi_dirty_weeks`.execute(trx);
+    const influencers = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM mart.influencer_kpis`.execute(trx)).rows[0]!.n);
+    return { weeks, influencers, full };
+  });
+}
+
+// The extended protocol (needed for parameters) takes one statement at a time, so a file is
+// split on statement ends and only the statements that use $n get the parameters.
+async function executeWith(trx: DbOrTrx, text: string, params: unknown[]) {
+  const parts = text
+    .replace(/^\s*--.*$/gm, '')
+    .split(/;\s*\n/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const part of parts) {
+    if (/\$\d/.test(part)) await trx.executeQuery({ ...sql.raw(part).compile(trx), parameters: params });
+    else await sql.raw(part).execute(trx);
+  }
+}
+
+async function influencerHoldouts(db: DbOrTrx, minUsers: number) {
+  const rows = await sql<{ influencer_id: string; grp: number; users: number; revenue: number; variance: number | null; payout: number }>`
+    SELECT u.influencer_id, u.grp, count(*) AS users, sum(u.revenue) AS revenue, var_samp(u.revenue) AS variance,
+           coalesce(max(p.total_payout), 0) AS payout
+    FROM core.order_users u LEFT JOIN core.payouts p USING (influencer_id)
+    GROUP BY u.influencer_id, u.grp`.execute(db);
+  const byInfluencer = new Map<string, { payout: number; groups: Record<number, GroupStats> }>();
+  for (const r of rows.rows) {
+    const entry = byInfluencer.get(r.influencer_id) ?? { payout: Number(r.payout), groups: {} };
+    entry.groups[r.grp] = { users: Number(r.users), revenue: Number(r.revenue), variance: r.variance === null ? null : Number(r.variance) };
+    byInfluencer.set(r.influencer_id, entry);
+  }
+  return [...byInfluencer].map(([id, e]) => ({ id, ...holdout(e.groups[0], e.groups[1], e.payout, minUsers) }));
+}
+
+function holdoutArrays(rows: ({ id: string } & HoldoutResult)[]): unknown[] {
+  const col = <K extends keyof HoldoutResult>(k: K) => rows.map((r) => r[k]);
+  return [rows.map((r) => r.id), col('exposedUsers'), col('controlUsers'), col('rpuExposed'), col('rpuControl'),
+    col('incrementalRevenue'), col('iroas'), col('low'), col('high'), col('p'), col('status')];
+}
+
+async function portfolioHoldout(db: DbOrTrx, minUsers: number): Promise<unknown[]> {
+  // A user bought through two influencers is one user of the portfolio.
+  const rows = await sql<{ grp: number; users: number; revenue: number; variance: number | null }>`
+    SELECT grp, count(*) AS users, sum(r) AS revenue, var_samp(r) AS variance
+    FROM (SELECT grp, user_id, sum(revenue) AS r FROM core.order_users GROUP BY grp, user_id) x
+    GROUP BY grp`.execute(db);
+  const payout = Number((await sql<{ p: number }>`SELECT coalesce(sum(total_payout), 0) AS p FROM core.payouts`.execute(db)).rows[0]!.p);
+  const g = (n: number) => {
+    const r = rows.rows.find((x) => Number(x.grp) === n);
+    return r && { users: Number(r.users), revenue: Number(r.revenue), variance: r.variance === null ? null : Number(r.variance) };
+  };
+  const h = holdout(g(0), g(1), payout, minUsers);
+  return [h.controlUsers || null, h.exposedUsers || null, g(0)?.revenue ?? null, g(1)?.revenue ?? null, h.rpuControl, h.rpuExposed,
+    h.incrementalRevenue, h.iroas, h.low, h.high, h.p, h.status];
+}
