@@ -235,15 +235,17 @@ CREATE TABLE ops.kpi_dirty_weeks (
   week_start date PRIMARY KEY
 );
 
+-- One row per period and recipient: a retry or a second trigger finds 'sent' and sends nothing.
 CREATE TABLE ops.digests (
   period       text NOT NULL,
-  recipients   text NOT NULL,
-  state        text NOT NULL CHECK (state IN ('rendering', 'sending', 'sent', 'written', 'failed', 'skipped')),
+  recipient    text NOT NULL,
+  state        text NOT NULL CHECK (state IN ('sending', 'sent', 'failed', 'skipped')),
   subject      text,
   html         text,
   message_id   text,
   error        text,
-  created_at   timestamptz NOT NULL DEFAULT now(),
+  attempts     integer NOT NULL DEFAULT 0,
+  claimed_at   timestamptz NOT NULL DEFAULT now(),
   sent_at      timestamptz,
-  PRIMARY KEY (period, recipients)
+  PRIMARY KEY (period, recipient)
 );

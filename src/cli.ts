@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { config, ConfigError } from './config.ts';
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 0`);
+  return n;
+};
+
+const program = new Command()
+  .name('pulse')
+  .description('campaign-pulse: ingest campaign exports, recompute KPIs and send the weekly digest')
+  .showHelpAfterError();
+
+program
+  .command('generate')
+  .description('write a synthetic data set (influencers, posts, orders with control/exposed groups, payouts, ad campaigns) in the seed schemas')
+  .requiredOption('--out <dir>', 'directory to write the CSV files into')
+  .option('--orders <n>', 'number of order rows', int('--orders'), 100_000)
+  .option('--seed <s>', 'random seed: the same seed gives the same bytes', int('--seed'), 42)
+  .option('--influencers <n>', 'number of influencers (default: scales with --orders)', int('--influencers'))
+  .action(async (o) => (await import('./commands/generate.ts')).generate(o));
+
+program
+  .command('migrate')
+  .description('apply pending database migrations (also done automatically before every run)')
+  .action(async () => (await import('./commands/basic.ts')).migrateCommand());
+
+program
+  .command('run')
+  .description('run the pipeline inline: ingest → kpis → models → clusters → digest')
+  .option('--inbox <dir>', 'folder with the exports to load (default INBOX_DIR)')
+  .option('--period <week>', 'digest period: an ISO week like 2026-W46, or "latest" for the newest week with data (default: last complete week)')
+  .option('--stages <list>', 'comma-separated subset of stages to run, in pipeline order')
+  .action(async (o) => (await import('./commands/basic.ts')).runCommand(o));
+
+program
+  .command('digest')
+  .description('render the digest for a period and send it (or write it to OUT_DIR without SMTP_URL)')
+  .option('--period <week>', 'ISO week like 2026-W46, or "latest" (default: last complete week)')
+  .option('--preview', 'write the files to OUT_DIR, send nothing')
+  .option('--to <emails>', 'comma-separated recipients (default DIGEST_TO)')
+  .option('--resend', 'send again even if this period was already delivered')
+  .action(async (o) => (await import('./commands/basic.ts')).digestCommand(o));
+
+program
+  .command('status')
+  .description('recent runs with stage timings and row counts, loaded files and rejects')
+  .option('--limit <n>', 'number of runs to show', int('--limit'), 10)
+  .option('--rejects <n>', 'number of recent rejects to list', int('--rejects'), 10)
+  .action(async (o) => (await import('./commands/basic.ts')).statusCommand(o));
+
+async function main() {
+  try {
+    config();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`pulse: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    process.stderr.write(`pulse: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

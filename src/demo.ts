@@ -1,0 +1,33 @@
+// `npm run demo`: a fresh clone's first look. Generates a small synthetic data set into an
+// inbox and runs the whole pipeline on the embedded database; the digest lands in out/.
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseConfig } from './config.ts';
+import { generateDataset } from './pipeline/generate.ts';
+import { openStore } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { logger } from './logger.ts';
+import { runPipeline } from './stages/run-pipeline.ts';
+import { stageNames } from './stages/context.ts';
+
+// The demo always uses the embedded database and writes files, whatever the environment says.
+const cfg = { ...parseConfig({ ...process.env, DATABASE_URL: undefined, SMTP_URL: undefined, REDIS_URL: undefined }) };
+const dataDir = join(cfg.PULSE_DATA_DIR, 'demo');
+const inbox = join(dataDir, 'inbox');
+rmSync(dataDir, { recursive: true, force: true });
+
+const generated = await generateDataset({ outDir: inbox, orders: 20_000, seed: cfg.PULSE_SEED });
+rmSync(generated.files.truth, { force: true }); // the truth is for tests, not an input
+const store = openStore({ dataDir: join(dataDir, 'pgdata') });
+try {
+  await migrate(store.db);
+  const { outcomes } = await runPipeline(
+    { store, config: { ...cfg, ARCHIVE_DIR: join(dataDir, 'archive') }, now: new Date(), log: logger, inboxDir: inbox, period: 'latest' },
+    stageNames,
+    'demo',
+  );
+  const digest = outcomes.digest?.detail as { files: { html: string; eml: string }; subject: string };
+  process.stdout.write(`\n${digest.subject}\nDigest written to ${resolve(digest.files.html)}\n(and ${resolve(digest.files.eml)})\n`);
+} finally {
+  await store.close();
+}

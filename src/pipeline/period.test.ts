@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { lastCompleteWeek, parsePeriod, parsePeriodRange, weekOf } from './period.ts';
+
+describe('ISO weeks', () => {
+  it('labels dates across year ends the ISO way', () => {
+    expect(weekOf('2026-11-12').label).toBe('2026-W46');
+    expect(weekOf('2021-01-03').label).toBe('2020-W53');
+    expect(weekOf('2024-12-30').label).toBe('2025-W01');
+    expect(weekOf('2026-11-12').start).toBe('2026-11-09');
+  });
+
+  it('parses labels and ranges and refuses nonsense', () => {
+    expect(parsePeriod('2026-W46')).toEqual({ label: '2026-W46', start: '2026-11-09', end: '2026-11-15' });
+    expect(parsePeriodRange('2026-W40..2026-W46').map((p) => p.label)).toHaveLength(7);
+    expect(() => parsePeriod('2026-46')).toThrow(/ISO week/);
+    expect(() => parsePeriod('2026-W54')).toThrow(/does not exist/);
+  });
+
+  it('takes the week before the current one, in the configured time zone', () => {
+    // Monday 2026-11-23 00:30 in Kolkata is still Sunday 2026-11-22 in UTC.
+    const now = new Date('2026-11-22T19:00:00Z');
+    expect(lastCompleteWeek(now, 'Asia/Kolkata').label).toBe('2026-W47');
+    expect(lastCompleteWeek(now, 'UTC').label).toBe('2026-W46');
+  });
+});

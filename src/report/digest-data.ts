@@ -1,0 +1,90 @@
+import { sql } from 'kysely';
+import type { DbOrTrx } from '../db/database.ts';
+import { previousWeek, type Period } from '../pipeline/period.ts';
+
+export interface WeekRow { week: string; week_start: string; influencers: number; orders: number; revenue: number; payout: number; roas: number | null; iroas_baseline: number | null }
+export interface InfluencerRow {
+  influencer_id: string; name: string; platform: string | null; category: string | null; gender: string | null; tier: string | null;
+  orders: number; revenue: number; payout: number; payout_basis: string | null; payout_rate: number | null; roas: number | null;
+  roi: number | null; engagement_rate: number | null; cost_per_order: number | null; iroas: number | null; iroas_method: string | null;
+  iroas_baseline: number | null; iroas_holdout: number | null; iroas_holdout_low: number | null; iroas_holdout_high: number | null;
+  holdout_status: string; is_loss_maker: boolean; loss_reasons: string[]; break_even_rate_per_order: number | null;
+  cluster: string | null; p_profitable: number | null;
+}
+export interface LossMakerRow { influencer_id: string; name: string; platform: string | null; category: string | null; roas: number | null; iroas: number | null; iroas_method: string | null; payout: number; revenue: number; loss_reasons: string[]; recommended_action: string }
+export interface DimRow { key: string; revenue: number; payout: number; orders: number; roas: number | null; loss_makers: number; loss: number }
+export interface PersonaRow { category: string; gender: string; roas: number | null }
+export interface QualityRow { files: number; rows_loaded: number; rows_rejected: number; rows_duplicate: number; last_run: string | null; skipped_files: number }
+export interface ModelSummary { kind: string; algorithm: string; metrics: Record<string, number | null>; chosen: boolean }
+export interface ClusterSummary { entity: string; k: number; silhouette: number | null; labels: { label: string; size: number }[] }
+
+export interface DigestData {
+  period: Period;
+  week: WeekRow | undefined;
+  previous: WeekRow | undefined;
+  trend: WeekRow[];
+  influencers: InfluencerRow[];
+  lossMakers: LossMakerRow[];
+  platforms: DimRow[];
+  categories: DimRow[];
+  products: DimRow[];
+  personas: PersonaRow[];
+  quality: QualityRow;
+  models: ModelSummary[];
+  clusters: ClusterSummary[];
+}
+
+/** Reads everything a digest shows for one period from the marts and ops (read-only). */
+export async function loadDigestData(db: DbOrTrx, period: Period): Promise<DigestData> {
+  const weeks = await sql<WeekRow>`
+    SELECT week, week_start::text AS week_start, influencers, orders, revenue, payout, roas, iroas_baseline
+    FROM mart.weekly_kpis WHERE week_start <= ${period.start}::date AND week_start > ${period.start}::date - 84
+    ORDER BY week_start`.execute(db);
+  const week = weeks.rows.find((w) => w.week === period.label);
+  const previous = weeks.rows.find((w) => w.week === previousWeek(period).label);
+  const influencers = await sql<InfluencerRow>`
+    SELECT k.influencer_id, k.name, k.platform, k.category, k.gender, k.tier, k.orders, k.revenue, k.payout, k.payout_basis,
+           k.payout_rate, k.roas, k.roi, k.engagement_rate, k.cost_per_order, k.iroas, k.iroas_method, k.iroas_baseline,
+           k.iroas_holdout, k.iroas_holdout_low, k.iroas_holdout_high, k.holdout_status, k.is_loss_maker, k.loss_reasons,
+           k.break_even_rate_per_order, c.label AS cluster, s.p_profitable
+    FROM mart.influencer_kpis k
+    LEFT JOIN mart.influencer_clusters c USING (influencer_id)
+    LEFT JOIN mart.influencer_scores s USING (influencer_id)
+    ORDER BY k.revenue DESC, k.influencer_id`.execute(db);
+  const lossMakers = await sql<LossMakerRow>`
+    SELECT influencer_id, name, platform, category, roas, iroas, iroas_method, payout, revenue, loss_reasons, recommended_action
+    FROM mart.loss_makers ORDER BY payout - revenue DESC, influencer_id`.execute(db);
+  const dim = (table: string, key: string) =>
+    sql<DimRow>`SELECT ${sql.ref(key)}::text AS key, revenue, payout, orders, roas, loss_makers, loss FROM ${sql.table(table)} ORDER BY revenue DESC`.execute(db);
+  const personas = await sql<PersonaRow>`SELECT category, gender, roas FROM mart.persona_kpis ORDER BY category, gender`.execute(db);
+  const quality = await sql<QualityRow>`
+    SELECT (SELECT count(*) FROM ops.ingest_files) AS files,
+           (SELECT coalesce(sum(rows_loaded), 0) FROM ops.ingest_files) AS rows_loaded,
+           (SELECT coalesce(sum(rows_rejected), 0) FROM ops.ingest_files) AS rows_rejected,
+           (SELECT coalesce(sum(rows_duplicate), 0) FROM ops.ingest_files) AS rows_duplicate,
+           (SELECT to_char(max(finished_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"') FROM ops.pipeline_runs WHERE state = 'succeeded') AS last_run,
+           (SELECT count(*) FROM ops.skipped_files) AS skipped_files`.execute(db);
+  return {
+    period,
+    week,
+    previous,
+    trend: weeks.rows,
+    influencers: influencers.rows,
+    lossMakers: lossMakers.rows,
+    platforms: (await dim('mart.platform_kpis', 'platform')).rows,
+    categories: (await dim('mart.category_kpis', 'category')).rows,
+    products: (await dim('mart.product_kpis', 'product')).rows,
+    personas: personas.rows,
+    quality: quality.rows[0]!,
+    models: await loadModelSummary(db),
+    clusters: await loadClusterSummary(db),
+  };
+}
+
+async function loadModelSummary(_db: DbOrTrx): Promise<ModelSummary[]> {
+  return [];
+}
+
+async function loadClusterSummary(_db: DbOrTrx): Promise<ClusterSummary[]> {
+  return [];
+}

@@ -1,0 +1,84 @@
+import type { DigestData, InfluencerRow } from './digest-data.ts';
+import { csvCell, fmtChange, fmtMoney, fmtRatio } from './format.ts';
+import { insights } from './insights.ts';
+
+export interface Tile { label: string; value: string; change: string; good: boolean | null }
+export interface Winner { name: string; platform: string; iroas: string; interval: string; method: string; roas: string; revenue: string; payout: string }
+export interface LossMaker { name: string; platform: string; roas: string; iroas: string; reasons: string; action: string; loss: string }
+
+export interface DigestModel {
+  period: string;
+  subject: string;
+  empty: boolean;
+  tiles: Tile[];
+  winners: Winner[];
+  lossMakers: LossMaker[];
+  insights: string[];
+  models: string[];
+  footer: string;
+  leaderboardCsv: string;
+}
+
+const reasonText: Record<string, string> = {
+  roas_below_1: 'ROAS below 1',
+  negative_incremental_roas: 'negative incremental ROAS',
+};
+
+/** The digest as data: everything shown, already formatted, and nothing rendered yet. */
+export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }): DigestModel {
+  const weekNo = Number(d.period.label.slice(-2));
+  const w = d.week;
+  const p = d.previous;
+  const roasChange = w?.roas != null && p?.roas != null ? w.roas - p.roas : null;
+  const subject = w
+    ? `Week ${weekNo}: ROAS ${fmtRatio(w.roas, 1)}${roasChange !== null ? ` (${fmtChange(roasChange, (x) => x.toFixed(1))})` : ''}, ${d.lossMakers.length} loss-maker${d.lossMakers.length === 1 ? '' : 's'}`
+    : `Week ${weekNo}: no campaign data this week`;
+  const delta = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null ? a - b : null);
+  const tiles: Tile[] = w
+    ? [
+        tile('Revenue', fmtMoney(w.revenue), delta(w.revenue, p?.revenue), fmtMoney, true),
+        tile('Spend', fmtMoney(w.payout), delta(w.payout, p?.payout), fmtMoney, null),
+        tile('ROAS', fmtRatio(w.roas), roasChange, (x) => x.toFixed(2), true),
+        tile('Orders', w.orders.toLocaleString('en-US'), delta(w.orders, p?.orders), (x) => x.toLocaleString('en-US'), true),
+      ]
+    : [];
+  const winners = d.influencers
+    .filter((i) => i.payout >= opts.minWinnerSpend && i.iroas !== null && !i.is_loss_maker)
+    .sort((a, b) => b.iroas! - a.iroas! || a.influencer_id.localeCompare(b.influencer_id))
+    .slice(0, 5)
+    .map(toWinner);
+  const lossMakers = d.lossMakers.map((l) => ({
+    name: l.name,
+    platform: l.platform ?? '–',
+    roas: fmtRatio(l.roas),
+    iroas: l.iroas === null ? '–' : `${fmtRatio(l.iroas)} (${l.iroas_method})`,
+    reasons: l.loss_reasons.map((r) => reasonText[r] ?? r).join(', '),
+    action: l.recommended_action,
+    loss: fmtMoney(Math.max(l.payout - l.revenue, 0)),
+  }));
+  const q = d.quality;
+  const footer = `Data: ${q.files} file${q.files === 1 ? '' : 's'} loaded, ${Number(q.rows_loaded).toLocaleString('en-US')} rows, ${Number(q.rows_rejected).toLocaleString('en-US')} rejected, ${Number(q.rows_duplicate).toLocaleString('en-US')} duplicates skipped${q.skipped_files ? `, ${q.skipped_files} file(s) not recognised` : ''}. Last successful run: ${q.last_run ?? 'none yet'}.`;
+  const models = [
+    ...d.models.filter((m) => m.chosen).map((m) => `${m.kind}: ${m.algorithm} (${Object.entries(m.metrics).filter(([, v]) => v !== null).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(', ')})`),
+    ...d.clusters.map((c) => `${c.entity} segments: k = ${c.k}${c.silhouette !== null ? `, silhouette ${c.silhouette.toFixed(2)}` : ''}: ${c.labels.map((l) => `${l.label} (${l.size})`).join(', ')}`),
+  ];
+  return { period: d.period.label, subject, empty: !w, tiles, winners, lossMakers, insights: insights(d), models, footer, leaderboardCsv: leaderboardCsv(d.influencers) };
+}
+
+function tile(label: string, value: string, change: number | null, format: (x: number) => string, upIsGood: boolean | null): Tile {
+  return { label, value, change: change === null ? '' : fmtChange(change, format), good: change === null || upIsGood === null || change === 0 ? null : (change > 0) === upIsGood };
+}
+
+function toWinner(i: InfluencerRow): Winner {
+  const interval = i.iroas_method === 'holdout' && i.iroas_holdout_low !== null ? `95% CI ${i.iroas_holdout_low.toFixed(2)} to ${i.iroas_holdout_high!.toFixed(2)}` : 'no holdout: baseline estimate';
+  return { name: i.name, platform: i.platform ?? '–', iroas: fmtRatio(i.iroas), interval, method: i.iroas_method ?? '', roas: fmtRatio(i.roas), revenue: fmtMoney(i.revenue), payout: fmtMoney(i.payout) };
+}
+
+const csvColumns: (keyof InfluencerRow)[] = ['influencer_id', 'name', 'platform', 'category', 'tier', 'orders', 'revenue', 'payout', 'payout_basis', 'roas', 'roi', 'iroas', 'iroas_method', 'iroas_holdout_low', 'iroas_holdout_high', 'holdout_status', 'engagement_rate', 'cost_per_order', 'break_even_rate_per_order', 'is_loss_maker', 'loss_reasons', 'cluster', 'p_profitable'];
+
+export function leaderboardCsv(rows: InfluencerRow[]): string {
+  const sorted = [...rows].sort((a, b) => (b.roas ?? -Infinity) - (a.roas ?? -Infinity) || a.influencer_id.localeCompare(b.influencer_id));
+  return [csvColumns.join(','), ...sorted.map((r) => csvColumns.map((c) => csvCell(typeof r[c] === 'number' ? round(r[c] as number) : r[c])).join(','))].join('\r\n') + '\r\n';
+}
+
+const round = (v: number) => Math.round(v * 10_000) / 10_000;

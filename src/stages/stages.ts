@@ -1,0 +1,34 @@
+import { dropStaleStaging, ingestInbox } from './ingest.ts';
+import { recomputeKpis } from './kpis.ts';
+import { digestStage } from '../report/digest-stage.ts';
+import type { StageContext, StageName, StageOutcome } from './context.ts';
+
+export const stageHandlers: Record<StageName, (ctx: StageContext) => Promise<StageOutcome>> = {
+  async ingest(ctx) {
+    await dropStaleStaging(ctx.store.db, ctx.now);
+    const files = await ingestInbox(ctx.store, {
+      inboxDir: ctx.inboxDir ?? ctx.config.INBOX_DIR,
+      archiveDir: ctx.config.ARCHIVE_DIR,
+      runId: ctx.runId,
+      now: ctx.now,
+      revenuePerConversion: ctx.config.REVENUE_PER_CONVERSION,
+      log: ctx.log,
+    });
+    const rows = files.reduce((n, f) => n + (f.loaded ?? 0), 0);
+    return { rows, detail: { files } };
+  },
+  async kpis(ctx) {
+    const r = await recomputeKpis(ctx.store.db, {
+      baselineRevenuePerOrder: ctx.config.BASELINE_REVENUE_PER_ORDER,
+      minHoldoutUsers: ctx.config.MIN_HOLDOUT_USERS,
+    });
+    return { rows: r.influencers, detail: { ...r } };
+  },
+  async models() {
+    return { rows: 0, skipped: 'model scoring is not part of this build yet' };
+  },
+  async clusters() {
+    return { rows: 0, skipped: 'clustering is not part of this build yet' };
+  },
+  digest: digestStage,
+};
