@@ -8,5 +8,6 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     fileParallelism: true,
     maxWorkers: 2,
+    env: { LOG_LEVEL: 'warn' },
   },
 });
