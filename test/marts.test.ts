@@ -1,0 +1,111 @@
+// The BI contract: documented, read-only for BI, never Infinity or NaN, and the same numbers
+// whether recomputed incrementally or in full.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { freshDatabase } from './support/db.ts';
+import { fixtureInbox, inboxWith, sharedData } from './support/inbox.ts';
+import { ingest, kpis } from './support/context.ts';
+import { dataDictionary, dictionaryPath } from '../src/docs/data-dictionary.ts';
+
+type Db = Awaited<ReturnType<typeof freshDatabase>>;
+
+const martTables = ['influencer_kpis', 'influencer_weekly', 'weekly_kpis', 'portfolio_kpis', 'platform_kpis', 'category_kpis', 'persona_kpis', 'product_kpis', 'campaign_kpis', 'ad_campaign_kpis'];
+
+async function allMarts(db: Db) {
+  const out: Record<string, unknown[]> = {};
+  for (const t of martTables) out[t] = (await sql`SELECT * FROM ${sql.table(`mart.${t}`)} ORDER BY 1, 2`.execute(db.store.db)).rows;
+  return out;
+}
+
+describe('documentation and access', () => {
+  let db: Db;
+  beforeAll(async () => (db = await freshDatabase()));
+  afterAll(() => db.drop());
+
+  it('comments every mart table and column, and docs/data-dictionary.md is current', async () => {
+    const md = await dataDictionary(db.store.db);
+    expect(md).not.toContain('**undocumented**');
+    for (const t of [...martTables, 'influencer_scores', 'influencer_clusters', 'ad_campaign_clusters', 'loss_makers']) expect(md).toContain(`## mart.${t} `);
+    expect(readFileSync(dictionaryPath, 'utf8'), 'docs/data-dictionary.md is stale: run npm run docs').toBe(md);
+  });
+
+  it('lets pulse_bi read mart and nothing else', async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query('SET ROLE pulse_bi');
+      await expect(client.query('SELECT count(*) FROM mart.influencer_kpis')).resolves.toBeTruthy();
+      await expect(client.query('SELECT count(*) FROM mart.loss_makers')).resolves.toBeTruthy();
+      await expect(client.query('SELECT count(*) FROM core.orders')).rejects.toThrow(/permission denied/);
+      await expect(client.query('SELECT count(*) FROM ops.rejects')).rejects.toThrow(/permission denied/);
+      await expect(client.query('DELETE FROM mart.influencer_kpis')).rejects.toThrow(/permission denied/);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('division by zero', () => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await freshDatabase();
+    await ingest(db.store, inboxWith({
+      'i.csv': 'id,name,category,gender,follower_count,platform\n1,@free,Fitness,Female,10,IG\n2,@paid,Fitness,Male,10,IG\n3,@idle,Beauty,Other,10,YouTube\n',
+      'p.csv': 'influencer_id,platform,date,url,caption,reach,likes,comments\n1,IG,2025-06-01,u1,c,0,0,0\n',
+      'pay.csv': 'influencer_id,basis,rate,orders,total_payout\n1,post,0,,0\n2,order,10,0,0\n',
+      'o.csv': 'source,campaign,influencer_id,user_id,product,date,orders,revenue\nIG,C,1,u1,Whey,2025-06-01,1,100\nIG,C,3,u2,Whey,2025-06-01,0,0\n',
+      'ads.csv': 'campaign_name,c_date,impressions,clicks,mark_spent,orders,revenue\nfb_a,2025-06-01,0,0,0,0,0\n',
+    }));
+    await kpis(db.store);
+  });
+  afterAll(() => db.drop());
+
+  it('gives NULL for zero payout, reach, orders, clicks and impressions', async () => {
+    const rows = (await sql<Record<string, unknown>>`SELECT name, roas, roi, engagement_rate, cost_per_order, iroas_baseline, break_even_rate_per_order FROM mart.influencer_kpis ORDER BY name`.execute(db.store.db)).rows;
+    expect(rows.find((r) => r.name === '@free')).toMatchObject({ roas: null, roi: null, engagement_rate: null, iroas_baseline: null, break_even_rate_per_order: 100 });
+    expect(rows.find((r) => r.name === '@idle')).toMatchObject({ roas: null, cost_per_order: null, break_even_rate_per_order: null });
+    const [ad] = (await sql<Record<string, unknown>>`SELECT ctr, cpc, cpa, cpm, roi FROM mart.ad_campaign_kpis`.execute(db.store.db)).rows;
+    expect(ad).toEqual({ ctr: null, cpc: null, cpa: null, cpm: null, roi: null });
+  });
+
+  it('has no Infinity or NaN anywhere in mart', async () => {
+    const cols = (await sql<{ t: string; c: string }>`
+      SELECT table_name AS t, column_name AS c FROM information_schema.columns
+      WHERE table_schema = 'mart' AND data_type IN ('double precision', 'numeric')`.execute(db.store.db)).rows;
+    expect(cols.length).toBeGreaterThan(50);
+    for (const { t, c } of cols) {
+      const bad = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(`mart.${t}`)} WHERE ${sql.ref(c)} IN ('Infinity', '-Infinity', 'NaN')`.execute(db.store.db);
+      expect(bad.rows[0]!.n, `mart.${t}.${c}`).toBe(0);
+    }
+  });
+});
+
+describe('incremental recompute', () => {
+  let db: Db;
+  beforeAll(async () => (db = await freshDatabase()));
+  afterAll(() => db.drop());
+
+  it('recomputes only touched weeks and agrees with a full recompute', async () => {
+    const lines = readFileSync(`${sharedData}/ansh/tracking_data.csv`, 'utf8').trim().split('\n');
+    const [header, ...rows] = lines;
+    const lastDay = rows.map((r) => r.split(',')[5]!.slice(0, 10)).sort().at(-1)!;
+    const older = rows.filter((r) => !r.includes(`,${lastDay} `));
+    const appended = rows.filter((r) => r.includes(`,${lastDay} `));
+    expect(appended.length).toBeGreaterThan(0);
+    const base = fixtureInbox('ansh');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${base.inbox}/tracking_data.csv`, [header, ...older].join('\n') + '\n');
+    await ingest(db.store, base);
+    expect((await kpis(db.store)).full).toBe(true);
+    await ingest(db.store, inboxWith({ 'append.csv': [header, ...appended].join('\n') + '\n' }));
+    const incremental = await kpis(db.store);
+    expect(incremental).toMatchObject({ full: false, weeks: 1 });
+    const afterIncremental = await allMarts(db);
+    expect((await kpis(db.store, { full: true })).weeks).toBeGreaterThan(5);
+    expect(await allMarts(db)).toEqual(afterIncremental);
+    const [p] = (await sql<{ revenue: number }>`SELECT revenue FROM mart.portfolio_kpis`.execute(db.store.db)).rows;
+    expect(p!.revenue).toBe(531_346.61);
+  });
+});
