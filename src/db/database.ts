@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type Transaction } from 'kysely';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 
@@ -60,7 +60,7 @@ function openPglite(dataDir: string): Store {
     parsers: { [NUMERIC]: Number, [INT8]: Number, [DATE]: (v: string) => v },
   });
   const pool = pglitePool(lite);
-  const db: Db = new Kysely({ dialect: new PostgresDialect({ pool: async () => pool }) });
+  const db: Db = new Kysely({ dialect: new PostgresDialect({ pool: async () => pool as unknown as PostgresPool }) });
   return {
     db,
     kind: 'pglite',
@@ -104,10 +104,10 @@ function openPglite(dataDir: string): Store {
 function pglitePool(lite: PGlite) {
   let queue: Promise<void> = Promise.resolve();
   const client = {
-    async query(sql: string, params?: unknown[]) {
+    async query(sql: string, params?: readonly unknown[]) {
       const command = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
       // Without parameters use the simple protocol, which (like pg) allows several statements.
-      const res = params?.length ? await lite.query(sql, params) : (await lite.exec(sql)).at(-1);
+      const res = params?.length ? await lite.query(sql, [...params]) : (await lite.exec(sql)).at(-1);
       return { rows: res?.rows ?? [], rowCount: res?.affectedRows ?? res?.rows.length ?? 0, command };
     },
     release() {},

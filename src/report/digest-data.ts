@@ -81,10 +81,27 @@ export async function loadDigestData(db: DbOrTrx, period: Period): Promise<Diges
   };
 }
 
-async function loadModelSummary(_db: DbOrTrx): Promise<ModelSummary[]> {
-  return [];
+/** The chosen model of each task in the newest run that trained one. */
+async function loadModelSummary(db: DbOrTrx): Promise<ModelSummary[]> {
+  const rows = await sql<{ entity: string; task: string; algorithm: string; metrics: Record<string, unknown> }>`
+    SELECT DISTINCT ON (entity, task) entity, task, algorithm, metrics FROM ops.model_runs
+    WHERE chosen AND task <> 'clustering' ORDER BY entity, task, model_run_id DESC`.execute(db);
+  return rows.rows.map((r) => ({
+    kind: `${r.entity.replace('_', ' ')} ${r.task}`,
+    algorithm: r.algorithm.replaceAll('_', ' '),
+    metrics: Object.fromEntries(Object.entries(r.metrics).filter(([, v]) => typeof v === 'number' || v === null)) as Record<string, number | null>,
+    chosen: true,
+  }));
 }
 
-async function loadClusterSummary(_db: DbOrTrx): Promise<ClusterSummary[]> {
-  return [];
+async function loadClusterSummary(db: DbOrTrx): Promise<ClusterSummary[]> {
+  const rows = await sql<{ entity: string; metrics: { k: number; silhouette: number | null }; model: { centroids: { label: string; size: number }[] } }>`
+    SELECT DISTINCT ON (entity) entity, metrics, model FROM ops.model_runs
+    WHERE task = 'clustering' AND chosen ORDER BY entity, model_run_id DESC`.execute(db);
+  return rows.rows.map((r) => ({
+    entity: r.entity === 'influencer' ? 'Influencer' : 'Ad campaign',
+    k: r.metrics.k,
+    silhouette: r.metrics.silhouette,
+    labels: r.model.centroids.map((c) => ({ label: c.label, size: c.size })),
+  }));
 }

@@ -1,5 +1,6 @@
 import { dropStaleStaging, ingestInbox } from './ingest.ts';
 import { recomputeKpis } from './kpis.ts';
+import { clustersStage, modelsStage } from './models.ts';
 import { digestStage } from '../report/digest-stage.ts';
 import type { StageContext, StageName, StageOutcome } from './context.ts';
 
@@ -24,11 +25,7 @@ export const stageHandlers: Record<StageName, (ctx: StageContext) => Promise<Sta
     });
     return { rows: r.influencers, detail: { ...r } };
   },
-  async models() {
-    return { rows: 0, skipped: 'model scoring is not part of this build yet' };
-  },
-  async clusters() {
-    return { rows: 0, skipped: 'clustering is not part of this build yet' };
-  },
+  models: modelsStage,
+  clusters: clustersStage,
   digest: digestStage,
 };

@@ -1,0 +1,97 @@
+// `npm run bench [-- --orders 1000000]`: measures the pipeline against references taken in the
+// same run on the same files (DESIGN.md "Performance targets"), and prints the ratios.
+//   ingest  ≥ 0.5 × bare COPY of the orders file into an unindexed table; peak RSS ≤ 300 MB
+//   kpis    full recompute ≤ 1.5 × one hand-written aggregate; one-day append ≤ 10 % of full
+//   models + clusters at 50,000 influencers ≤ 10 s; digest render ≤ 2 s
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { openStore } from '../src/db/database.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { generateDataset } from '../src/pipeline/generate.ts';
+import { recomputeKpis } from '../src/stages/kpis.ts';
+
+const { values } = parseArgs({ options: { orders: { type: 'string', default: '1000000' }, db: { type: 'string' }, stages: { type: 'string', default: 'ingest,kpis,models,digest' } } });
+const orders = Number(values.orders);
+const stages = new Set(values.stages!.split(','));
+const adminUrl = values.db ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dataDir = join('bench-data', String(orders));
+const results: { measure: string; value: string; reference: string; ratio: string; target: string; ok: string }[] = [];
+const report = (measure: string, value: string, reference: string, ratio: number | null, target: string, ok: boolean | null) =>
+  results.push({ measure, value, reference, ratio: ratio === null ? '' : ratio.toFixed(3), target, ok: ok === null ? '' : ok ? 'yes' : 'NO' });
+const time = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+  const t = performance.now();
+  const r = await f();
+  return [r, (performance.now() - t) / 1000];
+};
+
+// 1. data (generated once per size and kept under bench-data/)
+if (!existsSync(join(dataDir, 'truth.json'))) {
+  process.stderr.write(`generating ${orders.toLocaleString('en-US')} orders into ${dataDir}\n`);
+  await generateDataset({ outDir: dataDir, orders, seed: 7 });
+}
+const ordersFile = join(dataDir, 'orders.csv');
+
+// 2. a fresh database
+const dbName = `pulse_bench_${orders}`;
+const admin = new pg.Client({ connectionString: adminUrl });
+await admin.connect();
+await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+await admin.query(`CREATE DATABASE ${dbName}`);
+const url = new URL(adminUrl);
+url.pathname = `/${dbName}`;
+const databaseUrl = url.toString();
+const store = openStore({ databaseUrl, dataDir: '' });
+await migrate(store.db);
+
+if (stages.has('ingest') || stages.has('kpis')) {
+  // reference: bare COPY of the orders file into an unindexed text table
+  const header = readFileSync(ordersFile, 'utf8').slice(0, 500).split('\n')[0]!.split(',');
+  await sql.raw(`CREATE UNLOGGED TABLE bench_copy (${header.map((h) => `"${h}" text`).join(', ')})`).execute(store.db);
+  const [, copySeconds] = await time(() => store.copyFrom(`COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)`, createReadStream(ordersFile, { highWaterMark: 1 << 20 })));
+  await sql`DROP TABLE bench_copy`.execute(store.db);
+
+  // the pipeline's ingest, in its own process for its peak RSS
+  const inbox = join(dataDir, 'inbox');
+  rmSync(inbox, { recursive: true, force: true });
+  mkdirSync(inbox, { recursive: true });
+  for (const f of ['influencers.csv', 'posts.csv', 'payouts.csv', 'ad_campaigns.csv', 'orders.csv']) cpSync(join(dataDir, f), join(inbox, f));
+  const child = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'bench/ingest-child.ts', databaseUrl, inbox, join(dataDir, 'archive')], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 }));
+  const ordersOutcome = child.files.find((f: { kind: string }) => f.kind === 'orders');
+  const ingestSeconds: number = child.seconds;
+  const copyRate = orders / copySeconds;
+  const ingestRate = orders / ingestSeconds;
+  report('ingest throughput (rows/s)', Math.round(ingestRate).toLocaleString('en-US'), `${Math.round(copyRate).toLocaleString('en-US')} bare COPY`, ingestRate / copyRate, '≥ 0.5', ingestRate / copyRate >= 0.5);
+  report('ingest peak RSS (MB)', child.maxRssMb.toFixed(0), '', null, '≤ 300', child.maxRssMb <= 300);
+  report('orders loaded / rejected', `${ordersOutcome.loaded} / ${ordersOutcome.rejected}`, `${orders} in file`, null, 'all accounted', ordersOutcome.loaded + ordersOutcome.rejected + ordersOutcome.duplicate === orders);
+  rmSync(join(dataDir, 'archive'), { recursive: true, force: true });
+
+  // KPIs: full recompute vs one hand-written aggregate over the same orders
+  const opts = { baselineRevenuePerOrder: 300, minHoldoutUsers: 30 };
+  await sql`ANALYZE`.execute(store.db);
+  const [, aggSeconds] = await time(() => sql`SELECT influencer_id, grp, count(DISTINCT user_id), sum(orders), sum(revenue) FROM core.orders GROUP BY 1, 2`.execute(store.db));
+  const [, fullSeconds] = await time(() => recomputeKpis(store.db, { ...opts, full: true }));
+  report('kpi full recompute (s)', fullSeconds.toFixed(2), `${aggSeconds.toFixed(2)} hand-written aggregate`, fullSeconds / aggSeconds, '≤ 1.5', fullSeconds / aggSeconds <= 1.5);
+
+  // a one-day append: the last day's rows again, moved to the next day with new users
+  const lines = readFileSync(ordersFile, 'utf8').split('\n');
+  const dates = lines.slice(1).filter(Boolean).map((l) => l.split(',')[5]!);
+  const lastDay = dates.reduce((a, b) => (a > b ? a : b));
+  const next = new Date(Date.parse(`${lastDay}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const appended = lines.filter((l) => l.split(',')[5] === lastDay).map((l) => { const c = l.split(','); c[3] = `${c[3]}-n`; c[5] = next; return c.join(','); });
+  mkdirSync(inbox, { recursive: true });
+  writeFileSync(join(inbox, 'append.csv'), [lines[0], ...appended].join('\n') + '\n');
+  execFileSync(process.execPath, ['--import', 'tsx', 'bench/ingest-child.ts', databaseUrl, inbox, join(dataDir, 'archive')], { env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const [inc, incSeconds] = await time(() => recomputeKpis(store.db, opts));
+  report(`kpi one-day append (s, ${appended.length} rows, ${inc.weeks} week)`, incSeconds.toFixed(2), `${fullSeconds.toFixed(2)} full`, incSeconds / fullSeconds, '≤ 0.10', incSeconds / fullSeconds <= 0.1);
+  rmSync(join(dataDir, 'archive'), { recursive: true, force: true });
+}
+
+await store.close();
+await admin.end();
+
+console.log(`\ncampaign-pulse bench, ${orders.toLocaleString('en-US')} orders (${new Date().toISOString()})\n`);
+console.table(results);
