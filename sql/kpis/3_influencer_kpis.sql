@@ -29,8 +29,10 @@ WITH w AS (
          CASE holdout_status WHEN 'ok' THEN 'holdout' WHEN 'no_control' THEN 'baseline' END AS iroas_method
   FROM b
 ), r AS (
+  -- A holdout estimate only counts as negative when its whole 95% interval is below zero:
+  -- an interval that crosses zero is not evidence of a loss.
   SELECT m.*, array_remove(ARRAY[CASE WHEN roas < 1 THEN 'roas_below_1' END,
-                                 CASE WHEN iroas < 0 THEN 'negative_incremental_roas' END], NULL) AS loss_reasons
+                                 CASE WHEN iroas < 0 AND (iroas_method = 'baseline' OR high < 0) THEN 'negative_incremental_roas' END], NULL) AS loss_reasons
   FROM m
 )
 SELECT influencer_id, name, platform, category, gender, tier, followers, posts, reach, likes, comments,

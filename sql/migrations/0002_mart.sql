@@ -47,7 +47,7 @@ COMMENT ON COLUMN mart.influencer_kpis.iroas_holdout_p IS 'Two-sided Welch t-tes
 COMMENT ON COLUMN mart.influencer_kpis.holdout_status IS 'ok; underpowered (fewer than MIN_HOLDOUT_USERS users in a group); no_control (no control or no exposed users).';
 COMMENT ON COLUMN mart.influencer_kpis.iroas IS 'The incremental ROAS used for decisions: holdout when holdout_status is ok, baseline when there is no control group, NULL when underpowered.';
 COMMENT ON COLUMN mart.influencer_kpis.iroas_method IS 'holdout, baseline, or NULL (see iroas).';
-COMMENT ON COLUMN mart.influencer_kpis.is_loss_maker IS 'true when ROAS < 1 or iroas < 0 (seed 000 rule).';
+COMMENT ON COLUMN mart.influencer_kpis.is_loss_maker IS 'true when ROAS < 1 or iroas < 0 (seed 000 rule); a holdout iroas counts as negative only when its 95% interval lies below 0.';
 COMMENT ON COLUMN mart.influencer_kpis.loss_reasons IS 'Why it is a loss-maker: roas_below_1, negative_incremental_roas.';
 COMMENT ON COLUMN mart.influencer_kpis.break_even_rate_per_order IS 'revenue / orders: the highest pay-per-order rate at which ROAS would still be 1.';
 
@@ -297,9 +297,10 @@ SELECT influencer_id, name, platform, category, payout_basis, payout_rate, order
        iroas, iroas_method, loss_reasons, break_even_rate_per_order,
        CASE
          WHEN orders = 0 OR revenue = 0 THEN 'pause: no tracked sales for the payout'
+         WHEN roas >= 1 THEN 'change product or pause: buyers reached by this influencer spend no more than they would anyway'
          WHEN payout_basis = 'post' THEN 'switch to pay-per-order at or below ' || to_char(floor(break_even_rate_per_order * 100) / 100, 'FM999,999,990.00') || ' per order'
          WHEN payout_basis = 'order' AND payout_rate > break_even_rate_per_order THEN 'cut the per-order rate to at most ' || to_char(floor(break_even_rate_per_order * 100) / 100, 'FM999,999,990.00')
-         ELSE 'change product: sales do not beat the baseline'
+         ELSE 'pause: revenue does not cover the payout'
        END AS recommended_action
 FROM mart.influencer_kpis WHERE is_loss_maker;
 COMMENT ON VIEW mart.loss_makers IS 'Loss-making influencers (ROAS < 1 or incremental ROAS < 0) with the reasons and a recommended action.';
@@ -317,7 +318,7 @@ COMMENT ON COLUMN mart.loss_makers.iroas IS 'Incremental ROAS used for the verdi
 COMMENT ON COLUMN mart.loss_makers.iroas_method IS 'holdout or baseline.';
 COMMENT ON COLUMN mart.loss_makers.loss_reasons IS 'roas_below_1 and/or negative_incremental_roas.';
 COMMENT ON COLUMN mart.loss_makers.break_even_rate_per_order IS 'revenue / orders: highest per-order rate with ROAS >= 1.';
-COMMENT ON COLUMN mart.loss_makers.recommended_action IS 'pause (no sales), switch to pay-per-order at or below the break-even rate (pay per post), cut the per-order rate (pay per order above break-even), or change product.';
+COMMENT ON COLUMN mart.loss_makers.recommended_action IS 'For ROAS < 1: switch to pay-per-order at or below the break-even rate (pay per post), cut the per-order rate (pay per order above break-even), or pause (no sales, or the rate is already below break-even). For ROAS >= 1 with negative incremental ROAS: change product or pause.';
 
 -- Read-only access for BI tools: mart and nothing else. The role cannot log in until an
 -- administrator gives it a password (ALTER ROLE pulse_bi LOGIN PASSWORD '...').

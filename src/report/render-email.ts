@@ -30,7 +30,8 @@ export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], om
   parts.push(section(`${heading('Winners (by incremental ROAS)')}${m.winners.length ? table(['Influencer', 'iROAS', 'ROAS', 'Revenue', 'Payout'], m.winners.map((w) => [`${esc(w.name)}<br><span class="muted">${esc(w.platform)}</span>`, `${esc(w.iroas)}<br><span class="muted">${esc(w.interval)}</span>`, esc(w.roas), esc(w.revenue), esc(w.payout)])) : '<mj-text css-class="muted">No influencer above the minimum spend has an incremental ROAS yet.</mj-text>'}`));
   parts.push(section(`${heading(`Loss-makers (${m.lossMakers.length})`)}${m.lossMakers.length ? table(['Influencer', 'ROAS', 'iROAS', 'Why', 'Do this'], m.lossMakers.map((l) => [`${esc(l.name)}<br><span class="muted">${esc(l.platform)}</span>`, esc(l.roas), esc(l.iroas), esc(l.reasons), `<b>${esc(l.action)}</b>`])) : '<mj-text>None: every paid influencer returns at least what it costs.</mj-text>'}`));
   for (const c of charts) {
-    parts.push(section(`${heading(c.title)}<mj-image src="cid:${esc(c.cid)}" alt="${esc(c.alt)}" title="${esc(c.alt)}" width="${Math.min(c.width, 560)}px" padding="8px 0" />`));
+    // The chart draws its own title; the section adds none.
+    parts.push(section(`<mj-image src="cid:${esc(c.cid)}" alt="${esc(c.alt)}" title="${esc(c.alt)}" width="${Math.min(c.width, 560)}px" padding="8px 0" />`));
   }
   if (omitted.length) parts.push(section(`<mj-text css-class="muted" font-size="12px">${omitted.map((o) => `${esc(o.title)}: left out (${esc(o.reason)}).`).join('<br>')}</mj-text>`));
   if (m.models.length) parts.push(section(`${heading('Models and segments')}<mj-text><ul style="padding-left:18px;margin:0">${m.models.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`));

@@ -1,0 +1,495 @@
+import type { Config, TopLevelSpec } from 'vega-lite';
+import { fmtMoney, fmtRatio } from './format.ts';
+
+/**
+ * Vega-Lite specs for the digest's charts. Every builder is pure: plain rows in, a self-contained
+ * spec out (data inline, no URLs, no clock), so the specs can be snapshot-tested and rendered
+ * headless anywhere. A builder returns null when it has nothing to draw; the digest then says so
+ * instead of mailing an empty frame.
+ */
+export interface ChartSpec {
+  id: string;
+  title: string;
+  /** One sentence that says what the picture shows, for screen readers and image-blocking mail clients. */
+  alt: string;
+  spec: TopLevelSpec;
+}
+
+// Colours match templates/digest.mjml so the charts sit in the email without clashing.
+export const palette = {
+  ink: '#1f2933',
+  muted: '#52606d',
+  faint: '#9aa5b1',
+  grid: '#e4e7eb',
+  domain: '#cbd2d9',
+  primary: '#0b3d91',
+  cost: '#d97706',
+  bad: '#b42318',
+  good: '#1a7f37',
+  categories: ['#0b3d91', '#d97706', '#1a7f37', '#7c3aed', '#0e7490', '#be185d', '#854d0e', '#b42318'],
+} as const;
+
+// The email body is 600 px; 560 leaves its side padding. Every single-view chart is fitted to it.
+export const CHART_WIDTH = 560;
+const PADDING = 8;
+const FONT = 'DejaVu Sans';
+
+const config: Config = {
+  font: FONT,
+  view: { stroke: null },
+  title: { fontSize: 15, fontWeight: 'bold', color: palette.ink, anchor: 'start', subtitleFontSize: 12, subtitleColor: palette.muted, subtitlePadding: 4, offset: 12 },
+  axis: {
+    labelFontSize: 12,
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    labelColor: palette.muted,
+    titleColor: palette.ink,
+    gridColor: palette.grid,
+    domainColor: palette.domain,
+    tickColor: palette.domain,
+    labelLimit: 170,
+  },
+  // Flush end labels keep the last tick's number inside a fitted chart's edge.
+  axisX: { labelFlush: true },
+  axisBand: { grid: false, ticks: false, domain: false, labelPadding: 6, labelColor: palette.ink },
+  legend: { labelFontSize: 12, titleFontSize: 12, labelColor: palette.ink, titleColor: palette.ink, titleFontWeight: 'normal', labelLimit: 260 },
+  text: { fontSize: 12, color: palette.ink },
+};
+
+type LayerSpec = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
+type PositionDef = NonNullable<NonNullable<Extract<LayerSpec, { mark: unknown }>['encoding']>['x']>;
+
+const base = {
+  background: 'white',
+  padding: PADDING,
+  config,
+};
+const fitted = { ...base, width: CHART_WIDTH, autosize: { type: 'fit-x', contains: 'padding' } } as const;
+
+const ROAS_AXIS_LABEL = "format(datum.value, '.1~f') + '×'";
+const MONEY_FORMAT = ',~f';
+
+// Plain code-unit comparison: locale-aware sorting could differ between machines and break snapshots.
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+const roasText = (v: number | null) => fmtRatio(v, 1);
+// Screen readers read '–' as "en dash"; the alt text says what it means.
+const roasWords = (v: number | null) => (finite(v) ? roasText(v) : 'n/a (no payout)');
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const sentence = (s: string) => (s.endsWith('.') ? s : `${s}.`);
+const SUBTITLE_CHARS = 78;
+
+/** Vega never wraps a title, so long subtitle lines are broken at spaces (about 7 px a character at 12 px). */
+export function wrapLines(lines: string[], max = SUBTITLE_CHARS): string[] {
+  return lines.flatMap((line) => {
+    const out: string[] = [];
+    let current = '';
+    for (const word of line.split(' ')) {
+      if (current && current.length + 1 + word.length > max) {
+        out.push(current);
+        current = word;
+      } else current = current ? `${current} ${word}` : word;
+    }
+    return current ? [...out, current] : out;
+  });
+}
+
+/** Headroom so a value label printed after the longest bar stays inside the plot. */
+const withLabelRoom = (max: number, floor: number) => Math.max(max * 1.16, floor);
+
+// ─── 1. ROAS by platform ────────────────────────────────────────────────────────────────────────
+
+export interface PlatformRoasRow { platform: string; roas: number | null; revenue: number; payout: number }
+
+export function roasByPlatformChart(rows: PlatformRoasRow[]): ChartSpec | null {
+  const shown = rows
+    .filter((r) => finite(r.roas))
+    .map((r) => ({ platform: r.platform, roas: r.roas as number, revenue: r.revenue, payout: r.payout }))
+    .sort((a, b) => b.roas - a.roas || byText(a.platform, b.platform));
+  if (shown.length === 0) return null;
+  const unpaid = rows.filter((r) => !finite(r.roas)).map((r) => r.platform).sort(byText);
+  // A short bar's label starts after the break-even line rather than under it.
+  const values = shown.map((r) => ({ ...r, label: roasText(r.roas), labelAt: Math.max(r.roas, 1), status: r.roas < 1 ? 'below' : 'above' }));
+  const maxRoas = Math.max(...shown.map((r) => r.roas));
+  const x: PositionDef = { field: 'roas', type: 'quantitative', scale: { domain: [0, withLabelRoom(maxRoas, 1.3)], nice: false } };
+  const y: PositionDef = { field: 'platform', type: 'nominal', sort: values.map((v) => v.platform), title: null };
+  const subtitle = [`Revenue ÷ payout. Red bars lose money; the dashed line is break-even (1×).`];
+  if (unpaid.length) subtitle.push(`Not shown, no payout: ${unpaid.join(', ')}.`);
+  const title = 'ROAS by platform';
+  return {
+    id: 'roas-by-platform',
+    title,
+    alt: sentence(`${title}: ${values.map((v) => `${v.platform} ${v.label}`).join(', ')} (break-even is 1×${unpaid.length ? `; no payout: ${unpaid.join(', ')}` : ''})`),
+    spec: {
+      ...fitted,
+      title: { text: title, subtitle: wrapLines(subtitle) },
+      height: Math.max(60, shown.length * 34),
+      data: { values },
+      layer: [
+        {
+          mark: { type: 'bar', cornerRadiusEnd: 2, height: { band: 0.68 } },
+          encoding: {
+            y,
+            x: { ...x, title: 'ROAS (revenue ÷ payout)', axis: { labelExpr: ROAS_AXIS_LABEL, tickCount: 6 } },
+            color: { field: 'status', type: 'nominal', scale: { domain: ['below', 'above'], range: [palette.bad, palette.primary] }, legend: null },
+          },
+        },
+        { mark: { type: 'rule', strokeDash: [5, 3], strokeWidth: 1.5, color: palette.ink }, encoding: { x: { datum: 1, type: 'quantitative' } } },
+        { mark: { type: 'text', align: 'left', baseline: 'middle', dx: 5 }, encoding: { y, x: { ...x, field: 'labelAt' }, text: { field: 'label' } } },
+      ],
+    },
+  };
+}
+
+// ─── 2. Revenue vs payout, coloured by cluster ──────────────────────────────────────────────────
+
+export interface RevenuePayoutRow { name: string; revenue: number; payout: number; cluster: string | null }
+
+const UNCLUSTERED = 'Not clustered';
+// Beyond this max/min spread a linear axis crushes the small spenders into one corner.
+const LOG_SPREAD = 50;
+
+const powerFloor = (v: number) => 10 ** Math.floor(Math.log10(v));
+const powerCeil = (v: number) => 10 ** Math.ceil(Math.log10(v));
+const niceCeil = (v: number) => {
+  const p = powerFloor(v);
+  const m = v / p;
+  return p * (m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10);
+};
+
+interface AxisPlan { domain: [number, number]; zeroAt: number; zeros: number; ticks?: number[] }
+
+/** One axis of the scatter: on a log axis zeros move to the decade below the smallest value. */
+function planAxis(values: number[], log: boolean): AxisPlan {
+  const zeros = values.filter((v) => v === 0).length;
+  const max = Math.max(...values);
+  if (!log) return { domain: [0, niceCeil(max * 1.04)], zeroAt: 0, zeros };
+  const positive = values.filter((v) => v > 0);
+  const minPositive = positive.length ? Math.min(...positive) : max;
+  let zeroAt = powerFloor(minPositive);
+  if (zeros > 0 && zeroAt >= minPositive) zeroAt /= 10;
+  const domain: [number, number] = [zeroAt, Math.max(powerCeil(max), zeroAt * 10)];
+  const ticks: number[] = [];
+  for (let t = domain[0]; t <= domain[1] * 1.0001; t *= 10) ticks.push(Number(t.toPrecision(1)));
+  return { domain, zeroAt, zeros, ticks };
+}
+
+export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null {
+  const points = rows.filter((r) => finite(r.revenue) && finite(r.payout) && r.revenue >= 0 && r.payout >= 0 && (r.revenue > 0 || r.payout > 0));
+  if (points.length === 0) return null;
+  const spread = (vs: number[]) => {
+    const positive = vs.filter((v) => v > 0);
+    return positive.length ? Math.max(...positive) / Math.min(...positive) : 1;
+  };
+  // Both axes share one kind of scale, or revenue = payout would not be a straight line.
+  const log = Math.max(spread(points.map((r) => r.payout)), spread(points.map((r) => r.revenue))) >= LOG_SPREAD;
+  const px = planAxis(points.map((r) => r.payout), log);
+  const py = planAxis(points.map((r) => r.revenue), log);
+  // A log axis has no 0, so zeros sit on the bottom/left edge labelled 0: a zero-revenue
+  // influencer is exactly the loss-maker a manager must see.
+  const place = (v: number, a: AxisPlan) => (log && v === 0 ? a.zeroAt : v);
+  const fraction = (v: number, a: AxisPlan) =>
+    log ? (Math.log10(place(v, a)) - Math.log10(a.domain[0])) / (Math.log10(a.domain[1]) - Math.log10(a.domain[0])) : v / a.domain[1];
+
+  const clusters = [...new Set(points.map((r) => r.cluster ?? UNCLUSTERED))].sort((a, b) =>
+    a === UNCLUSTERED ? 1 : b === UNCLUSTERED ? -1 : byText(a, b),
+  );
+  const named = clusters.filter((c) => c !== UNCLUSTERED);
+  const colours = clusters.map((c) => (c === UNCLUSTERED ? palette.faint : palette.categories[named.indexOf(c) % palette.categories.length]));
+
+  const values = points
+    .map((r) => ({ name: r.name, revenue: r.revenue, payout: r.payout, x: place(r.payout, px), y: place(r.revenue, py), cluster: r.cluster ?? UNCLUSTERED }))
+    .sort((a, b) => byText(a.cluster, b.cluster) || b.payout - a.payout || byText(a.name, b.name));
+  const losers = points.filter((r) => r.revenue < r.payout).sort((a, b) => b.payout - b.revenue - (a.payout - a.revenue) || byText(a.name, b.name));
+  // Name the three biggest losses, the ones to act on; skip one that would print over another.
+  const labels: { name: string; x: number; y: number; fx: number; fy: number }[] = [];
+  for (const r of losers) {
+    if (labels.length === 3) break;
+    const fx = fraction(r.payout, px);
+    const fy = fraction(r.revenue, py);
+    if (labels.some((l) => Math.abs(l.fx - fx) < 0.3 && Math.abs(l.fy - fy) < 0.06)) continue;
+    labels.push({ name: r.name, x: place(r.payout, px), y: place(r.revenue, py), fx, fy });
+  }
+  const labelData = (right: boolean) => labels.filter((l) => l.fx > 0.6 === right).map(({ name, x, y }) => ({ name, x, y }));
+
+  const axisFor = (title: string, a: AxisPlan) => ({
+    title,
+    ...(log
+      ? { values: a.ticks, labelExpr: a.zeros > 0 ? `datum.value <= ${a.zeroAt} ? '0' : format(datum.value, ',~f')` : "format(datum.value, ',~f')" }
+      : { format: MONEY_FORMAT, tickCount: 6 }),
+  });
+  const scaleFor = (a: AxisPlan) => ({ type: log ? ('log' as const) : ('linear' as const), domain: a.domain, nice: false });
+  const x: PositionDef = { field: 'x', type: 'quantitative', scale: scaleFor(px), axis: axisFor('Payout', px) };
+  const y: PositionDef = { field: 'y', type: 'quantitative', scale: scaleFor(py), axis: axisFor('Revenue', py) };
+  // The break-even line runs corner to corner of both domains and is clipped to the plot.
+  const lineFrom = Math.min(px.domain[0], py.domain[0]);
+  const lineTo = Math.max(px.domain[1], py.domain[1]);
+  const labelLayer = (right: boolean): LayerSpec => ({
+    data: { values: labelData(right) },
+    mark: { type: 'text', baseline: 'middle', align: right ? 'right' : 'left', dx: right ? -7 : 7, fontSize: 11, color: palette.bad },
+    encoding: { x, y, text: { field: 'name' } },
+  });
+
+  const zeros = points.filter((r) => r.revenue === 0 || r.payout === 0).length;
+  const subtitle = ['Each dot is an influencer; above the dashed line revenue exceeds payout.'];
+  if (log) subtitle.push(`Log scales${zeros > 0 ? `; ${plural(zeros, 'zero')} drawn on the axis marked 0` : ''}.`);
+  const title = 'Revenue vs payout';
+  const above = points.length - losers.length;
+  const worst = losers[0];
+  return {
+    id: 'revenue-vs-payout',
+    title,
+    alt: sentence(
+      `${title} for ${plural(points.length, 'influencer')} in ${plural(named.length, 'cluster')}: ${above} at or above break-even, ${losers.length} below` +
+        (worst ? ` (largest loss ${worst.name}: payout ${fmtMoney(worst.payout)}, revenue ${fmtMoney(worst.revenue)})` : ''),
+    ),
+    spec: {
+      ...fitted,
+      title: { text: title, subtitle: wrapLines(subtitle) },
+      height: 320,
+      layer: [
+        {
+          data: { values: [{ x: lineFrom, y: lineFrom }, { x: lineTo, y: lineTo }] },
+          mark: { type: 'line', strokeDash: [5, 3], strokeWidth: 1.5, color: palette.ink, clip: true },
+          encoding: { x, y },
+        },
+        {
+          data: { values },
+          mark: { type: 'circle', size: 56, opacity: 0.8, stroke: 'white', strokeWidth: 0.5 },
+          encoding: {
+            x,
+            y,
+            color: {
+              field: 'cluster',
+              type: 'nominal',
+              scale: { domain: clusters, range: colours },
+              legend: { title: 'Cluster', orient: 'bottom', direction: 'horizontal', columns: 2, symbolType: 'circle' },
+            },
+          },
+        },
+        labelLayer(false),
+        labelLayer(true),
+      ],
+    },
+  };
+}
+
+// ─── 3. Weekly trend ────────────────────────────────────────────────────────────────────────────
+
+export interface WeeklyTrendRow { week: string; revenue: number; payout: number; roas: number | null }
+
+export const TREND_WEEKS = 12;
+
+export function weeklyTrendChart(rows: WeeklyTrendRow[]): ChartSpec | null {
+  // ISO week labels ('2026-W46') sort correctly as text.
+  const weeks = [...rows].sort((a, b) => byText(a.week, b.week)).slice(-TREND_WEEKS);
+  if (weeks.length === 0) return null;
+  const first = weeks[0].week;
+  const last = weeks[weeks.length - 1];
+  const previous = weeks.length > 1 ? weeks[weeks.length - 2] : undefined;
+  const money = weeks.flatMap((w) => [
+    { week: w.week, series: 'Revenue', value: w.revenue },
+    { week: w.week, series: 'Payout', value: w.payout },
+  ]);
+  const roas = weeks.map((w) => ({ week: w.week, roas: finite(w.roas) ? w.roas : null, label: roasText(w.roas) }));
+  const roasValues = roas.flatMap((r) => (r.roas === null ? [] : [r.roas]));
+  const lastRoas = [...roas].reverse().find((r) => r.roas !== null);
+  const maxMoney = Math.max(0, ...money.map((m) => m.value));
+
+  // Fixed axis extents keep the two panels' plot areas aligned (a concat cannot use autosize fit).
+  const axisExtent = 76;
+  const plotWidth = CHART_WIDTH - 2 * PADDING - axisExtent - 1;
+  const weekAxis = { labelExpr: 'slice(datum.value, 5)', labelAngle: 0, title: null };
+  const x: PositionDef = { field: 'week', type: 'ordinal', sort: weeks.map((w) => w.week), scale: { paddingOuter: 0.3 } };
+
+  const roasX: PositionDef = { ...x, axis: weekAxis };
+  const roasY: PositionDef = {
+    field: 'roas',
+    type: 'quantitative',
+    scale: { domain: [0, Math.max(1.2, niceCeil(Math.max(1, ...roasValues) * 1.1))], nice: false },
+    axis: { labelExpr: ROAS_AXIS_LABEL, tickCount: 3, title: null, minExtent: axisExtent, maxExtent: axisExtent },
+  };
+
+  const belowBreakEven = { condition: { test: 'datum.roas < 1', value: palette.bad }, value: palette.good };
+
+  const title = `${weeks.length}-week trend`;
+  const alt =
+    `Weekly revenue, payout and ROAS${previous ? ` from ${first} to ${last.week}` : ''}: in ${last.week} revenue ${fmtMoney(last.revenue)}, payout ${fmtMoney(last.payout)}, ROAS ${roasWords(last.roas)}` +
+    (previous ? ` (${previous.week}: ${roasWords(previous.roas)})` : '');
+  return {
+    id: 'weekly-trend',
+    title,
+    alt: sentence(alt),
+    spec: {
+      ...base,
+      title: { text: title, subtitle: [weeks.length > 1 ? `ISO weeks ${first} to ${last.week}.` : `ISO week ${first}.`] },
+      spacing: 14,
+      vconcat: [
+        {
+          width: plotWidth,
+          height: 190,
+          data: { values: money },
+          encoding: {
+            x: { ...x, axis: { ...weekAxis, labels: false, ticks: false, domain: false } },
+            y: {
+              field: 'value',
+              type: 'quantitative',
+              scale: { domain: [0, maxMoney > 0 ? niceCeil(maxMoney) : 1], nice: false },
+              axis: { format: MONEY_FORMAT, tickCount: 5, title: null, minExtent: axisExtent, maxExtent: axisExtent },
+            },
+            color: {
+              field: 'series',
+              type: 'nominal',
+              scale: { domain: ['Revenue', 'Payout'], range: [palette.primary, palette.cost] },
+              legend: { orient: 'top', title: null, direction: 'horizontal', symbolType: 'stroke', symbolStrokeWidth: 3 },
+            },
+          },
+          layer: [{ mark: { type: 'line', strokeWidth: 2.5 } }, { mark: { type: 'point', filled: true, size: 36 } }],
+        },
+        {
+          width: plotWidth,
+          height: 96,
+          data: { values: roas },
+          title: { text: 'ROAS', fontSize: 12, fontWeight: 'normal', color: palette.ink, anchor: 'start', offset: 4 },
+          layer: [
+            { mark: { type: 'rule', strokeDash: [5, 3], strokeWidth: 1.5, color: palette.bad }, encoding: { y: { datum: 1, type: 'quantitative' } } },
+            { mark: { type: 'line', strokeWidth: 2.5, color: palette.good }, encoding: { x: roasX, y: roasY } },
+            { mark: { type: 'point', filled: true, size: 42, opacity: 1 }, encoding: { x: roasX, y: roasY, color: belowBreakEven } },
+            ...(lastRoas
+              ? [
+                  {
+                    data: { values: [lastRoas] },
+                    mark: { type: 'text', align: 'center', baseline: 'bottom', dy: -7, fontWeight: 'bold' },
+                    encoding: { x: roasX, y: roasY, text: { field: 'label' }, color: belowBreakEven },
+                  } satisfies LayerSpec,
+                ]
+              : []),
+          ],
+        },
+      ],
+    },
+  };
+}
+
+// ─── 4. Persona heatmap ─────────────────────────────────────────────────────────────────────────
+
+export interface PersonaRoasRow { category: string; gender: string; roas: number | null }
+
+// Fixed bands tied to what a manager decides (below break-even, marginal, good, great) read
+// better than a continuous ramp, and handle ROAS 0 and "no payout" without a log scale.
+const ROAS_BANDS = [
+  { below: 1, label: 'below 1×', fill: '#d64545', text: 'white' },
+  { below: 2, label: '1–2×', fill: '#fbe3b8', text: palette.ink },
+  { below: 4, label: '2–4×', fill: '#d3e3f5', text: palette.ink },
+  { below: 8, label: '4–8×', fill: '#93bce6', text: palette.ink },
+  { below: 16, label: '8–16×', fill: '#3f7fc4', text: 'white' },
+  { below: Infinity, label: '16× and up', fill: '#0b3d91', text: 'white' },
+] as const;
+const NO_PAYOUT = { label: 'no payout', fill: '#f5f7fa', text: palette.muted } as const;
+const bandOf = (roas: number | null) => (finite(roas) ? ROAS_BANDS.find((b) => roas < b.below)! : NO_PAYOUT);
+
+export function personaHeatmapChart(rows: PersonaRoasRow[]): ChartSpec | null {
+  if (rows.length === 0) return null;
+  const categories = [...new Set(rows.map((r) => r.category))].sort(byText);
+  const genders = [...new Set(rows.map((r) => r.gender))].sort(byText);
+  const values = rows
+    .map((r) => {
+      const band = bandOf(r.roas);
+      return { category: r.category, gender: r.gender, roas: finite(r.roas) ? r.roas : null, label: roasText(r.roas), band: band.label, ink: band.text };
+    })
+    .sort((a, b) => byText(a.category, b.category) || byText(a.gender, b.gender));
+  const bands = [...ROAS_BANDS, NO_PAYOUT].filter((b) => values.some((v) => v.band === b.label));
+  const ranked = values.filter((v) => v.roas !== null).sort((a, b) => b.roas! - a.roas! || byText(a.category, b.category) || byText(a.gender, b.gender));
+  const best = ranked[0];
+  const worst = ranked[ranked.length - 1];
+  const below = ranked.filter((v) => v.roas! < 1).length;
+  const who = (v: { category: string; gender: string; label: string }) => `${v.category} / ${v.gender} ${v.label}`;
+  const title = 'ROAS by persona';
+  const alt = best
+    ? `${title} (category × gender): best ${who(best)}, worst ${who(worst)}; ${below === 0 ? 'none' : `${below} of ${ranked.length}`} below break-even`
+    : `${title} (category × gender): no persona has a payout yet`;
+  return {
+    id: 'persona-heatmap',
+    title,
+    alt: sentence(alt),
+    spec: {
+      ...fitted,
+      title: { text: title, subtitle: ['Revenue ÷ payout per audience persona; red cells lose money.'] },
+      height: categories.length * 30,
+      data: { values },
+      encoding: {
+        x: { field: 'gender', type: 'nominal', sort: genders, title: null, axis: { orient: 'top', labelAngle: 0 } },
+        y: { field: 'category', type: 'nominal', sort: categories, title: null },
+      },
+      layer: [
+        {
+          mark: { type: 'rect', stroke: 'white', strokeWidth: 2 },
+          encoding: {
+            color: {
+              field: 'band',
+              type: 'ordinal',
+              scale: { domain: bands.map((b) => b.label), range: bands.map((b) => b.fill) },
+              legend: { title: 'ROAS', symbolType: 'square', symbolSize: 160, symbolStrokeColor: palette.domain, symbolStrokeWidth: 0.5 },
+            },
+          },
+        },
+        { mark: { type: 'text', baseline: 'middle' }, encoding: { text: { field: 'label' }, color: { field: 'ink', type: 'nominal', scale: null } } },
+      ],
+    },
+  };
+}
+
+// ─── 5. Loss by product ─────────────────────────────────────────────────────────────────────────
+
+export interface ProductLossRow { product: string; loss: number; lossMakers: number }
+
+export const TOP_PRODUCTS = 10;
+
+export function lossByProductChart(rows: ProductLossRow[]): ChartSpec | null {
+  const losing = rows.filter((r) => finite(r.loss) && r.loss > 0).sort((a, b) => b.loss - a.loss || byText(a.product, b.product));
+  if (losing.length === 0) return null;
+  const shown = losing.slice(0, TOP_PRODUCTS);
+  const values = shown.map((r) => ({
+    product: r.product,
+    loss: r.loss,
+    lossMakers: r.lossMakers,
+    label: `${fmtMoney(r.loss)} · ${plural(r.lossMakers, 'loss-maker')}`,
+  }));
+  // The value label ("182,340 · 3 loss-makers") is long: it goes inside a long bar and after a short
+  // one, so neither runs off the plot whatever width the product names leave it.
+  const inside = (loss: number) => loss >= shown[0].loss / 2;
+  const x: PositionDef = { field: 'loss', type: 'quantitative', scale: { domain: [0, shown[0].loss * 1.04], nice: false } };
+  const y: PositionDef = { field: 'product', type: 'nominal', sort: values.map((v) => v.product), title: null, axis: { labelLimit: 150 } };
+  const labelLayer = (within: boolean): LayerSpec => ({
+    data: { values: values.filter((v) => inside(v.loss) === within) },
+    mark: { type: 'text', align: within ? 'right' : 'left', baseline: 'middle', dx: within ? -6 : 4, color: within ? 'white' : palette.ink },
+    encoding: { x, y, text: { field: 'label' } },
+  });
+  const total = losing.reduce((s, r) => s + r.loss, 0);
+  const title = 'Loss by product';
+  const more = losing.length > shown.length ? `Top ${shown.length} of ${losing.length} products.` : '';
+  return {
+    id: 'loss-by-product',
+    title,
+    alt: sentence(
+      `${title}: ${fmtMoney(total)} lost across ${plural(losing.length, 'product')}, most on ${shown
+        .slice(0, 3)
+        .map((r) => `${r.product} (${fmtMoney(r.loss)})`)
+        .join(', ')}`,
+    ),
+    spec: {
+      ...fitted,
+      title: { text: title, subtitle: wrapLines(['Payout minus revenue of the loss-making influencers promoting each product.', ...(more ? [more] : [])]) },
+      height: Math.max(60, shown.length * 30),
+      layer: [
+        {
+          data: { values },
+          mark: { type: 'bar', cornerRadiusEnd: 2, height: { band: 0.68 }, color: palette.bad },
+          encoding: { y, x: { ...x, title: 'Loss (payout − revenue)', axis: { format: MONEY_FORMAT, tickCount: 5 } } },
+        },
+        labelLayer(true),
+        labelLayer(false),
+      ],
+    },
+  };
+}
