@@ -51,6 +51,35 @@ program
   .option('--rejects <n>', 'number of recent rejects to list', int('--rejects'), 10)
   .action(async (o) => (await import('./commands/basic.ts')).statusCommand(o));
 
+// Service mode (REDIS_URL + DATABASE_URL): BullMQ workers, schedules, on-demand runs, HTTP API.
+program
+  .command('worker')
+  .description('process queued runs (BullMQ) until SIGTERM/SIGINT, which lets the current job finish; needs REDIS_URL and DATABASE_URL')
+  .option('--concurrency <n>', 'jobs this process works on at once (stages still run one at a time across all workers)', int('--concurrency'), 1)
+  .action(async (o) => (await import('./commands/service.ts')).workerCommand(o));
+
+program
+  .command('schedule')
+  .description('create or update the nightly ETL (ETL_CRON) and weekly digest (DIGEST_CRON) schedules in PULSE_TIMEZONE; running it again replaces them')
+  .option('--list', 'show the schedules and their next run, change nothing')
+  .option('--remove', 'delete both schedules')
+  .action(async (o) => (await import('./commands/service.ts')).scheduleCommand(o));
+
+program
+  .command('trigger')
+  .description('queue a run now and print its id: "pipeline" for every stage, or a stage (ingest, kpis, models, clusters, digest) or comma-separated list')
+  .argument('<target>', 'pipeline, or a stage name / comma-separated stage list')
+  .option('--period <week>', 'digest period: 2026-W46, "latest", or a range 2026-W40..2026-W46 for a backfill (one run per week)')
+  .option('--wait', 'follow the run(s) to the end; exit non-zero if one failed')
+  .option('--attempts <n>', 'tries per stage before the run fails (default: the job catalog, with exponential backoff)', int('--attempts'))
+  .action(async (target, o) => (await import('./commands/service.ts')).triggerCommand(target, o));
+
+program
+  .command('serve')
+  .description('HTTP API: POST /runs, GET /runs/:id, GET /health, Bull Board at /admin/queues (Bearer PULSE_API_TOKEN) on PORT')
+  .option('--host <addr>', 'address to listen on', '0.0.0.0')
+  .action(async (o) => (await import('./commands/service.ts')).serveCommand(o));
+
 async function main() {
   try {
     config();

@@ -42,19 +42,53 @@ WITH c AS (
   ON CONFLICT (row_key) DO NOTHING
   RETURNING influencer_id, user_id, product, campaign, order_date, orders, revenue, grp
 ), daily AS (
-  INSERT INTO core.orders_daily AS d (influencer_id, order_date, product, campaign, grp, rows, orders, revenue)
-  SELECT influencer_id, order_date, coalesce(product, ''), coalesce(campaign, ''), coalesce(grp, -1),
-         count(*), sum(orders), sum(revenue)
-  FROM ins GROUP BY 1, 2, 3, 4, 5
-  ON CONFLICT (influencer_id, order_date, product, campaign, grp) DO UPDATE
+  INSERT INTO core.orders_daily AS d (order_date, influencer_id, grp, rows, orders, revenue)
+  SELECT order_date, influencer_id, coalesce(grp, -1), count(*), sum(orders), sum(revenue)
+  FROM ins GROUP BY 1, 2, 3
+  ON CONFLICT (order_date, influencer_id, grp) DO UPDATE
     SET rows = d.rows + excluded.rows, orders = d.orders + excluded.orders, revenue = d.revenue + excluded.revenue
   RETURNING 1
+), mix AS (
+  INSERT INTO core.orders_mix AS m (influencer_id, product, campaign, rows, orders, revenue)
+  SELECT influencer_id, coalesce(product, ''), coalesce(campaign, ''), count(*), sum(orders), sum(revenue)
+  FROM ins GROUP BY 1, 2, 3
+  ON CONFLICT (influencer_id, product, campaign) DO UPDATE
+    SET rows = m.rows + excluded.rows, orders = m.orders + excluded.orders, revenue = m.revenue + excluded.revenue
+  RETURNING 1
+), nu AS (
+  -- this load's revenue per user, and (below) what each user had before it
+  SELECT influencer_id, grp, user_id, sum(orders) AS o, sum(revenue) AS r
+  FROM ins WHERE grp IS NOT NULL AND user_id IS NOT NULL GROUP BY 1, 2, 3
+), ou AS (
+  SELECT u.influencer_id, u.grp, u.user_id, u.revenue AS old FROM core.order_users u JOIN nu USING (influencer_id, grp, user_id)
 ), users AS (
   INSERT INTO core.order_users AS u (influencer_id, grp, user_id, orders, revenue)
-  SELECT influencer_id, grp, user_id, sum(orders), sum(revenue)
-  FROM ins WHERE grp IS NOT NULL AND user_id IS NOT NULL GROUP BY 1, 2, 3
+  SELECT influencer_id, grp, user_id, o, r FROM nu
   ON CONFLICT (influencer_id, grp, user_id) DO UPDATE
     SET orders = u.orders + excluded.orders, revenue = u.revenue + excluded.revenue
+  RETURNING 1
+), hs AS (
+  INSERT INTO core.holdout_stats AS h (influencer_id, grp, users, revenue, revenue_sq)
+  SELECT nu.influencer_id, nu.grp, count(*) FILTER (WHERE ou.old IS NULL), sum(nu.r),
+         sum((coalesce(ou.old, 0) + nu.r) ^ 2 - coalesce(ou.old, 0) ^ 2)
+  FROM nu LEFT JOIN ou USING (influencer_id, grp, user_id) GROUP BY 1, 2
+  ON CONFLICT (influencer_id, grp) DO UPDATE
+    SET users = h.users + excluded.users, revenue = h.revenue + excluded.revenue, revenue_sq = h.revenue_sq + excluded.revenue_sq
+  RETURNING 1
+), ng AS (
+  SELECT grp, user_id, sum(r) AS r FROM nu GROUP BY 1, 2
+), og AS (
+  SELECT g.grp, g.user_id, g.revenue AS old FROM core.group_users g JOIN ng USING (grp, user_id)
+), gu AS (
+  INSERT INTO core.group_users AS g (grp, user_id, revenue) SELECT grp, user_id, r FROM ng
+  ON CONFLICT (grp, user_id) DO UPDATE SET revenue = g.revenue + excluded.revenue
+  RETURNING 1
+), gs AS (
+  INSERT INTO core.group_stats AS s (grp, users, revenue, revenue_sq)
+  SELECT ng.grp, count(*) FILTER (WHERE og.old IS NULL), sum(ng.r), sum((coalesce(og.old, 0) + ng.r) ^ 2 - coalesce(og.old, 0) ^ 2)
+  FROM ng LEFT JOIN og USING (grp, user_id) GROUP BY 1
+  ON CONFLICT (grp) DO UPDATE
+    SET users = s.users + excluded.users, revenue = s.revenue + excluded.revenue, revenue_sq = s.revenue_sq + excluded.revenue_sq
   RETURNING 1
 ), dirty AS (
   INSERT INTO ops.kpi_dirty_weeks SELECT DISTINCT date_trunc('week', order_date)::date FROM ins
@@ -63,4 +97,5 @@ WITH c AS (
 SELECT (SELECT count(*) FROM r) AS total, (SELECT count(*) FROM rej) AS rejected,
        (SELECT count(*) FROM ins) AS loaded, (SELECT min(order_date) FROM ins) AS min_date,
        (SELECT max(order_date) FROM ins) AS max_date,
-       (SELECT count(*) FROM daily) + (SELECT count(*) FROM users) AS aggregates;
+       (SELECT count(*) FROM daily) + (SELECT count(*) FROM mix) + (SELECT count(*) FROM users)
+         + (SELECT count(*) FROM hs) + (SELECT count(*) FROM gu) + (SELECT count(*) FROM gs) AS aggregates;

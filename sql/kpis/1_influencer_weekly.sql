@@ -4,8 +4,10 @@ DELETE FROM mart.influencer_weekly WHERE week_start IN (SELECT week_start FROM k
 
 INSERT INTO mart.influencer_weekly
 WITH o AS (
-  SELECT d.influencer_id, w.week_start, sum(d.orders) AS orders, sum(d.revenue) AS revenue
-  FROM kpi_weeks w JOIN core.orders_daily d ON d.order_date >= w.week_start AND d.order_date < w.week_start + 7
+  SELECT d.influencer_id, date_trunc('week', d.order_date)::date AS week_start, sum(d.orders) AS orders, sum(d.revenue) AS revenue
+  FROM core.orders_daily d
+  WHERE d.order_date >= (SELECT min(week_start) FROM kpi_weeks) AND d.order_date < (SELECT max(week_start) + 7 FROM kpi_weeks)
+    AND date_trunc('week', d.order_date)::date IN (SELECT week_start FROM kpi_weeks)
   GROUP BY 1, 2
 ), p AS (
   SELECT s.influencer_id, w.week_start, count(*) AS posts, sum(s.reach) AS reach, sum(s.likes) AS likes, sum(s.comments) AS comments
@@ -22,7 +24,7 @@ WITH o AS (
       WHEN pay.basis = 'post' AND pay.rate IS NOT NULL THEN pay.rate * j.posts
       WHEN pay.basis = 'order' AND pay.rate IS NOT NULL THEN pay.rate * j.orders
       WHEN pay.basis = 'post' THEN pay.total_payout * j.posts / nullif((SELECT count(*) FROM core.posts x WHERE x.influencer_id = j.influencer_id), 0)
-      WHEN pay.basis = 'order' THEN pay.total_payout * j.orders / nullif((SELECT sum(orders) FROM core.orders_daily x WHERE x.influencer_id = j.influencer_id), 0)
+      WHEN pay.basis = 'order' THEN pay.total_payout * j.orders / nullif((SELECT sum(orders) FROM core.orders_mix x WHERE x.influencer_id = j.influencer_id), 0)
     END, 0), 2) AS payout
   FROM j LEFT JOIN core.payouts pay ON pay.influencer_id = j.influencer_id
 )

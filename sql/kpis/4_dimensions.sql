@@ -25,10 +25,9 @@ SELECT coalesce(category, 'Unknown'), coalesce(gender, 'Unknown'), count(*), sum
 FROM mart.influencer_kpis GROUP BY 1, 2;
 
 CREATE TEMP TABLE kpi_split ON COMMIT DROP AS
-SELECT d.influencer_id, d.product, d.campaign, sum(d.orders) AS orders, sum(d.revenue) AS revenue,
-       k.payout * sum(d.orders) / nullif(k.orders, 0) AS payout, k.is_loss_maker
-FROM core.orders_daily d JOIN mart.influencer_kpis k USING (influencer_id)
-GROUP BY d.influencer_id, d.product, d.campaign, k.payout, k.orders, k.is_loss_maker;
+SELECT m.influencer_id, m.product, m.campaign, m.orders, m.revenue,
+       k.payout * m.orders / nullif(k.orders, 0) AS payout, k.is_loss_maker
+FROM core.orders_mix m JOIN mart.influencer_kpis k USING (influencer_id);
 
 INSERT INTO mart.product_kpis
 SELECT coalesce(nullif(product, ''), 'Unknown'), count(DISTINCT influencer_id), sum(orders), sum(revenue), round(coalesce(sum(payout), 0), 2),

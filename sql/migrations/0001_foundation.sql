@@ -9,40 +9,66 @@ CREATE SCHEMA IF NOT EXISTS ops;
 CREATE FUNCTION staging.blank(t text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT t IS NULL OR btrim(t) = '' $$;
 
--- '₹1,200.50', '$102.82', ' 22.0 ', '1 200', '(12.5)' (accounting negative) -> numeric
+-- '₹1,200.50', '$102.82', ' 22.0 ', '1 200', '(12.5)' (accounting negative) -> numeric.
+-- Plain SQL, no exception handler: these run once per cell, and a plpgsql EXCEPTION block
+-- would open a subtransaction for every call. The pattern admits only what numeric accepts.
+CREATE FUNCTION staging.num_text(t text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT regexp_replace(
+           regexp_replace(t, '(^\s*(₹|Rs\.?|INR|\$|USD|€|EUR|£|GBP)\s*)|(\s*(₹|INR|USD|EUR|GBP)\s*$)|[,\s _]', '', 'gi'),
+           '^\((.*)\)$', '-\1')
+$$;
+
 CREATE FUNCTION staging.num(t text) RETURNS numeric
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-DECLARE s text;
-BEGIN
-  IF t IS NULL THEN RETURN NULL; END IF;
-  s := regexp_replace(t, '(^\s*(₹|Rs\.?|INR|\$|USD|€|EUR|£|GBP)\s*)|(\s*(₹|INR|USD|EUR|GBP)\s*$)|[,\s _]', '', 'gi');
-  IF s ~ '^\(.*\)$' THEN s := '-' || substr(s, 2, length(s) - 2); END IF;
-  IF s !~ '^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$' THEN RETURN NULL; END IF;
-  RETURN s::numeric;
-EXCEPTION WHEN others THEN RETURN NULL;
-END $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN t ~ '^-?[0-9]{1,15}(\.[0-9]{1,12})?$' THEN t::numeric
+    WHEN staging.num_text(t) ~ '^[-+]?([0-9]{1,30}\.?[0-9]{0,30}|\.[0-9]{1,30})([eE][-+]?[0-9]{1,3})?$' THEN staging.num_text(t)::numeric
+  END
+$$;
 
 -- integers written as floats ('22.0') are accepted; '22.5' is not an integer
 CREATE FUNCTION staging.int(t text) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN n = trunc(n) AND abs(n) < 9e15 THEN n::bigint END FROM (SELECT staging.num(t) AS n) x
+  SELECT CASE
+    WHEN t ~ '^-?[0-9]{1,15}$' THEN t::bigint
+    WHEN staging.num(t) = trunc(staging.num(t)) AND abs(staging.num(t)) < 9e15 THEN staging.num(t)::bigint
+  END
 $$;
 
--- ISO dates, ISO timestamps (time dropped), M/D/YYYY, D.M.YYYY, YYYY/MM/DD
+-- A date from year, month and day parts, or NULL when they name no day (2025-02-30).
+CREATE FUNCTION staging.ymd(y int, m int, d int) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN y BETWEEN 1 AND 9999 AND m BETWEEN 1 AND 12 AND d BETWEEN 1 AND 31
+                   AND extract(month FROM make_date(y, m, 1) + (d - 1)) = m
+              THEN make_date(y, m, 1) + (d - 1) END
+$$;
+
+-- M/D/YYYY, D.M.YYYY, YYYY/MM/DD and ISO forms with spaces around: the slow path of staging.day.
+CREATE FUNCTION staging.day_slow(t text) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN t ~ '^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}([ T].*)?\s*$' THEN
+      staging.ymd(split_part(x, '-', 1)::int, split_part(x, '-', 2)::int, split_part(x, '-', 3)::int)
+    WHEN t ~ '^\s*\d{1,2}/\d{1,2}/\d{4}( .*)?\s*$' THEN
+      staging.ymd(split_part(x, '-', 3)::int, split_part(x, '-', 1)::int, split_part(x, '-', 2)::int)
+    WHEN t ~ '^\s*\d{1,2}\.\d{1,2}\.\d{4}\s*$' THEN
+      staging.ymd(split_part(x, '-', 3)::int, split_part(x, '-', 2)::int, split_part(x, '-', 1)::int)
+  END
+  FROM (SELECT translate(split_part(split_part(btrim(t), ' ', 1), 'T', 1), '/.', '--') AS x) s
+$$;
+
+-- ISO dates and ISO timestamps (time dropped) on the fast path, other forms by day_slow.
+-- Written as one expression so the planner inlines it (a non-inlined SQL function costs
+-- ~15 µs a call, which is most of a load's time).
 CREATE FUNCTION staging.day(t text) RETURNS date
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-DECLARE s text := btrim(t); m text[];
-BEGIN
-  IF s IS NULL OR s = '' THEN RETURN NULL; END IF;
-  m := regexp_match(s, '^(\d{4})[-/](\d{1,2})[-/](\d{1,2})([ T].*)?$');
-  IF m IS NOT NULL THEN RETURN make_date(m[1]::int, m[2]::int, m[3]::int); END IF;
-  m := regexp_match(s, '^(\d{1,2})/(\d{1,2})/(\d{4})( .*)?$');
-  IF m IS NOT NULL THEN RETURN make_date(m[3]::int, m[1]::int, m[2]::int); END IF;
-  m := regexp_match(s, '^(\d{1,2})\.(\d{1,2})\.(\d{4})$');
-  IF m IS NOT NULL THEN RETURN make_date(m[3]::int, m[2]::int, m[1]::int); END IF;
-  RETURN NULL;
-EXCEPTION WHEN others THEN RETURN NULL;
-END $$;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN t ~ '^\d{4}-\d{2}-\d{2}([ T][0-9:.]*(Z|[+-][0-9:]+)?)?$'
+      THEN staging.ymd(substr(t, 1, 4)::int, substr(t, 6, 2)::int, substr(t, 9, 2)::int)
+    ELSE staging.day_slow(t)
+  END
+$$;
 
 CREATE FUNCTION staging.bool(t text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -52,8 +78,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   END
 $$;
 
--- 'IG', 'insta', 'facebOOK_tier2', 'yt' -> canonical platform names
-CREATE FUNCTION staging.platform(t text) RETURNS text
+-- 'IG', 'insta', 'facebOOK_tier2', 'yt' -> canonical platform names (slow path of staging.platform)
+CREATE FUNCTION staging.platform_slow(t text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE
     WHEN s = '' THEN NULL
@@ -66,6 +92,13 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     ELSE initcap(s)
   END
   FROM (SELECT lower(regexp_replace(btrim(coalesce(t, '')), '[\s_-]+', '', 'g')) AS s) x
+$$;
+
+-- Canonical names pass straight through (inlined); other spellings go to platform_slow.
+CREATE FUNCTION staging.platform(t text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN t IN ('Instagram', 'YouTube', 'Twitter', 'Facebook', 'TikTok', 'Google') THEN t
+              ELSE staging.platform_slow(t) END
 $$;
 
 -- 'fitness ', 'FITNESS' -> 'Fitness'; keeps multi-word labels readable
@@ -133,17 +166,27 @@ CREATE TABLE core.orders (
 );
 CREATE UNIQUE INDEX orders_row_key ON core.orders (row_key);
 
--- Aggregates kept up to date by each load, so KPIs never rescan every order.
+-- Aggregates kept up to date by each load, from the rows it inserted, so KPIs never rescan
+-- every order: per day (weekly marts), per product and campaign (dimension marts), per user
+-- (holdout), and running sums per influencer and group for the holdout statistics.
 CREATE TABLE core.orders_daily (
-  influencer_id   text NOT NULL,
   order_date      date NOT NULL,
-  product         text NOT NULL,
-  campaign        text NOT NULL,
+  influencer_id   text NOT NULL,
   grp             smallint NOT NULL, -- -1 = no group column
   rows            bigint NOT NULL,
   orders          bigint NOT NULL,
   revenue         numeric(16, 2) NOT NULL,
-  PRIMARY KEY (influencer_id, order_date, product, campaign, grp)
+  PRIMARY KEY (order_date, influencer_id, grp)
+);
+
+CREATE TABLE core.orders_mix (
+  influencer_id   text NOT NULL,
+  product         text NOT NULL,
+  campaign        text NOT NULL,
+  rows            bigint NOT NULL,
+  orders          bigint NOT NULL,
+  revenue         numeric(16, 2) NOT NULL,
+  PRIMARY KEY (influencer_id, product, campaign)
 );
 
 CREATE TABLE core.order_users (
@@ -153,6 +196,31 @@ CREATE TABLE core.order_users (
   orders          bigint NOT NULL,
   revenue         numeric(16, 2) NOT NULL,
   PRIMARY KEY (influencer_id, grp, user_id)
+);
+
+-- users, sum and sum of squares of revenue per user: mean and variance without a rescan.
+CREATE TABLE core.holdout_stats (
+  influencer_id   text NOT NULL,
+  grp             smallint NOT NULL,
+  users           bigint NOT NULL,
+  revenue         numeric NOT NULL,
+  revenue_sq      numeric NOT NULL,
+  PRIMARY KEY (influencer_id, grp)
+);
+
+-- The same over the whole portfolio, where a user bought through two influencers is one user.
+CREATE TABLE core.group_users (
+  grp             smallint NOT NULL,
+  user_id         text NOT NULL,
+  revenue         numeric(16, 2) NOT NULL,
+  PRIMARY KEY (grp, user_id)
+);
+
+CREATE TABLE core.group_stats (
+  grp             smallint PRIMARY KEY,
+  users           bigint NOT NULL,
+  revenue         numeric NOT NULL,
+  revenue_sq      numeric NOT NULL
 );
 
 CREATE TABLE core.ad_campaigns (

@@ -1,5 +1,4 @@
 -- The BI contract: mart tables rebuilt by the kpis stage, documented column by column.
-CREATE INDEX orders_daily_date ON core.orders_daily (order_date);
 
 CREATE TABLE mart.influencer_kpis (
   influencer_id text PRIMARY KEY, name text NOT NULL, platform text, category text, gender text, tier text,

@@ -35,6 +35,9 @@ function openPostgres(connectionString: string, max: number): Store {
   const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 10_000 });
   // An idle client losing its server (restart, network) must not crash the process.
   pool.on('error', () => {});
+  // Nor a checked-out one: pg also emits the loss as an 'error' event on the client (fatal
+  // with no listener) besides failing its queries, which is how callers learn of it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

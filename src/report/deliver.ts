@@ -11,7 +11,8 @@ export interface DigestMessage {
   subject: string;
   html: string;
   text: string;
-  csv: string;
+  /** The leaderboard; null when there is none to attach (a week without data). */
+  csv: string | null;
   images: { cid: string; filename: string; png: Buffer }[];
 }
 
@@ -29,7 +30,7 @@ export function mailOptions(m: DigestMessage, to: string): Mail.Options {
     messageId: messageIdFor(m.period, to),
     attachments: [
       ...m.images.map((i) => ({ filename: i.filename, content: i.png, cid: i.cid, contentType: 'image/png', contentDisposition: 'inline' as const })),
-      { filename: `leaderboard-${m.period}.csv`, content: m.csv, contentType: 'text/csv; charset=utf-8' },
+      ...(m.csv === null ? [] : [{ filename: `leaderboard-${m.period}.csv`, content: m.csv, contentType: 'text/csv; charset=utf-8' }]),
     ],
   };
 }
@@ -48,7 +49,7 @@ export async function writeDigestFiles(m: DigestMessage, to: string[], outDir: s
   await writeFile(`${base}.html`, html);
   await writeFile(`${base}.eml`, eml);
   await writeFile(`${base}.txt`, m.text);
-  await writeFile(join(outDir, `leaderboard-${m.period}.csv`), m.csv);
+  if (m.csv !== null) await writeFile(join(outDir, `leaderboard-${m.period}.csv`), m.csv);
   return { html: `${base}.html`, eml: `${base}.eml`, text: `${base}.txt` };
 }
 

@@ -20,6 +20,8 @@ export interface ClusterSummary { entity: string; k: number; silhouette: number 
 
 export interface DigestData {
   period: Period;
+  /** The newest week with data: what an empty week's digest points to. */
+  latestWeek: string | null;
   week: WeekRow | undefined;
   previous: WeekRow | undefined;
   trend: WeekRow[];
@@ -41,6 +43,7 @@ export async function loadDigestData(db: DbOrTrx, period: Period): Promise<Diges
     FROM mart.weekly_kpis WHERE week_start <= ${period.start}::date AND week_start > ${period.start}::date - 84
     ORDER BY week_start`.execute(db);
   const week = weeks.rows.find((w) => w.week === period.label);
+  const latest = await sql<{ week: string | null }>`SELECT max(week) AS week FROM mart.weekly_kpis`.execute(db);
   const previous = weeks.rows.find((w) => w.week === previousWeek(period).label);
   const influencers = await sql<InfluencerRow>`
     SELECT k.influencer_id, k.name, k.platform, k.category, k.gender, k.tier, k.orders, k.revenue, k.payout, k.payout_basis,
@@ -62,10 +65,14 @@ export async function loadDigestData(db: DbOrTrx, period: Period): Promise<Diges
            (SELECT coalesce(sum(rows_loaded), 0) FROM ops.ingest_files) AS rows_loaded,
            (SELECT coalesce(sum(rows_rejected), 0) FROM ops.ingest_files) AS rows_rejected,
            (SELECT coalesce(sum(rows_duplicate), 0) FROM ops.ingest_files) AS rows_duplicate,
-           (SELECT to_char(max(finished_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"') FROM ops.pipeline_runs WHERE state = 'succeeded') AS last_run,
+           -- A digest inside a pipeline run comes before the run finishes: its KPI stage counts too.
+           (SELECT to_char(max(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"') FROM (
+              SELECT finished_at AS t FROM ops.pipeline_runs WHERE state = 'succeeded'
+              UNION ALL SELECT finished_at FROM ops.stage_runs WHERE stage = 'kpis' AND state = 'succeeded') r) AS last_run,
            (SELECT count(*) FROM ops.skipped_files) AS skipped_files`.execute(db);
   return {
     period,
+    latestWeek: latest.rows[0]?.week ?? null,
     week,
     previous,
     trend: weeks.rows,

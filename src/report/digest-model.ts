@@ -4,19 +4,23 @@ import { insights } from './insights.ts';
 
 export interface Tile { label: string; value: string; change: string; good: boolean | null }
 export interface Winner { name: string; platform: string; iroas: string; interval: string; method: string; roas: string; revenue: string; payout: string }
+/** `loss` is payout above revenue, '' when revenue covers the payout (a loss-maker by incremental ROAS only). */
 export interface LossMaker { name: string; platform: string; roas: string; iroas: string; reasons: string; action: string; loss: string }
 
 export interface DigestModel {
   period: string;
   subject: string;
+  /** No data for the week: the digest is only `notice` and the data-quality footer. */
   empty: boolean;
+  notice: string | null;
   tiles: Tile[];
   winners: Winner[];
   lossMakers: LossMaker[];
   insights: string[];
   models: string[];
   footer: string;
-  leaderboardCsv: string;
+  /** null for an empty week: there is no week to attach a leaderboard to. */
+  leaderboardCsv: string | null;
 }
 
 const reasonText: Record<string, string> = {
@@ -28,20 +32,18 @@ const reasonText: Record<string, string> = {
 export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }): DigestModel {
   const weekNo = Number(d.period.label.slice(-2));
   const w = d.week;
+  const footer = footerText(d.quality);
+  if (!w) return emptyModel(d, `Week ${weekNo}: no campaign data this week`, footer);
   const p = d.previous;
-  const roasChange = w?.roas != null && p?.roas != null ? w.roas - p.roas : null;
-  const subject = w
-    ? `Week ${weekNo}: ROAS ${fmtRatio(w.roas, 1)}${roasChange !== null ? ` (${fmtChange(roasChange, (x) => x.toFixed(1))})` : ''}, ${d.lossMakers.length} loss-maker${d.lossMakers.length === 1 ? '' : 's'}`
-    : `Week ${weekNo}: no campaign data this week`;
+  const roasChange = w.roas != null && p?.roas != null ? w.roas - p.roas : null;
+  const subject = `Week ${weekNo}: ROAS ${fmtRatio(w.roas, 1)}${roasChange !== null ? ` (${fmtChange(roasChange, (x) => x.toFixed(1))})` : ''}, ${d.lossMakers.length} loss-maker${d.lossMakers.length === 1 ? '' : 's'}`;
   const delta = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null ? a - b : null);
-  const tiles: Tile[] = w
-    ? [
-        tile('Revenue', fmtMoney(w.revenue), delta(w.revenue, p?.revenue), fmtMoney, true),
-        tile('Spend', fmtMoney(w.payout), delta(w.payout, p?.payout), fmtMoney, null),
-        tile('ROAS', fmtRatio(w.roas), roasChange, (x) => x.toFixed(2), true),
-        tile('Orders', w.orders.toLocaleString('en-US'), delta(w.orders, p?.orders), (x) => x.toLocaleString('en-US'), true),
-      ]
-    : [];
+  const tiles: Tile[] = [
+    tile('Revenue', fmtMoney(w.revenue), delta(w.revenue, p?.revenue), fmtMoney, true),
+    tile('Spend', fmtMoney(w.payout), delta(w.payout, p?.payout), fmtMoney, null),
+    tile('ROAS', fmtRatio(w.roas), roasChange, (x) => x.toFixed(2), true),
+    tile('Orders', w.orders.toLocaleString('en-US'), delta(w.orders, p?.orders), (x) => x.toLocaleString('en-US'), true),
+  ];
   const winners = d.influencers
     .filter((i) => i.payout >= opts.minWinnerSpend && i.iroas !== null && !i.is_loss_maker)
     .sort((a, b) => b.iroas! - a.iroas! || a.influencer_id.localeCompare(b.influencer_id))
@@ -54,15 +56,30 @@ export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }
     iroas: l.iroas === null ? '–' : `${fmtRatio(l.iroas)} (${l.iroas_method})`,
     reasons: l.loss_reasons.map((r) => reasonText[r] ?? r).join(', '),
     action: l.recommended_action,
-    loss: fmtMoney(Math.max(l.payout - l.revenue, 0)),
+    loss: l.payout > l.revenue ? fmtMoney(l.payout - l.revenue) : '',
   }));
-  const q = d.quality;
-  const footer = `Data: ${q.files} file${q.files === 1 ? '' : 's'} loaded, ${Number(q.rows_loaded).toLocaleString('en-US')} rows, ${Number(q.rows_rejected).toLocaleString('en-US')} rejected, ${Number(q.rows_duplicate).toLocaleString('en-US')} duplicates skipped${q.skipped_files ? `, ${q.skipped_files} file(s) not recognised` : ''}. Last successful run: ${q.last_run ?? 'none yet'}.`;
-  const models = [
+  return { period: d.period.label, subject, empty: false, notice: null, tiles, winners, lossMakers, insights: insights(d), models: modelsSummary(d), footer, leaderboardCsv: leaderboardCsv(d.influencers) };
+}
+
+function footerText(q: DigestData['quality']): string {
+  const n = (v: number) => Number(v).toLocaleString('en-US');
+  return `Data: ${q.files} file${q.files === 1 ? '' : 's'} loaded, ${n(q.rows_loaded)} rows, ${n(q.rows_rejected)} rejected, ${n(q.rows_duplicate)} duplicates skipped${q.skipped_files ? `, ${q.skipped_files} file(s) not recognised` : ''}. Last successful run: ${q.last_run ?? 'none yet'}.`;
+}
+
+/** A week without data: say so, point at the newest week that has some, and keep the footer. */
+function emptyModel(d: DigestData, subject: string, footer: string): DigestModel {
+  const p = d.period;
+  const notice = `No orders, posts or payouts were loaded for ${p.label} (${p.start} to ${p.end}). ${
+    d.latestWeek ? `The newest week with data is ${d.latestWeek}.` : 'No week has data yet: the inbox has not delivered any campaign export.'
+  }`;
+  return { period: p.label, subject, empty: true, notice, tiles: [], winners: [], lossMakers: [], insights: [], models: [], footer, leaderboardCsv: null };
+}
+
+function modelsSummary(d: DigestData): string[] {
+  return [
     ...d.models.filter((m) => m.chosen).map((m) => `${m.kind}: ${m.algorithm} (${Object.entries(m.metrics).filter(([, v]) => v !== null).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(', ')})`),
     ...d.clusters.map((c) => `${c.entity} segments: k = ${c.k}${c.silhouette !== null ? `, silhouette ${c.silhouette.toFixed(2)}` : ''}: ${c.labels.map((l) => `${l.label} (${l.size})`).join(', ')}`),
   ];
-  return { period: d.period.label, subject, empty: !w, tiles, winners, lossMakers, insights: insights(d), models, footer, leaderboardCsv: leaderboardCsv(d.influencers) };
 }
 
 function tile(label: string, value: string, change: number | null, format: (x: number) => string, upIsGood: boolean | null): Tile {

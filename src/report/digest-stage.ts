@@ -38,7 +38,8 @@ export async function digestStage(ctx: StageContext): Promise<StageOutcome> {
     log.info({ period: period.label }, 'no data for the period, digest skipped (DIGEST_EMPTY_WEEK=skip)');
     return { rows: 0, skipped: `no data for ${period.label}`, detail: { period: period.label } };
   }
-  const charts = await digestCharts(data, model.empty);
+  // An empty week's digest is the short notice: no charts to draw.
+  const charts = model.empty ? { inline: [], omitted: [], images: [] } : await digestCharts(data, false);
   const html = await renderDigestHtml(model, charts.inline, charts.omitted);
   const message: DigestMessage = {
     period: period.label,

@@ -8,37 +8,58 @@ export interface OmittedChart { title: string; reason: string }
 
 const templatePath = new URL('../../templates/digest.mjml', import.meta.url);
 
+// mj-text sets its colour on an inner element, so a class on it cannot recolour the text.
+const colors = { good: '#1a7f37', bad: '#b42318', muted: '#7b8794' };
 const section = (inner: string, bg = '#ffffff') => `<mj-section background-color="${bg}"><mj-column>${inner}</mj-column></mj-section>`;
 const heading = (t: string) => `<mj-text font-size="16px" font-weight="bold" padding-bottom="0">${esc(t)}</mj-text>`;
+const muted = (html: string) => `<br><span class="muted">${html}</span>`;
+/** A label and its figure stay on one line ("lost 6,853,866", not "lost" above the number). */
+const pair = (label: string, value: string) => `${esc(label)}&nbsp;${esc(value)}`;
+/**
+ * Handles never break inside (a column is as wide as its longest handle); only a name too
+ * long for a phone may break anywhere. MJML's wrapper sets word-break:break-word, which lets
+ * the table squeeze every column to one letter, so the cells set their own.
+ */
+const nameCell = (name: string) => (name.length > 20 ? `<span class="long-name">${esc(name)}</span>` : esc(name));
+/** Three columns at most: readable at 600 px and at 375 px, where each row stays one row. */
 const table = (head: string[], rows: string[][]) =>
-  `<mj-table css-class="kpi-table"><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
+  `<mj-table css-class="kpi-table" cellpadding="0" cellspacing="0" font-size="13px" line-height="18px"><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows
+    .map((r) => `<tr>${r.map((c, i) => (i === r.length - 1 ? `<td class="wide">${c}</td>` : `<td>${c}</td>`)).join('')}</tr>`)
     .join('')}</mj-table>`;
+const tile = (t: DigestModel['tiles'][number]) =>
+  `<mj-column><mj-text align="center" font-size="12px" color="#52606d" padding="4px">${esc(t.label)}</mj-text><mj-text align="center" font-size="20px" font-weight="bold" padding="0 4px">${esc(t.value)}</mj-text><mj-text align="center" font-size="12px" padding="4px" color="${t.good === null ? colors.muted : t.good ? colors.good : colors.bad}">${esc(t.change || '–')}</mj-text></mj-column>`;
 
 /** MJML → responsive HTML. Charts are referenced by CID; the mail carries them inline. */
 export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], omitted: OmittedChart[]): Promise<string> {
   const parts: string[] = [];
   if (m.empty) {
-    parts.push(section(`${heading('No campaign data this week')}<mj-text>No orders, posts or payouts were loaded for ${esc(m.period)}. Nothing is wrong with the report: the inbox simply had nothing for this week. The numbers below the line are all-time.</mj-text>`));
-  } else {
-    const tiles = m.tiles
-      .map((t) => `<mj-column width="25%"><mj-text align="center" font-size="12px" color="#52606d" padding="4px">${esc(t.label)}</mj-text><mj-text align="center" font-size="20px" font-weight="bold" padding="0 4px">${esc(t.value)}</mj-text><mj-text align="center" font-size="12px" padding="4px" css-class="${t.good === null ? 'muted' : t.good ? 'good' : 'bad'}">${esc(t.change || '–')}</mj-text></mj-column>`)
-      .join('');
-    parts.push(`<mj-section background-color="#ffffff">${tiles}</mj-section>`);
+    parts.push(section(`${heading('No campaign data this week')}<mj-text>${keepWeeksWhole(esc(m.notice ?? ''))}</mj-text>`));
+    return toHtml(m, parts);
   }
+  // Two groups of two: four across on a desktop, a 2 × 2 grid on a phone (columns in a group never stack).
+  const pairs = [m.tiles.slice(0, 2), m.tiles.slice(2, 4)].filter((g) => g.length);
+  parts.push(`<mj-section background-color="#ffffff">${pairs.map((g) => `<mj-group>${g.map(tile).join('')}</mj-group>`).join('')}</mj-section>`);
   if (m.insights.length) parts.push(section(`${heading('What the numbers say')}<mj-text><ul style="padding-left:18px;margin:0">${m.insights.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`));
-  parts.push(section(`${heading('Winners (by incremental ROAS)')}${m.winners.length ? table(['Influencer', 'iROAS', 'ROAS', 'Revenue', 'Payout'], m.winners.map((w) => [`${esc(w.name)}<br><span class="muted">${esc(w.platform)}</span>`, `${esc(w.iroas)}<br><span class="muted">${esc(w.interval)}</span>`, esc(w.roas), esc(w.revenue), esc(w.payout)])) : '<mj-text css-class="muted">No influencer above the minimum spend has an incremental ROAS yet.</mj-text>'}`));
-  parts.push(section(`${heading(`Loss-makers (${m.lossMakers.length})`)}${m.lossMakers.length ? table(['Influencer', 'ROAS', 'iROAS', 'Why', 'Do this'], m.lossMakers.map((l) => [`${esc(l.name)}<br><span class="muted">${esc(l.platform)}</span>`, esc(l.roas), esc(l.iroas), esc(l.reasons), `<b>${esc(l.action)}</b>`])) : '<mj-text>None: every paid influencer returns at least what it costs.</mj-text>'}`));
+  parts.push(section(`${heading('Winners (by incremental ROAS)')}${m.winners.length ? table(['Influencer', 'iROAS', 'Revenue'], m.winners.map((w) => [`${nameCell(w.name)}${muted(esc(w.platform))}`, `<b>${esc(w.iroas)}</b>${muted(esc(w.interval))}`, `${esc(w.revenue)}${muted(`${pair('paid', w.payout)} · ${pair('ROAS', w.roas)}`)}`])) : `<mj-text color="${colors.muted}">No influencer above the minimum spend has an incremental ROAS yet.</mj-text>`}`));
+  parts.push(section(`${heading(`Loss-makers (${m.lossMakers.length})`)}${m.lossMakers.length ? table(['Influencer', 'ROAS', 'Why, and what to do'], m.lossMakers.map((l) => [`${nameCell(l.name)}${muted(esc(l.platform))}${l.loss ? `<br><span class="bad">${pair('lost', l.loss)}</span>` : ''}`, `<b>${esc(l.roas)}</b>${muted(pair('iROAS', l.iroas))}`, `${esc(l.reasons)}<br><b>${esc(capitalise(l.action))}</b>`])) : '<mj-text>None: every paid influencer returns at least what it costs.</mj-text>'}`));
   for (const c of charts) {
     // The chart draws its own title; the section adds none.
     parts.push(section(`<mj-image src="cid:${esc(c.cid)}" alt="${esc(c.alt)}" title="${esc(c.alt)}" width="${Math.min(c.width, 560)}px" padding="8px 0" />`));
   }
-  if (omitted.length) parts.push(section(`<mj-text css-class="muted" font-size="12px">${omitted.map((o) => `${esc(o.title)}: left out (${esc(o.reason)}).`).join('<br>')}</mj-text>`));
+  if (omitted.length) parts.push(section(`<mj-text color="${colors.muted}" font-size="12px">${omitted.map((o) => `${esc(o.title)}: left out (${esc(o.reason)}).`).join('<br>')}</mj-text>`));
   if (m.models.length) parts.push(section(`${heading('Models and segments')}<mj-text><ul style="padding-left:18px;margin:0">${m.models.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`));
+  return toHtml(m, parts);
+}
+
+/** "2024-W10" must not break at its hyphen on a narrow screen. */
+const keepWeeksWhole = (html: string) => html.replace(/\d{4}-W\d{2}/g, (w) => `<span style="white-space:nowrap">${w}</span>`);
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+async function toHtml(m: DigestModel, parts: string[]): Promise<string> {
   const mjml = readFileSync(templatePath, 'utf8')
     .replace('{{{body}}}', parts.join('\n'))
     .replaceAll('{{subject}}', esc(m.subject))
-    .replaceAll('{{preview}}', esc(m.insights[0] ?? m.subject))
+    .replaceAll('{{preview}}', esc(m.insights[0] ?? m.notice ?? m.subject))
     .replaceAll('{{period}}', esc(m.period))
     .replaceAll('{{footer}}', esc(m.footer));
   const out = await mjml2html(mjml, { validationLevel: 'strict' });
@@ -49,11 +70,14 @@ export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], om
 /** The plain-text alternative: the same content, for clients that do not show HTML. */
 export function renderDigestText(m: DigestModel, omitted: OmittedChart[]): string {
   const lines = [m.subject, '='.repeat(Math.min(m.subject.length, 72)), ''];
-  if (m.empty) lines.push(`No campaign data was loaded for ${m.period}.`, '');
+  if (m.empty) {
+    lines.push(m.notice ?? '', '', m.footer);
+    return lines.join('\n');
+  }
   for (const t of m.tiles) lines.push(`${t.label}: ${t.value}${t.change ? ` (${t.change})` : ''}`);
   if (m.insights.length) lines.push('', 'What the numbers say', ...m.insights.map((s) => `- ${s}`));
-  lines.push('', 'Winners (by incremental ROAS)', ...(m.winners.length ? m.winners.map((w) => `- ${w.name} (${w.platform}): iROAS ${w.iroas}, ${w.interval}; ROAS ${w.roas}; revenue ${w.revenue}, payout ${w.payout}`) : ['- none yet']));
-  lines.push('', `Loss-makers (${m.lossMakers.length})`, ...(m.lossMakers.length ? m.lossMakers.map((l) => `- ${l.name} (${l.platform}): ROAS ${l.roas}, iROAS ${l.iroas}; ${l.reasons}. Action: ${l.action}`) : ['- none']));
+  lines.push('', 'Winners (by incremental ROAS)', ...(m.winners.length ? m.winners.map((w) => `- ${w.name} (${w.platform}): iROAS ${w.iroas}, ${w.interval}; revenue ${w.revenue}, paid ${w.payout}, ROAS ${w.roas}`) : ['- none yet']));
+  lines.push('', `Loss-makers (${m.lossMakers.length})`, ...(m.lossMakers.length ? m.lossMakers.map((l) => `- ${l.name} (${l.platform}): ROAS ${l.roas}, iROAS ${l.iroas}${l.loss ? `, lost ${l.loss}` : ''}; ${l.reasons}. Action: ${l.action}`) : ['- none']));
   if (m.models.length) lines.push('', 'Models and segments', ...m.models.map((s) => `- ${s}`));
   if (omitted.length) lines.push('', ...omitted.map((o) => `(${o.title} left out: ${o.reason})`));
   lines.push('', m.footer, '', 'Charts are in the HTML version; the full leaderboard is attached as CSV.');

@@ -14,7 +14,7 @@ import { progress } from '../progress.ts';
 
 // Serialises loads across processes: the check "was this file loaded?" and the load
 // itself happen under it, so two runs never load the same content twice.
-const LOAD_LOCK = 7_245_118_302;
+export const LOAD_LOCK = 7_245_118_302;
 
 export interface IngestOptions {
   inboxDir: string;

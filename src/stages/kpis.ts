@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Db, DbOrTrx } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
 import { sqlDir } from '../db/migrate.ts';
+import { LOAD_LOCK } from './ingest.ts';
 import { holdout, type GroupStats, type HoldoutResult } from '../pipeline/holdout.ts';
 
 export interface KpiOptions {
@@ -10,6 +12,7 @@ export interface KpiOptions {
   minHoldoutUsers: number;
   /** Recompute every week, not just the weeks touched by new rows. */
   full?: boolean;
+  log?: Logger;
 }
 
 export interface KpiResult { weeks: number; influencers: number; full: boolean }
@@ -29,6 +32,9 @@ const statements = () =>
 export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult> {
   const baseline = String(Number(opts.baselineRevenuePerOrder));
   return db.transaction().execute(async (trx) => {
+    // The load lock: an ingest committing mid-recompute could otherwise add rows to a week
+    // this recompute has already read, and then lose that week's dirty mark below.
+    await sql`SELECT pg_advisory_xact_lock(${LOAD_LOCK})`.execute(trx);
     const full = opts.full || (await sql`SELECT 1 FROM ops.kpi_dirty_weeks WHERE week_start = '-infinity'`.execute(trx)).rows.length > 0;
     await sql`CREATE TEMP TABLE kpi_weeks (week_start date PRIMARY KEY) ON COMMIT DROP`.execute(trx);
     if (full) {
@@ -41,12 +47,16 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
     const weeks = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM kpi_weeks`.execute(trx)).rows[0]!.n);
     const perInfluencer = await influencerHoldouts(trx, opts.minHoldoutUsers);
     const portfolio = await portfolioHoldout(trx, opts.minHoldoutUsers);
+    const timings: Record<string, number> = {};
     for (const s of statements()) {
+      const started = performance.now();
       const text = s.sql.replaceAll('{{baseline}}', baseline);
       if (s.name.includes('influencer_kpis')) await executeWith(trx, text, holdoutArrays(perInfluencer));
       else if (s.name.includes('portfolio')) await executeWith(trx, text, portfolio);
       else await sql.raw(text).execute(trx);
+      timings[s.name] = Math.round(performance.now() - started);
     }
+    opts.log?.debug({ timings }, 'kpi statements');
     await sql`DELETE FROM ops.kpi_dirty_weeks`.execute(trx);
     const influencers = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM mart.influencer_kpis`.execute(trx)).rows[0]!.n);
     return { weeks, influencers, full };
@@ -69,10 +79,8 @@ async function executeWith(trx: DbOrTrx, text: string, params: unknown[]) {
 
 async function influencerHoldouts(db: DbOrTrx, minUsers: number) {
   const rows = await sql<{ influencer_id: string; grp: number; users: number; revenue: number; variance: number | null; payout: number }>`
-    SELECT u.influencer_id, u.grp, count(*) AS users, sum(u.revenue) AS revenue, var_samp(u.revenue) AS variance,
-           coalesce(max(p.total_payout), 0) AS payout
-    FROM core.order_users u LEFT JOIN core.payouts p USING (influencer_id)
-    GROUP BY u.influencer_id, u.grp`.execute(db);
+    SELECT h.influencer_id, h.grp, h.users, h.revenue, ${varianceSql} AS variance, coalesce(p.total_payout, 0) AS payout
+    FROM core.holdout_stats h LEFT JOIN core.payouts p USING (influencer_id)`.execute(db);
   const byInfluencer = new Map<string, { payout: number; groups: Record<number, GroupStats> }>();
   for (const r of rows.rows) {
     const entry = byInfluencer.get(r.influencer_id) ?? { payout: Number(r.payout), groups: {} };
@@ -82,6 +90,9 @@ async function influencerHoldouts(db: DbOrTrx, minUsers: number) {
   return [...byInfluencer].map(([id, e]) => ({ id, ...holdout(e.groups[0], e.groups[1], e.payout, minUsers) }));
 }
 
+// Sample variance of revenue per user from the running sums kept by each load.
+const varianceSql = sql`CASE WHEN users > 1 THEN greatest((revenue_sq - revenue * revenue / users) / (users - 1), 0)::float8 END`;
+
 function holdoutArrays(rows: ({ id: string } & HoldoutResult)[]): unknown[] {
   const col = <K extends keyof HoldoutResult>(k: K) => rows.map((r) => r[k]);
   return [rows.map((r) => r.id), col('exposedUsers'), col('controlUsers'), col('rpuExposed'), col('rpuControl'),
@@ -89,11 +100,8 @@ function holdoutArrays(rows: ({ id: string } & HoldoutResult)[]): unknown[] {
 }
 
 async function portfolioHoldout(db: DbOrTrx, minUsers: number): Promise<unknown[]> {
-  // A user bought through two influencers is one user of the portfolio.
   const rows = await sql<{ grp: number; users: number; revenue: number; variance: number | null }>`
-    SELECT grp, count(*) AS users, sum(r) AS revenue, var_samp(r) AS variance
-    FROM (SELECT grp, user_id, sum(revenue) AS r FROM core.order_users GROUP BY grp, user_id) x
-    GROUP BY grp`.execute(db);
+    SELECT grp, users, revenue, ${varianceSql} AS variance FROM core.group_stats`.execute(db);
   const payout = Number((await sql<{ p: number }>`SELECT coalesce(sum(total_payout), 0) AS p FROM core.payouts`.execute(db)).rows[0]!.p);
   const g = (n: number) => {
     const r = rows.rows.find((x) => Number(x.grp) === n);

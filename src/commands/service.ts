@@ -1,0 +1,127 @@
+// The service-mode commands: worker, schedule, trigger, serve (Redis + Postgres).
+import { openApp } from '../app.ts';
+import { config, type Config } from '../config.ts';
+import type { Store } from '../db/database.ts';
+import { logger } from '../logger.ts';
+import { enqueueRun } from '../jobs/flow.ts';
+import { openQueues, requireService } from '../jobs/queues.ts';
+import { waitForRuns, type RunView } from '../jobs/run-status.ts';
+import { listSchedules, removeSchedules, upsertSchedules } from '../jobs/scheduler.ts';
+import { buildServer, requireApiToken } from '../jobs/server.ts';
+import { parsePeriodRange } from '../pipeline/period.ts';
+import { stageNames, type StageName } from '../stages/context.ts';
+
+const out = (s: string) => process.stdout.write(s + '\n');
+
+async function openService(): Promise<{ cfg: Config; store: Store }> {
+  const cfg = requireService(config());
+  return { cfg, store: await openApp(cfg) };
+}
+
+/** Runs `stop` once on SIGTERM/SIGINT; a second signal exits at once. */
+function onShutdown(what: string, stop: () => Promise<void>) {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal, process: what }, 'second signal, exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, process: what }, 'shutting down, letting current work finish');
+    stop().then(
+      () => process.exit(0),
+      (e) => {
+        logger.error({ process: what, err: (e as Error).message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+export async function workerCommand(o: { concurrency: number }) {
+  const { cfg, store } = await openService();
+  // Only the worker loads the stages (charts, models); trigger and serve stay light.
+  const { startWorkers } = await import('../jobs/worker.ts');
+  const workers = await startWorkers(cfg, store, { concurrency: Math.max(1, o.concurrency) });
+  out(`worker started (queue prefix ${cfg.PULSE_QUEUE_PREFIX}, concurrency ${Math.max(1, o.concurrency)}); Ctrl-C to stop`);
+  onShutdown('worker', async () => {
+    await workers.close();
+    await store.close();
+  });
+}
+
+export async function scheduleCommand(o: { remove?: boolean; list?: boolean }) {
+  const cfg = requireService(config());
+  const queues = await openQueues(cfg);
+  try {
+    if (o.remove) {
+      await removeSchedules(queues);
+      out('schedules removed');
+      return;
+    }
+    const list = o.list ? await listSchedules(queues) : await upsertSchedules(queues, cfg);
+    if (!list.length) out('no schedules; run `pulse schedule` to create them');
+    for (const s of list) {
+      const next = s.next ? new Date(s.next).toISOString() : 'n/a';
+      out(`${String(s.key ?? s.name).padEnd(14)} ${String(s.pattern).padEnd(14)} ${s.tz ?? 'UTC'}  next ${next}`);
+    }
+  } finally {
+    await queues.close();
+  }
+}
+
+export async function triggerCommand(target: string, o: { wait?: boolean; period?: string; attempts?: number }) {
+  const stages = target === 'pipeline' ? [...stageNames] : parseTarget(target);
+  // A range (2026-W40..2026-W46) is a backfill: one run per week.
+  const periods = o.period?.includes('..') ? parsePeriodRange(o.period).map((p) => p.label) : [o.period];
+  const { cfg, store } = await openService();
+  const queues = await openQueues(cfg);
+  try {
+    const runIds: string[] = [];
+    for (const period of periods) {
+      const { runId, coalesced } = await enqueueRun(store.db, queues, { stages, period, trigger: 'cli' }, { tuning: { attempts: o.attempts }, coalesce: true });
+      runIds.push(runId);
+      out(runId);
+      if (coalesced) process.stderr.write(`run ${runId} joins an identical run that was queued and not started yet\n`);
+    }
+    if (!o.wait) return;
+    process.stderr.write(`waiting for ${runIds.length === 1 ? 'the run' : `${runIds.length} runs`} (a worker must be running: pulse worker)\n`);
+    const runs = await waitForRuns(store.db, runIds, { onChange: (r) => process.stderr.write(`${describe(r)}\n`) });
+    const failed = runs.filter((r) => r.state === 'failed');
+    for (const r of runs) out(`run ${r.runId} ${r.state}${r.error ? `: ${r.error}` : ''}`);
+    if (failed.length) process.exitCode = 1;
+  } finally {
+    await queues.close();
+    await store.close();
+  }
+}
+
+function parseTarget(target: string): StageName[] {
+  const wanted = target.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = wanted.filter((s) => !(stageNames as readonly string[]).includes(s));
+  if (!wanted.length || unknown.length) throw new Error(`unknown target ${unknown.join(', ') || '""'}; use "pipeline" or stages from ${stageNames.join(', ')}`);
+  return stageNames.filter((s) => wanted.includes(s));
+}
+
+function describe(r: RunView): string {
+  const stages = r.stages.map((s) => `${s.stage} ${s.state}`).join(', ');
+  return `run ${r.runId.slice(0, 8)}: ${r.state}${stages ? ` (${stages})` : ' (queued)'}`;
+}
+
+export async function serveCommand(o: { host: string }) {
+  const cfg = requireService(config());
+  // Refuse before opening anything: a token is required.
+  requireApiToken(cfg);
+  const store = await openApp(cfg);
+  const queues = await openQueues(cfg);
+  const app = await buildServer({ config: cfg, store, queues });
+  await app.listen({ port: cfg.PORT, host: o.host });
+  out(`listening on http://${o.host}:${cfg.PORT} (POST /runs, GET /runs/:id, GET /health, Bull Board at /admin/queues)`);
+  onShutdown('server', async () => {
+    await app.close();
+    await queues.close();
+    await store.close();
+  });
+}
