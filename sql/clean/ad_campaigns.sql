@@ -2,7 +2,8 @@
 -- estimated only from what the row carries (seed 002), and flagged as estimated.
 -- Parameters: {{staging}} staged table, {{file_id}} this load, {{max_date}} latest acceptable date,
 --   {{revenue_per_conversion}} configured value per conversion, or NULL.
-WITH c AS (
+-- MATERIALIZED: every cleaned value is computed once, not once per reference below.
+WITH c AS MATERIALIZED (
   SELECT line, parse_error, ad_id AS raw_ad_id, date AS raw_date, impressions AS raw_impressions,
          clicks AS raw_clicks, spend AS raw_spend, conversions AS raw_conversions, revenue AS raw_revenue,
          staging.text(ad_id) AS ad_id, staging.text(campaign) AS campaign, staging.text(campaign_id) AS campaign_id,

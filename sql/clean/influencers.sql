@@ -2,7 +2,8 @@
 -- Parameters (substituted as literals by src/stages/ingest.ts):
 --   {{staging}}  the staged file's table (text columns named by canonical name)
 --   {{file_id}}  ops.ingest_files.file_id of this load
-WITH c AS (
+-- MATERIALIZED: every cleaned value is computed once, not once per reference below.
+WITH c AS MATERIALIZED (
   SELECT line, parse_error, influencer_id AS raw_id, name AS raw_name, followers AS raw_followers,
          staging.text(influencer_id) AS influencer_id, staging.text(name) AS name,
          staging.platform(platform) AS platform, staging.label(category) AS category,

@@ -1,7 +1,8 @@
 -- Cleans one staged orders (tracking) file into core.orders and keeps the per-day and
 -- per-user aggregates in step, from the rows actually inserted (duplicates add nothing).
 -- Parameters: {{staging}} staged table, {{file_id}} this load, {{max_date}} latest acceptable date.
-WITH c AS (
+-- MATERIALIZED: every cleaned value is computed once, not once per reference below.
+WITH c AS MATERIALIZED (
   SELECT s.line, s.parse_error, s.influencer_id AS raw_id, s.date AS raw_date, s.orders AS raw_orders,
          s.revenue AS raw_revenue, s."group" AS raw_group,
          staging.text(s.influencer_id) AS influencer_id, staging.platform(s.source) AS source,

@@ -1,7 +1,8 @@
 -- Cleans one staged payouts file into core.payouts (one payout agreement per influencer;
 -- a later file replaces an earlier one).
 -- Parameters: {{staging}} staged table, {{file_id}} this load.
-WITH c AS (
+-- MATERIALIZED: every cleaned value is computed once, not once per reference below.
+WITH c AS MATERIALIZED (
   SELECT line, parse_error, influencer_id AS raw_id, basis AS raw_basis, rate AS raw_rate,
          orders AS raw_orders, total_payout AS raw_total,
          staging.text(influencer_id) AS influencer_id,

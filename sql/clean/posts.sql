@@ -1,6 +1,7 @@
 -- Cleans one staged posts file into core.posts.
 -- Parameters: {{staging}} staged table, {{file_id}} this load, {{max_date}} latest acceptable date.
-WITH c AS (
+-- MATERIALIZED: every cleaned value is computed once, not once per reference below.
+WITH c AS MATERIALIZED (
   SELECT s.line, s.parse_error, s.influencer_id AS raw_id, s.date AS raw_date, s.reach AS raw_reach,
          s.likes AS raw_likes, s.comments AS raw_comments,
          staging.text(s.influencer_id) AS influencer_id, staging.platform(s.platform) AS platform,
