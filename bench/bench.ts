@@ -90,6 +90,30 @@ if (stages.has('ingest') || stages.has('kpis')) {
   rmSync(join(dataDir, 'archive'), { recursive: true, force: true });
 }
 
+if (stages.has('models')) {
+  const { benchModels } = await import('./models-bench.ts');
+  const r = benchModels(50_000, 1);
+  report('models + clusters, 50,000 influencers (s)', r.totalSeconds.toFixed(2), `models ${r.modelsSeconds.toFixed(2)}, clusters ${r.clustersSeconds.toFixed(2)}`, null, '≤ 10', r.totalSeconds <= 10);
+}
+
+if (stages.has('digest')) {
+  // Render time of a full digest on this data set (models and clusters included), files only.
+  const { randomUUID } = await import('node:crypto');
+  const { parseConfig } = await import('../src/config.ts');
+  const { logger } = await import('../src/logger.ts');
+  const { modelsStage, clustersStage } = await import('../src/stages/models.ts');
+  const { digestStage } = await import('../src/report/digest-stage.ts');
+  const { startRun } = await import('../src/db/runs-repo.ts');
+  const runId = randomUUID();
+  await startRun(store.db, runId, 'bench');
+  const ctx = { store, config: parseConfig({ LOG_LEVEL: 'warn', OUT_DIR: join(dataDir, 'out') }), runId, now: new Date(), log: logger, period: 'latest', preview: true };
+  await modelsStage(ctx);
+  await clustersStage(ctx);
+  await digestStage(ctx); // first render pays for module and font loading, as a long-lived worker does once
+  const [out, seconds] = await time(() => digestStage(ctx));
+  report('digest render (s)', seconds.toFixed(2), String((out.detail as { subject: string }).subject), null, '≤ 2', seconds <= 2);
+}
+
 await store.close();
 await admin.end();
 
