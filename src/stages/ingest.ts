@@ -139,6 +139,8 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
       .replaceAll('{{revenue_per_conversion}}', opts.revenuePerConversion === undefined ? 'NULL::numeric' : String(Number(opts.revenuePerConversion)));
     const result = await store.db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${LOAD_LOCK})`.execute(trx);
+      // JIT would spend over a second compiling the clean statement (unanalysed staging table).
+      await sql`SET LOCAL jit = off`.execute(trx);
       if (await alreadyLoaded(trx, digest)) return undefined;
       const { file_id } = (
         await sql<{ file_id: number }>`
