@@ -8,6 +8,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     fileParallelism: true,
     maxWorkers: 2,
-    env: { LOG_LEVEL: 'warn' },
+    // Tests provoke failures on purpose; set TEST_LOG_LEVEL=warn to see their logs.
+    env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
   },
 });
