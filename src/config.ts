@@ -28,6 +28,13 @@ const timeZone = z.string().refine((tz) => {
 
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
+// z.coerce.number would read '' as 0 and say "received NaN" for 'abc'; both deserve better.
+const number = (hint: string) =>
+  z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' ? `must be a number, such as ${hint}` : undefined) }).finite();
+/** An optional setting: unset or blank takes the default. */
+const setting = <T extends z.ZodType>(schema: T, fallback: z.infer<T>) =>
+  z.preprocess(emptyAsUndefined, schema.optional()).transform((v) => (v ?? fallback) as z.infer<T>);
+
 export const configSchema = z.object({
   DATABASE_URL: z.preprocess(emptyAsUndefined, url(['postgres:', 'postgresql:']).optional()),
   REDIS_URL: z.preprocess(emptyAsUndefined, url(['redis:', 'rediss:']).optional()),
@@ -42,19 +49,19 @@ export const configSchema = z.object({
   PULSE_TIMEZONE: timeZone.default('UTC'),
   ETL_CRON: cron.default('0 2 * * *'),
   DIGEST_CRON: cron.default('0 7 * * 1'),
-  BASELINE_REVENUE_PER_ORDER: z.coerce.number().finite().nonnegative().default(300),
-  REVENUE_PER_CONVERSION: z.preprocess(emptyAsUndefined, z.coerce.number().finite().positive().optional()),
-  MIN_WINNER_SPEND: z.coerce.number().finite().nonnegative().default(1000),
-  MIN_HOLDOUT_USERS: z.coerce.number().int().positive().default(30),
+  BASELINE_REVENUE_PER_ORDER: setting(number('300').nonnegative(), 300),
+  REVENUE_PER_CONVERSION: z.preprocess(emptyAsUndefined, number('25').positive().optional()),
+  MIN_WINNER_SPEND: setting(number('1000').nonnegative(), 1000),
+  MIN_HOLDOUT_USERS: setting(number('30').int().positive(), 30),
   INBOX_DIR: z.string().min(1).default('inbox'),
   ARCHIVE_DIR: z.string().min(1).default('inbox/archive'),
   OUT_DIR: z.string().min(1).default('out'),
   PULSE_DATA_DIR: z.string().min(1).default('.pulse'),
   PULSE_API_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   PULSE_QUEUE_PREFIX: z.string().min(1).default('pulse'),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PORT: setting(number('3000').int().min(1).max(65535), 3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PULSE_SEED: z.coerce.number().int().default(42),
+  PULSE_SEED: setting(number('42').int(), 42),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,52 @@
+// The CLI as a user runs it: one-line errors for bad settings, and `pulse run` end to end
+// against the local Postgres with DATABASE_URL set.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase } from './support/db.ts';
+import { fixtureInbox } from './support/inbox.ts';
+
+const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
+const pulse = (args: string[], env: Record<string, string>) =>
+  spawnSync(tsx, ['src/cli.ts', ...args], { cwd: join(import.meta.dirname, '..'), env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 120_000 });
+
+describe('bad settings', () => {
+  it.each([
+    ['DATABASE_URL', 'nonsense', /DATABASE_URL \(got "nonsense"\): must be a URL starting with postgres:\/\//],
+    ['BASELINE_REVENUE_PER_ORDER', 'abc', /BASELINE_REVENUE_PER_ORDER \(got "abc"\): must be a number, such as 300/],
+    ['PULSE_TIMEZONE', 'Mars/Base', /PULSE_TIMEZONE .* IANA time zone/],
+    ['DIGEST_TO', 'not-an-email', /DIGEST_TO .* e-mail/],
+  ])('%s=%s stops with one line naming the variable', (name, value, message) => {
+    const r = pulse(['migrate'], { [name]: value });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('pulse run on Postgres', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => (db = await freshDatabase()));
+  afterAll(() => db.drop());
+
+  it('loads, recomputes and writes the digest; status shows the run', () => {
+    const { inbox, archive } = fixtureInbox('healthkart');
+    const out = mkdtempSync(join(tmpdir(), 'pulse-out-'));
+    // warnings (models skipped for too few loss-makers) are expected; errors are not
+    const env = { DATABASE_URL: db.url, OUT_DIR: out, ARCHIVE_DIR: archive, LOG_LEVEL: 'error' };
+    const run = pulse(['run', '--inbox', inbox, '--period', 'latest'], env);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/run [0-9a-f-]{36} succeeded/);
+    const html = readFileSync(join(out, 'digest-2025-W29.html'), 'utf8');
+    expect(html).toContain('@carrie35');
+    expect(existsSync(join(out, 'digest-2025-W29.eml'))).toBe(true);
+    const status = pulse(['status'], env);
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/succeeded/);
+    expect(status.stdout).toMatch(/tracking_data\.csv\s+orders\s+1209 rows: 1209 loaded/);
+  });
+});
