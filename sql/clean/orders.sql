@@ -49,12 +49,15 @@ WITH c AS MATERIALIZED (
   ON CONFLICT (order_date, influencer_id, grp) DO UPDATE
     SET rows = d.rows + excluded.rows, orders = d.orders + excluded.orders, revenue = d.revenue + excluded.revenue
   RETURNING 1
-), mix AS (
-  INSERT INTO core.orders_mix AS m (influencer_id, product, campaign, rows, orders, revenue)
-  SELECT influencer_id, coalesce(product, ''), coalesce(campaign, ''), count(*), sum(orders), sum(revenue)
-  FROM ins GROUP BY 1, 2, 3
-  ON CONFLICT (influencer_id, product, campaign) DO UPDATE
-    SET rows = m.rows + excluded.rows, orders = m.orders + excluded.orders, revenue = m.revenue + excluded.revenue
+), product AS (
+  INSERT INTO core.orders_product AS m (influencer_id, product, orders, revenue)
+  SELECT influencer_id, coalesce(product, ''), sum(orders), sum(revenue) FROM ins GROUP BY 1, 2
+  ON CONFLICT (influencer_id, product) DO UPDATE SET orders = m.orders + excluded.orders, revenue = m.revenue + excluded.revenue
+  RETURNING 1
+), campaign AS (
+  INSERT INTO core.orders_campaign AS m (influencer_id, campaign, orders, revenue)
+  SELECT influencer_id, coalesce(campaign, ''), sum(orders), sum(revenue) FROM ins GROUP BY 1, 2
+  ON CONFLICT (influencer_id, campaign) DO UPDATE SET orders = m.orders + excluded.orders, revenue = m.revenue + excluded.revenue
   RETURNING 1
 ), nu AS (
   -- this load's revenue per user, and (below) what each user had before it
@@ -98,5 +101,5 @@ WITH c AS MATERIALIZED (
 SELECT (SELECT count(*) FROM r) AS total, (SELECT count(*) FROM rej) AS rejected,
        (SELECT count(*) FROM ins) AS loaded, (SELECT min(order_date) FROM ins) AS min_date,
        (SELECT max(order_date) FROM ins) AS max_date,
-       (SELECT count(*) FROM daily) + (SELECT count(*) FROM mix) + (SELECT count(*) FROM users)
+       (SELECT count(*) FROM daily) + (SELECT count(*) FROM product) + (SELECT count(*) FROM campaign) + (SELECT count(*) FROM users)
          + (SELECT count(*) FROM hs) + (SELECT count(*) FROM gu) + (SELECT count(*) FROM gs) AS aggregates;

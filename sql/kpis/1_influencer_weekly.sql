@@ -24,7 +24,7 @@ WITH o AS (
       WHEN pay.basis = 'post' AND pay.rate IS NOT NULL THEN pay.rate * j.posts
       WHEN pay.basis = 'order' AND pay.rate IS NOT NULL THEN pay.rate * j.orders
       WHEN pay.basis = 'post' THEN pay.total_payout * j.posts / nullif((SELECT count(*) FROM core.posts x WHERE x.influencer_id = j.influencer_id), 0)
-      WHEN pay.basis = 'order' THEN pay.total_payout * j.orders / nullif((SELECT sum(orders) FROM core.orders_mix x WHERE x.influencer_id = j.influencer_id), 0)
+      WHEN pay.basis = 'order' THEN pay.total_payout * j.orders / nullif((SELECT sum(orders) FROM core.orders_product x WHERE x.influencer_id = j.influencer_id), 0)
     END, 0), 2) AS payout
   FROM j LEFT JOIN core.payouts pay ON pay.influencer_id = j.influencer_id
 )

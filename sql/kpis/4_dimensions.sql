@@ -24,21 +24,22 @@ SELECT coalesce(category, 'Unknown'), coalesce(gender, 'Unknown'), count(*), sum
        sum(reach), (sum(likes) + sum(comments))::double precision / nullif(sum(reach), 0)
 FROM mart.influencer_kpis GROUP BY 1, 2;
 
-CREATE TEMP TABLE kpi_split ON COMMIT DROP AS
-SELECT m.influencer_id, m.product, m.campaign, m.orders, m.revenue,
-       k.payout * m.orders / nullif(k.orders, 0) AS payout, k.is_loss_maker
-FROM core.orders_mix m JOIN mart.influencer_kpis k USING (influencer_id);
-
 INSERT INTO mart.product_kpis
-SELECT coalesce(nullif(product, ''), 'Unknown'), count(DISTINCT influencer_id), sum(orders), sum(revenue), round(coalesce(sum(payout), 0), 2),
-       sum(revenue) / nullif(sum(payout), 0), (sum(revenue) - sum(orders) * {{baseline}}) / nullif(sum(payout), 0),
-       count(DISTINCT influencer_id) FILTER (WHERE is_loss_maker),
-       round(coalesce(sum(greatest(payout - revenue, 0)) FILTER (WHERE is_loss_maker), 0), 2)
-FROM kpi_split GROUP BY 1;
+SELECT coalesce(nullif(m.product, ''), 'Unknown'), count(*), sum(m.orders), sum(m.revenue),
+       round(coalesce(sum(k.payout * m.orders / nullif(k.orders, 0)), 0), 2),
+       sum(m.revenue) / nullif(sum(k.payout * m.orders / nullif(k.orders, 0)), 0),
+       (sum(m.revenue) - sum(m.orders) * {{baseline}}) / nullif(sum(k.payout * m.orders / nullif(k.orders, 0)), 0),
+       count(*) FILTER (WHERE k.is_loss_maker),
+       round(coalesce(sum(greatest(k.payout * m.orders / nullif(k.orders, 0) - m.revenue, 0)) FILTER (WHERE k.is_loss_maker), 0), 2)
+FROM core.orders_product m JOIN mart.influencer_kpis k USING (influencer_id)
+GROUP BY 1;
 
 INSERT INTO mart.campaign_kpis
-SELECT coalesce(nullif(campaign, ''), 'Unknown'), count(DISTINCT influencer_id), sum(orders), sum(revenue), round(coalesce(sum(payout), 0), 2),
-       sum(revenue) / nullif(sum(payout), 0), (sum(revenue) - sum(orders) * {{baseline}}) / nullif(sum(payout), 0),
-       count(DISTINCT influencer_id) FILTER (WHERE is_loss_maker),
-       round(coalesce(sum(greatest(payout - revenue, 0)) FILTER (WHERE is_loss_maker), 0), 2)
-FROM kpi_split GROUP BY 1;
+SELECT coalesce(nullif(m.campaign, ''), 'Unknown'), count(*), sum(m.orders), sum(m.revenue),
+       round(coalesce(sum(k.payout * m.orders / nullif(k.orders, 0)), 0), 2),
+       sum(m.revenue) / nullif(sum(k.payout * m.orders / nullif(k.orders, 0)), 0),
+       (sum(m.revenue) - sum(m.orders) * {{baseline}}) / nullif(sum(k.payout * m.orders / nullif(k.orders, 0)), 0),
+       count(*) FILTER (WHERE k.is_loss_maker),
+       round(coalesce(sum(greatest(k.payout * m.orders / nullif(k.orders, 0) - m.revenue, 0)) FILTER (WHERE k.is_loss_maker), 0), 2)
+FROM core.orders_campaign m JOIN mart.influencer_kpis k USING (influencer_id)
+GROUP BY 1;

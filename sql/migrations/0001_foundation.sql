@@ -167,7 +167,7 @@ CREATE TABLE core.orders (
 CREATE UNIQUE INDEX orders_row_key ON core.orders (row_key);
 
 -- Aggregates kept up to date by each load, from the rows it inserted, so KPIs never rescan
--- every order: per day (weekly marts), per product and campaign (dimension marts), per user
+-- every order: per day (weekly marts), per product and per campaign (dimension marts), per user
 -- (holdout), and running sums per influencer and group for the holdout statistics.
 CREATE TABLE core.orders_daily (
   order_date      date NOT NULL,
@@ -179,14 +179,20 @@ CREATE TABLE core.orders_daily (
   PRIMARY KEY (order_date, influencer_id, grp)
 );
 
-CREATE TABLE core.orders_mix (
+CREATE TABLE core.orders_product (
   influencer_id   text NOT NULL,
   product         text NOT NULL,
-  campaign        text NOT NULL,
-  rows            bigint NOT NULL,
   orders          bigint NOT NULL,
   revenue         numeric(16, 2) NOT NULL,
-  PRIMARY KEY (influencer_id, product, campaign)
+  PRIMARY KEY (influencer_id, product)
+);
+
+CREATE TABLE core.orders_campaign (
+  influencer_id   text NOT NULL,
+  campaign        text NOT NULL,
+  orders          bigint NOT NULL,
+  revenue         numeric(16, 2) NOT NULL,
+  PRIMARY KEY (influencer_id, campaign)
 );
 
 CREATE TABLE core.order_users (
