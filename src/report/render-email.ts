@@ -37,8 +37,8 @@ export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], om
     return toHtml(m, parts);
   }
   // Two groups of two: four across on a desktop, a 2 × 2 grid on a phone (columns in a group never stack).
-  const pairs = [m.tiles.slice(0, 2), m.tiles.slice(2, 4)].filter((g) => g.length);
-  parts.push(`<mj-section background-color="#ffffff">${pairs.map((g) => `<mj-group>${g.map(tile).join('')}</mj-group>`).join('')}</mj-section>`);
+  const tileGroups = [m.tiles.slice(0, 2), m.tiles.slice(2, 4)].filter((g) => g.length);
+  parts.push(`<mj-section background-color="#ffffff">${tileGroups.map((g) => `<mj-group>${g.map(tile).join('')}</mj-group>`).join('')}</mj-section>`);
   if (m.insights.length) parts.push(section(`${heading('What the numbers say')}<mj-text><ul style="padding-left:18px;margin:0">${m.insights.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`));
   parts.push(section(`${heading('Winners (by incremental ROAS)')}${m.winners.length ? table(['Influencer', 'iROAS', 'Revenue'], m.winners.map((w) => [`${nameCell(w.name)}${muted(esc(w.platform))}`, `<b>${esc(w.iroas)}</b>${muted(esc(w.interval))}`, `${esc(w.revenue)}${muted(`${pair('paid', w.payout)} · ${pair('ROAS', w.roas)}`)}`])) : `<mj-text color="${colors.muted}">No influencer above the minimum spend has an incremental ROAS yet.</mj-text>`}`));
   parts.push(section(`${heading(`Loss-makers (${m.lossMakers.length})`)}${m.lossMakers.length ? table(['Influencer', 'ROAS', 'Why, and what to do'], m.lossMakers.map((l) => [`${nameCell(l.name)}${muted(esc(l.platform))}${l.loss ? `<br><span class="bad">${pair('lost', l.loss)}</span>` : ''}`, `<b>${esc(l.roas)}</b>${muted(pair('iROAS', l.iroas))}`, `${esc(l.reasons)}<br><b>${esc(capitalise(l.action))}</b>`])) : '<mj-text>None: every paid influencer returns at least what it costs.</mj-text>'}`));
