@@ -4,7 +4,8 @@
 //   kpis    full recompute ≤ 1.5 × one hand-written aggregate; one-day append ≤ 10 % of full
 //   models + clusters at 50,000 influencers ≤ 10 s; digest render ≤ 2 s
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { closeSync, cpSync, createReadStream, existsSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -22,6 +23,14 @@ const dataDir = join('bench-data', String(orders));
 const results: { measure: string; value: string; reference: string; ratio: string; target: string; ok: string }[] = [];
 const report = (measure: string, value: string, reference: string, ratio: number | null, target: string, ok: boolean | null) =>
   results.push({ measure, value, reference, ratio: ratio === null ? '' : ratio.toFixed(3), target, ok: ok === null ? '' : ok ? 'yes' : 'NO' });
+const firstLine = (path: string) => {
+  const buf = Buffer.alloc(4096);
+  const fd = openSync(path, 'r');
+  readSync(fd, buf, 0, buf.length, 0);
+  closeSync(fd);
+  return buf.toString('utf8').split('\n')[0]!;
+};
+const lines = (path: string) => createInterface({ input: createReadStream(path), crlfDelay: Infinity });
 const time = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   const t = performance.now();
   const r = await f();
@@ -49,7 +58,7 @@ await migrate(store.db);
 
 if (stages.has('ingest') || stages.has('kpis')) {
   // reference: bare COPY of the orders file into an unindexed text table
-  const header = readFileSync(ordersFile, 'utf8').slice(0, 500).split('\n')[0]!.split(',');
+  const header = firstLine(ordersFile).split(',');
   await sql.raw(`CREATE UNLOGGED TABLE bench_copy (${header.map((h) => `"${h}" text`).join(', ')})`).execute(store.db);
   const [, copySeconds] = await time(() => store.copyFrom(`COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)`, createReadStream(ordersFile, { highWaterMark: 1 << 20 })));
   await sql`DROP TABLE bench_copy`.execute(store.db);
@@ -77,13 +86,23 @@ if (stages.has('ingest') || stages.has('kpis')) {
   report('kpi full recompute (s)', fullSeconds.toFixed(2), `${aggSeconds.toFixed(2)} hand-written aggregate`, fullSeconds / aggSeconds, '≤ 1.5', fullSeconds / aggSeconds <= 1.5);
 
   // a one-day append: the last day's rows again, moved to the next day with new users
-  const lines = readFileSync(ordersFile, 'utf8').split('\n');
-  const dates = lines.slice(1).filter(Boolean).map((l) => l.split(',')[5]!);
-  const lastDay = dates.reduce((a, b) => (a > b ? a : b));
+  // (two streaming passes: the file can be larger than a string may be)
+  let lastDay = '';
+  for await (const l of lines(ordersFile)) {
+    const d = l.split(',')[5];
+    if (d && d > lastDay && /^\d{4}-/.test(d)) lastDay = d;
+  }
   const next = new Date(Date.parse(`${lastDay}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-  const appended = lines.filter((l) => l.split(',')[5] === lastDay).map((l) => { const c = l.split(','); c[3] = `${c[3]}-n`; c[5] = next; return c.join(','); });
+  const appended: string[] = [];
+  for await (const l of lines(ordersFile)) {
+    const c = l.split(',');
+    if (c[5] !== lastDay) continue;
+    c[3] = `${c[3]}-n`;
+    c[5] = next;
+    appended.push(c.join(','));
+  }
   mkdirSync(inbox, { recursive: true });
-  writeFileSync(join(inbox, 'append.csv'), [lines[0], ...appended].join('\n') + '\n');
+  writeFileSync(join(inbox, 'append.csv'), [header.join(','), ...appended].join('\n') + '\n');
   execFileSync(process.execPath, ['--import', 'tsx', 'bench/ingest-child.ts', databaseUrl, inbox, join(dataDir, 'archive')], { env: { ...process.env, LOG_LEVEL: 'warn' } });
   const [inc, incSeconds] = await time(() => recomputeKpis(store.db, opts));
   report(`kpi one-day append (s, ${appended.length} rows, ${inc.weeks} week)`, incSeconds.toFixed(2), `${fullSeconds.toFixed(2)} full`, incSeconds / fullSeconds, '≤ 0.10', incSeconds / fullSeconds <= 0.1);
