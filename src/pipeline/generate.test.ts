@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocateRows, generateDataset, HEADERS, keyedRng, tierOf, type GenerateResult, type Truth } from './generate.ts';
+import { tierOf } from './generate-world.ts';
+import { allocateRows, generateDataset, HEADERS, keyedRng, type GenerateResult, type Truth } from './generate.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pulse-generate-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

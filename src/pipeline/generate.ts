@@ -19,11 +19,20 @@
  * Everything is drawn from seeded generators keyed by (seed, stream, influencer), never from
  * the clock or Math.random, so the same options give byte-identical files.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Faker, base, en } from '@faker-js/faker';
+import {
+  AD_CAMPAIGNS, AD_CHANNELS, AD_DAYS, AD_VARIANT, ALWAYS_ON, ALWAYS_ON_SHARE, CAMPAIGN_WAVES, CATEGORIES, CATEGORY_CUM,
+  CATEGORY_EFFECT, CATEGORY_UNIT_REVENUE, cumulative, DAYS, DEFAULT_AD_CAMPAIGNS, ENGAGEMENT_EFFECT, ENGAGEMENT_SIGMA,
+  GENDER_CUM, GENDERS, MEAN_UNITS, ORDER_BASIS_EFFECT, ORDER_BASIS_SHARE, PERSONA_EFFECT, PLATFORM_COMMENT_SHARE,
+  PLATFORM_CUM, PLATFORM_EFFECT, PLATFORM_ER, PLATFORM_REACH, PLATFORMS, productMix, PRODUCTS, ROW_REVENUE_SIGMA,
+  SCORE_INTERCEPT, SCORE_NOISE, TIER_CUM, TIER_EFFECT, TIER_ER, TIER_LOG10, TIER_ORDER_RATE, tierOf, TIERS, UNITS_CUM,
+} from './generate-world.ts';
+import type { Category, Gender, Platform, Tier } from './generate-world.ts';
+import {
+  ascii, centsText, CHUNK_BYTES, closeOutput, csvLine, openOutput, putBytes, putCents, putUint, writeChunk, writeLines,
+} from './generate-writer.ts';
 
 export interface GenerateOptions {
   outDir: string;
@@ -84,9 +93,6 @@ export interface Truth {
   influencers: TruthInfluencer[];
 }
 
-const DAYS = 16 * 7;
-const AD_DAYS = 28;
-const CHUNK_BYTES = 64 * 1024;
 const PROGRESS_EVERY = 100_000;
 // Bounds a user's rows so the duplicate check stays cheap; 1 + Poisson(< 5) practically never gets here.
 const MAX_ROWS_PER_USER = 32;
@@ -172,15 +178,6 @@ function poisson(rand: Rng, lambda: number): number {
   return k;
 }
 
-function cumulative(weights: readonly number[]): Float64Array {
-  const cum = new Float64Array(weights.length);
-  let total = 0;
-  for (let i = 0; i < weights.length; i++) cum[i] = total += weights[i];
-  for (let i = 0; i < cum.length; i++) cum[i] /= total;
-  cum[cum.length - 1] = 1;
-  return cum;
-}
-
 /** Index of the first cumulative weight above u (binary search). */
 function pickIndex(cum: Float64Array, u: number, from = 0): number {
   let lo = from;
@@ -195,83 +192,6 @@ function pickIndex(cum: Float64Array, u: number, from = 0): number {
 
 const pick = <T>(items: readonly T[], cum: Float64Array, rand: Rng): T => items[pickIndex(cum, rand())];
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
-
-// ---------------------------------------------------------------------------------------------
-// The world: levels and their effects on the latent log-ROAS score (the "why" of profitability)
-
-const PLATFORMS = ['Instagram', 'YouTube', 'Twitter'] as const;
-type Platform = (typeof PLATFORMS)[number];
-const PLATFORM_CUM = cumulative([0.5, 0.3, 0.2]);
-const PLATFORM_EFFECT: Record<Platform, number> = { Instagram: 0.15, YouTube: 0.35, Twitter: -0.55 };
-const PLATFORM_REACH: Record<Platform, number> = { Instagram: 0.3, YouTube: 0.45, Twitter: 0.12 };
-const PLATFORM_ER: Record<Platform, number> = { Instagram: 0.035, YouTube: 0.045, Twitter: 0.015 };
-const PLATFORM_COMMENT_SHARE: Record<Platform, number> = { Instagram: 0.06, YouTube: 0.1, Twitter: 0.15 };
-
-const CATEGORIES = ['Fitness', 'Nutrition', 'Wellness', 'Parenting', 'Beauty', 'Health', 'Lifestyle'] as const;
-type Category = (typeof CATEGORIES)[number];
-const CATEGORY_CUM = cumulative([0.22, 0.16, 0.14, 0.12, 0.12, 0.13, 0.11]);
-const CATEGORY_EFFECT: Record<Category, number> = { Fitness: 0.35, Nutrition: 0.2, Wellness: 0, Parenting: -0.55, Beauty: -0.25, Health: 0.1, Lifestyle: -0.15 };
-// Revenue per unit (INR) a pay-per-post influencer's audience spends, before noise.
-const CATEGORY_UNIT_REVENUE: Record<Category, number> = { Fitness: 2200, Nutrition: 1800, Wellness: 1500, Parenting: 1300, Beauty: 1200, Health: 1600, Lifestyle: 1400 };
-
-const GENDERS = ['Male', 'Female', 'Other'] as const;
-type Gender = (typeof GENDERS)[number];
-const GENDER_CUM = cumulative([0.45, 0.45, 0.1]);
-// Small persona effects so the category x gender heatmap is not flat.
-const PERSONA_EFFECT: Partial<Record<`${Category}/${Gender}`, number>> = { 'Beauty/Female': 0.2, 'Fitness/Male': 0.15, 'Parenting/Female': 0.15, 'Lifestyle/Other': 0.15 };
-
-const TIERS = ['Nano', 'Micro', 'Macro', 'Mega'] as const;
-type Tier = (typeof TIERS)[number];
-const TIER_CUM = cumulative([0.2, 0.4, 0.3, 0.1]);
-// log10 follower ranges; the thresholds are those the ingest derives a tier with.
-const TIER_LOG10: Record<Tier, [number, number]> = { Nano: [3, 4], Micro: [4, 5], Macro: [5, 6], Mega: [6, 6.8] };
-const TIER_EFFECT: Record<Tier, number> = { Nano: 0.05, Micro: 0.3, Macro: 0, Mega: -0.35 };
-const TIER_ER: Record<Tier, number> = { Nano: 1.8, Micro: 1.3, Macro: 0.9, Mega: 0.6 };
-const TIER_ORDER_RATE: Record<Tier, number> = { Nano: 450, Micro: 550, Macro: 650, Mega: 750 };
-
-export const tierOf = (followers: number): Tier =>
-  followers >= 1_000_000 ? 'Mega' : followers >= 100_000 ? 'Macro' : followers >= 10_000 ? 'Micro' : 'Nano';
-
-const ORDER_BASIS_SHARE = 0.45;
-const ORDER_BASIS_EFFECT = 0.45;
-const ENGAGEMENT_SIGMA = 0.45;
-const ENGAGEMENT_EFFECT = 1.1;
-// The part of log-ROAS no pre-spend feature explains; sized so cross-validated AUC lands near 0.85.
-const SCORE_NOISE = 0.6;
-const SCORE_INTERCEPT = 0.5;
-
-const PRODUCTS: readonly (readonly [string, number])[] = [
-  ['MB Protein', 1.5], ['Protein Powder', 1.4], ['Creatine', 0.8], ['Omega 3', 0.6], ['Multivitamins', 0.55],
-  ['Energy Bars', 0.3], ['Gritzo Shake', 0.7], ['Fish Oil', 0.5], ['Biotin', 0.45], ['Ashwagandha', 0.4],
-  ['Apple Cider Vinegar', 0.35], ['Peanut Butter', 0.35], ['Mass Gainer', 1.3], ['Pre-Workout', 0.9],
-];
-const PRODUCT_BOOST: Record<Category, Record<string, number>> = {
-  Fitness: { 'MB Protein': 5, 'Protein Powder': 5, Creatine: 4, 'Pre-Workout': 3, 'Mass Gainer': 3 },
-  Nutrition: { 'Protein Powder': 4, 'Peanut Butter': 4, 'Energy Bars': 3, Multivitamins: 3 },
-  Wellness: { Ashwagandha: 4, 'Omega 3': 3, 'Apple Cider Vinegar': 3, Multivitamins: 3 },
-  Parenting: { 'Gritzo Shake': 10, Multivitamins: 3, 'Omega 3': 2 },
-  Beauty: { Biotin: 7, 'Fish Oil': 3, 'Apple Cider Vinegar': 3 },
-  Health: { 'Omega 3': 4, Multivitamins: 4, 'Fish Oil': 3 },
-  Lifestyle: { 'Energy Bars': 3, 'Apple Cider Vinegar': 3, 'Peanut Butter': 3 },
-};
-
-interface ProductMix { cum: Float64Array; /** price factor / the mix's mean factor: mean one */ factor: Float64Array }
-
-function productMix(category: Category): ProductMix {
-  const weights = PRODUCTS.map(([name]) => PRODUCT_BOOST[category][name] ?? 1);
-  const total = weights.reduce((a, b) => a + b, 0);
-  const meanFactor = PRODUCTS.reduce((s, [, f], i) => s + (weights[i] * f) / total, 0);
-  return { cum: cumulative(weights), factor: Float64Array.from(PRODUCTS, ([, f]) => f / meanFactor) };
-}
-
-const UNITS_CUM = cumulative([0.62, 0.25, 0.09, 0.04]);
-const MEAN_UNITS = 0.62 * 1 + 0.25 * 2 + 0.09 * 3 + 0.04 * 4;
-const ROW_REVENUE_SIGMA = 0.35;
-
-// Four four-week pushes over the sixteen weeks, and an always-on campaign beside them.
-const CAMPAIGN_WAVES = ['Monsoon Immunity', 'Freedom Fit', 'Festive Boost', 'Winter Bulk'];
-const ALWAYS_ON = 'Wellness Week';
-const ALWAYS_ON_SHARE = 0.25;
 
 // ---------------------------------------------------------------------------------------------
 // Calendar
@@ -428,20 +348,7 @@ function planAll(opts: Required<Pick<GenerateOptions, 'orders' | 'seed'>> & { in
 }
 
 // ---------------------------------------------------------------------------------------------
-// CSV text
-
-export function csvField(value: string | number): string {
-  const s = String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-const csvLine = (fields: (string | number)[]) => fields.map(csvField).join(',') + '\n';
-
-function centsText(cents: number): string {
-  const whole = Math.floor(cents / 100);
-  const frac = cents - whole * 100;
-  return `${whole}${frac < 10 ? '.0' : '.'}${frac}`;
-}
+// Influencers, posts and payouts: small files, one string per line
 
 function* influencerLines(plans: Plan[]): Generator<string> {
   yield HEADERS.influencers + '\n';
@@ -501,43 +408,6 @@ function* payoutLines(plans: Plan[], realised: Realised[]): Generator<string> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writing: ~64 KB writes that wait for 'drain', so memory does not grow with the file
-
-/** A write stream plus a promise that rejects on its first error (a failed stream never drains). */
-function openOutput(path: string): { out: WriteStream; failed: Promise<never> } {
-  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
-  const failed = once(out, 'error').then(([e]) => Promise.reject(e as Error));
-  failed.catch(() => undefined); // raced at every wait; this only keeps it from counting as unhandled
-  return { out, failed };
-}
-
-async function writeChunk(o: { out: WriteStream; failed: Promise<never> }, chunk: string | Uint8Array): Promise<void> {
-  if (!o.out.write(chunk)) await Promise.race([once(o.out, 'drain'), o.failed]);
-}
-
-async function close(o: { out: WriteStream; failed: Promise<never> }): Promise<void> {
-  o.out.end();
-  await Promise.race([finished(o.out), o.failed]);
-}
-
-async function writeLines(path: string, lines: Iterable<string>): Promise<number> {
-  const o = openOutput(path);
-  let buf = '';
-  let count = -1; // the header is not a row
-  for (const line of lines) {
-    buf += line;
-    count++;
-    if (buf.length >= CHUNK_BYTES) {
-      await writeChunk(o, buf);
-      buf = '';
-    }
-  }
-  if (buf) await writeChunk(o, buf);
-  await close(o);
-  return count;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Orders: streamed as bytes (no per-row strings), per-influencer state only
 
 interface OrderContext {
@@ -552,34 +422,6 @@ interface OrderContext {
 function distinctCents(cents: number, k: number, key: number, keys: Float64Array, amounts: Float64Array): number {
   for (let j = 0; j < k; j++) if (keys[j] === key && amounts[j] === cents) return distinctCents(cents + 1, k, key, keys, amounts);
   return cents;
-}
-
-const ascii = (s: string) => Buffer.from(s, 'latin1');
-
-function putBytes(buf: Buffer, pos: number, src: Uint8Array): number {
-  for (let i = 0; i < src.length; i++) buf[pos + i] = src[i];
-  return pos + src.length;
-}
-
-function putUint(buf: Buffer, pos: number, n: number): number {
-  let digits = 1;
-  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-  for (let i = pos + digits - 1; i >= pos; i--) {
-    const q = Math.floor(n / 10);
-    buf[i] = 48 + n - q * 10;
-    n = q;
-  }
-  return pos + digits;
-}
-
-function putCents(buf: Buffer, pos: number, cents: number): number {
-  const whole = Math.floor(cents / 100);
-  const frac = cents - whole * 100;
-  pos = putUint(buf, pos, whole);
-  buf[pos] = 46; // '.'
-  buf[pos + 1] = 48 + Math.floor(frac / 10);
-  buf[pos + 2] = 48 + (frac % 10);
-  return pos + 3;
 }
 
 async function writeOrders(path: string, plans: Plan[], ctx: OrderContext): Promise<Realised[]> {
@@ -654,33 +496,13 @@ async function writeOrders(path: string, plans: Plan[], ctx: OrderContext): Prom
     realised.push(r);
   }
   if (pos > 0) await writeChunk(o, buf.subarray(0, pos));
-  await close(o);
+  await closeOutput(o);
   if (reported !== done) ctx.onProgress?.(done, ctx.total);
   return realised;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Ad campaigns, shaped like Marketing.csv (seed 002)
-
-// The first eleven are Marketing.csv's campaigns; the rest extend the list for larger runs.
-const DEFAULT_AD_CAMPAIGNS = 11;
-const AD_CAMPAIGNS: readonly (readonly [string, string])[] = [
-  ['facebook_tier1', 'social'], ['facebook_tier2', 'social'], ['google_hot', 'search'], ['google_wide', 'search'],
-  ['youtube_blogger', 'influencer'], ['instagram_blogger', 'influencer'], ['instagram_tier1', 'social'],
-  ['instagram_tier2', 'social'], ['facebook_lal', 'social'], ['facebook_retargeting', 'social'], ['banner_partner', 'media'],
-  ['google_brand', 'search'], ['youtube_preroll', 'media'], ['twitter_promoted', 'social'], ['instagram_reels', 'influencer'],
-];
-// channel: daily impressions, CTR, CPC (INR), ROAS centre
-const AD_CHANNELS: Record<string, [number, number, number, number]> = {
-  facebook: [2_500_000, 0.006, 12, 0.95],
-  instagram: [3_000_000, 0.005, 8, 1.1],
-  youtube: [1_500_000, 0.01, 9, 2.6],
-  google: [1_500_000, 0.012, 11, 1.5],
-  banner: [35_000_000, 0.0005, 12, 1.2],
-  twitter: [1_000_000, 0.004, 7, 0.75],
-};
-// Targeting variants shift CTR and return together, so CTR is an honest (noisy) signal of ROI.
-const AD_VARIANT: Record<string, number> = { tier1: 1.25, hot: 1.5, retargeting: 1.6, brand: 1.4, blogger: 1.1, reels: 1.1, tier2: 0.75, wide: 0.7, lal: 0.5, preroll: 0.9, partner: 1, promoted: 0.9 };
 
 function* adCampaignLines(count: number, endDate: string, seed: number): Generator<string> {
   const rand = keyedRng(seed, 3);
