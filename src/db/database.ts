@@ -68,11 +68,11 @@ function openPglite(dataDir: string): Store {
     db,
     kind: 'pglite',
     async copyFrom(copySql, source) {
-      // PGlite reads COPY data from a Blob, so the stream goes in bounded chunks cut at
-      // line ends; a chunk boundary inside a quoted multi-line field is handled by the
-      // caller's careful path, which never emits raw newlines inside fields.
+      // PGlite reads COPY data from a Blob, so the stream goes in bounded chunks, each cut at
+      // the end of a CSV record (a newline outside quotes).
       const sqlNoHeader = copySql.replace(/,?\s*HEADER\s+true/i, '');
-      let pending = Buffer.alloc(0);
+      let chunks: Buffer[] = [];
+      let size = 0;
       let first = true;
       const flush = async (buf: Buffer) => {
         if (buf.length === 0) return;
@@ -81,22 +81,35 @@ function openPglite(dataDir: string): Store {
         await pool.run(sql.replace(/FROM\s+STDIN/i, "FROM '/dev/blob'"), new Blob([new Uint8Array(buf)]));
       };
       for await (const chunk of source) {
-        pending = Buffer.concat([pending, chunk as Buffer]);
-        if (pending.length >= PGLITE_COPY_CHUNK) {
-          const cut = pending.lastIndexOf(0x0a) + 1;
-          if (cut > 0) {
-            await flush(pending.subarray(0, cut));
-            pending = pending.subarray(cut);
-          }
-        }
+        chunks.push(chunk as Buffer);
+        size += (chunk as Buffer).length;
+        if (size < PGLITE_COPY_CHUNK) continue;
+        const pending = Buffer.concat(chunks);
+        const cut = lastRecordEnd(pending);
+        if (cut === 0) continue;
+        await flush(pending.subarray(0, cut));
+        chunks = [pending.subarray(cut)];
+        size = pending.length - cut;
       }
-      await flush(pending);
+      await flush(Buffer.concat(chunks));
     },
     close: async () => {
       await db.destroy();
       await lite.close();
     },
   };
+}
+
+/** Index just past the last newline that ends a CSV record (quotes balanced before it); 0 if none. */
+export function lastRecordEnd(buf: Buffer): number {
+  let inQuotes = false;
+  let end = 0;
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i];
+    if (b === 0x22) inQuotes = !inQuotes;
+    else if (b === 0x0a && !inQuotes) end = i + 1;
+  }
+  return end;
 }
 
 /**

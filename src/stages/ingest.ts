@@ -108,7 +108,7 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
     log.info('file already loaded, skipped');
     return { file: name, kind: file.kind, status: 'already-loaded' };
   }
-  const { bytes } = { bytes: (await stat(path)).size };
+  const bytes = (await stat(path)).size;
   // The creation time in the name lets a later run drop tables of a process that died mid-load.
   const table = `staging.f_${Math.floor(opts.now.getTime() / 1000)}_${digest.slice(0, 12)}_${randomBytes(3).toString('hex')}`;
   const fileColumns = file.header.map((_, i) => Object.entries(file.columns).find(([, idx]) => idx === i)?.[0] ?? `x_${i}`);
