@@ -55,6 +55,9 @@ describe('healthkart fixture (seed 000)', () => {
     expect(platforms).toEqual([{ platform: 'Instagram', loss_makers: 2 }, { platform: 'Twitter', loss_makers: 2 }]);
     const categories = await q(db.store, sql<{ category: string; loss_makers: number }>`SELECT category, loss_makers FROM mart.category_kpis WHERE loss_makers > 0 ORDER BY category`);
     expect(categories).toEqual([{ category: 'Nutrition', loss_makers: 1 }, { category: 'Parenting', loss_makers: 3 }]);
+    // seed 000: "Protein Powder, Omega 3, Multivitamins, Energy Bars, and Creatine were all associated with recurring losses"
+    const products = await q(db.store, sql<{ product: string }>`SELECT product FROM mart.product_kpis WHERE loss_makers > 0 ORDER BY product`);
+    expect(products.map((p) => p.product)).toEqual(['Creatine', 'Energy Bar', 'Multivitamins', 'Omega 3', 'Protein Powder']);
   });
 
   it('falls back to the baseline method without a control group, and says so', async () => {
