@@ -21,6 +21,15 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
+const processAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const dockerRuns = () => {
   try {
     execSync('docker info', { stdio: 'ignore', timeout: 5000 });
@@ -48,6 +57,11 @@ export default async function setup(project: TestProject) {
   const template = `pulse_tpl_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
+  // Templates of test runs that were killed before their teardown: their process is gone.
+  const stale = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ '^pulse_tpl_[0-9]+$'`);
+  for (const { datname } of stale.rows) {
+    if (!processAlive(Number(datname.slice('pulse_tpl_'.length)))) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  }
   await admin.query(`DROP DATABASE IF EXISTS ${template}`);
   await admin.query(`CREATE DATABASE ${template}`);
   const url = new URL(adminUrl);
