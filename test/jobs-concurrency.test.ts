@@ -12,7 +12,7 @@ import { enqueueRun, stageJobId } from '../src/jobs/flow.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
 import { readRun, waitForRuns } from '../src/jobs/run-status.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
-import { ingest } from './support/context.ts';
+import { ingest, kpis } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 import { fixtureInbox } from './support/inbox.ts';
 import { coreSnapshot, dropQueueKeys, fastRetry, fastWorker, repoRoot, serviceConfig } from './support/jobs.ts';
@@ -44,6 +44,7 @@ describe('runs on BullMQ', () => {
 
   it('two triggers of the same pipeline at once load the inbox once: core tables equal one inline load', async () => {
     await ingest(reference.store, fixtureInbox('ansh'));
+    await kpis(reference.store);
     const expected = await coreSnapshot(reference.store);
 
     const request = { stages: ['ingest', 'kpis'] as const, trigger: 'test' };

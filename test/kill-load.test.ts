@@ -20,36 +20,38 @@ describe('killed mid-load', () => {
   beforeAll(async () => {
     db = await freshDatabase();
     dir = mkdtempSync(join(tmpdir(), 'pulse-kill-'));
-    await generateDataset({ outDir: join(dir, 'inbox'), orders: 300_000, seed: 3 });
+    await generateDataset({ outDir: join(dir, 'inbox'), orders: 1_000_000, seed: 3 });
   }, 120_000);
   afterAll(() => db.drop());
 
-  it('SIGKILL during the orders load, then a rerun: exactly one clean load', async () => {
+  it('SIGKILL in the middle of a 1 M-row orders load, then a rerun: exactly one clean load', async () => {
     const env = { DATABASE_URL: db.url, ARCHIVE_DIR: join(dir, 'archive') };
     const first = pulseRun(env, join(dir, 'inbox'));
-    // kill once the orders file is being loaded (the smaller files go first)
-    await new Promise<void>((resolve, reject) => {
-      let log = '';
-      first.stderr.on('data', (b: Buffer) => {
-        log += b.toString();
-        if (/"file":"payouts.csv".*file loaded/.test(log)) setTimeout(() => { first.kill('SIGKILL'); resolve(); }, 1500);
-      });
-      first.on('exit', () => reject(new Error(`the load finished before it could be killed:\n${log}`)));
-    });
+    let log = '';
+    first.stderr.on('data', (b: Buffer) => (log += b.toString()));
+    const exited = new Promise((resolve) => first.on('exit', resolve));
+    // kill once the orders rows are streaming into core.orders (the smaller files go first)
+    const copying = async () => (await sql`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'pulse load %' AND query LIKE 'COPY core.orders%' AND state = 'active' AND datname = current_database()`.execute(db.store.db)).rows.length > 0;
+    while (!(await copying())) {
+      if (first.exitCode !== null) throw new Error(`the load finished before it could be killed:\n${log}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    first.kill('SIGKILL');
+    await exited;
     const orders = async () => Number((await sql<{ n: number }>`SELECT count(*) AS n FROM core.orders`.execute(db.store.db)).rows[0]!.n);
     expect(await orders()).toBe(0);
     expect(readdirSync(join(dir, 'inbox'))).toContain('orders.csv');
 
     const second = pulseRun(env, join(dir, 'inbox'));
-    let log = '';
-    second.stderr.on('data', (b: Buffer) => (log += b.toString()));
+    let secondLog = '';
+    second.stderr.on('data', (b: Buffer) => (secondLog += b.toString()));
     const code = await new Promise((resolve) => second.on('exit', resolve));
-    expect(code, log).toBe(0);
-    const [r] = (await sql<{ n: number; files: number; rev: number; daily: number }>`
+    expect(code, secondLog).toBe(0);
+    const [r] = (await sql<{ n: number; files: number; rev: number; weekly: number }>`
       SELECT (SELECT count(*) FROM core.orders) AS n, (SELECT count(*) FROM ops.ingest_files WHERE kind = 'orders') AS files,
-             (SELECT sum(revenue) FROM core.orders) AS rev, (SELECT sum(revenue) FROM core.orders_daily) AS daily`.execute(db.store.db)).rows;
-    expect(r).toMatchObject({ n: 300_000, files: 1 });
-    expect(r!.daily).toBe(r!.rev);
-    // the dead load's staging table is left for the stale-staging sweep; core holds one load
+             (SELECT sum(revenue) FROM core.orders) AS rev, (SELECT sum(revenue) FROM core.orders_weekly) AS weekly`.execute(db.store.db)).rows;
+    expect(r).toMatchObject({ n: 1_000_000, files: 1 });
+    expect(r!.weekly).toBe(r!.rev);
   });
 });

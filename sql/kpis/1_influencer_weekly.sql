@@ -4,10 +4,8 @@ DELETE FROM mart.influencer_weekly WHERE week_start IN (SELECT week_start FROM k
 
 INSERT INTO mart.influencer_weekly
 WITH o AS (
-  SELECT d.influencer_id, date_trunc('week', d.order_date)::date AS week_start, sum(d.orders) AS orders, sum(d.revenue) AS revenue
-  FROM core.orders_daily d
-  WHERE d.order_date >= (SELECT min(week_start) FROM kpi_weeks) AND d.order_date < (SELECT max(week_start) + 7 FROM kpi_weeks)
-    AND date_trunc('week', d.order_date)::date IN (SELECT week_start FROM kpi_weeks)
+  SELECT w.influencer_id, w.week_start, sum(w.orders) AS orders, sum(w.revenue) AS revenue
+  FROM core.orders_weekly w WHERE w.week_start IN (SELECT week_start FROM kpi_weeks)
   GROUP BY 1, 2
 ), p AS (
   SELECT s.influencer_id, w.week_start, count(*) AS posts, sum(s.reach) AS reach, sum(s.likes) AS likes, sum(s.comments) AS comments

@@ -18,13 +18,19 @@ export type Db = Kysely<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type DbOrTrx = Kysely<any> | Transaction<any>;
 
-/** A database plus the one thing Kysely cannot do: COPY ... FROM STDIN. */
+/** A database plus what Kysely cannot do: a session of its own, with COPY ... FROM STDIN. */
 export interface Store {
   db: Db;
   kind: 'postgres' | 'pglite';
-  /** Streams CSV bytes into `copySql` (a `COPY ... FROM STDIN` statement). */
-  copyFrom(copySql: string, source: Readable): Promise<void>;
+  /** Runs `fn` on one connection held for its whole duration (for a transaction around a COPY). */
+  session<T>(fn: (s: Session) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+export interface Session {
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Streams data in COPY text format (tab-separated, \N for NULL) into a `COPY ... FROM STDIN`. */
+  copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void>;
 }
 
 export function openStore(opts: { databaseUrl?: string; dataDir: string; poolSize?: number }): Store {
@@ -42,12 +48,20 @@ function openPostgres(connectionString: string, max: number): Store {
   return {
     db,
     kind: 'postgres',
-    async copyFrom(copySql, source) {
+    async session(fn) {
       const client = await pool.connect();
+      let broken: Error | undefined;
       try {
-        await pipeline(source, client.query(copyStreams.from(copySql)));
+        return await fn({
+          query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+          copyFrom: (copySql, source) => pipeline(Readable.from(source), client.query(copyStreams.from(copySql))),
+        });
+      } catch (e) {
+        // A connection left mid-COPY or mid-transaction is not handed to the next user.
+        broken = e as Error;
+        throw e;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     close: () => db.destroy(),
@@ -67,31 +81,16 @@ function openPglite(dataDir: string): Store {
   return {
     db,
     kind: 'pglite',
-    async copyFrom(copySql, source) {
-      // PGlite reads COPY data from a Blob, so the stream goes in bounded chunks, each cut at
-      // the end of a CSV record (a newline outside quotes).
-      const sqlNoHeader = copySql.replace(/,?\s*HEADER\s+true/i, '');
-      let chunks: Buffer[] = [];
-      let size = 0;
-      let first = true;
-      const flush = async (buf: Buffer) => {
-        if (buf.length === 0) return;
-        const sql = first ? copySql : sqlNoHeader;
-        first = false;
-        await pool.run(sql.replace(/FROM\s+STDIN/i, "FROM '/dev/blob'"), new Blob([new Uint8Array(buf)]));
-      };
-      for await (const chunk of source) {
-        chunks.push(chunk as Buffer);
-        size += (chunk as Buffer).length;
-        if (size < PGLITE_COPY_CHUNK) continue;
-        const pending = Buffer.concat(chunks);
-        const cut = lastRecordEnd(pending);
-        if (cut === 0) continue;
-        await flush(pending.subarray(0, cut));
-        chunks = [pending.subarray(cut)];
-        size = pending.length - cut;
+    async session(fn) {
+      const c = await pool.connect();
+      try {
+        return await fn({
+          query: async (text, params) => (await c.query(text, params)).rows as never[],
+          copyFrom: (copySql, source) => copyInChunks(lite, copySql, source),
+        });
+      } finally {
+        c.release();
       }
-      await flush(Buffer.concat(chunks));
     },
     close: async () => {
       await db.destroy();
@@ -100,16 +99,30 @@ function openPglite(dataDir: string): Store {
   };
 }
 
-/** Index just past the last newline that ends a CSV record (quotes balanced before it); 0 if none. */
-export function lastRecordEnd(buf: Buffer): number {
-  let inQuotes = false;
-  let end = 0;
-  for (let i = 0; i < buf.length; i++) {
-    const b = buf[i];
-    if (b === 0x22) inQuotes = !inQuotes;
-    else if (b === 0x0a && !inQuotes) end = i + 1;
+/**
+ * PGlite reads COPY data from a Blob, so the stream goes in bounded chunks, each cut after a
+ * newline: in COPY text format every newline ends a row (newlines in values are escaped).
+ */
+async function copyInChunks(lite: PGlite, copySql: string, source: AsyncIterable<string | Buffer>) {
+  if (/FORMAT\s+csv/i.test(copySql)) throw new Error('embedded COPY takes text format only');
+  const blobSql = copySql.replace(/FROM\s+STDIN/i, "FROM '/dev/blob'");
+  let chunks: Buffer[] = [];
+  let size = 0;
+  const flush = async (buf: Buffer) => {
+    if (buf.length > 0) await lite.query(blobSql, [], { blob: new Blob([new Uint8Array(buf)]) });
+  };
+  for await (const piece of source) {
+    const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size < PGLITE_COPY_CHUNK) continue;
+    const pending = Buffer.concat(chunks);
+    const cut = pending.lastIndexOf(0x0a) + 1;
+    await flush(pending.subarray(0, cut));
+    chunks = [pending.subarray(cut)];
+    size = pending.length - cut;
   }
-  return end;
+  await flush(Buffer.concat(chunks));
 }
 
 /**
@@ -137,13 +150,5 @@ function pglitePool(lite: PGlite) {
       return { ...client, release };
     },
     async end() {},
-    async run(sql: string, blob: Blob) {
-      const c = await this.connect();
-      try {
-        await lite.query(sql, [], { blob });
-      } finally {
-        c.release();
-      }
-    },
   };
 }

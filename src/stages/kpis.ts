@@ -12,10 +12,12 @@ export interface KpiOptions {
   minHoldoutUsers: number;
   /** Recompute every week, not just the weeks touched by new rows. */
   full?: boolean;
+  /** Rebuild the per-user sums from every order instead of folding in the new loads. */
+  rebuild?: boolean;
   log?: Logger;
 }
 
-export interface KpiResult { weeks: number; influencers: number; full: boolean }
+export interface KpiResult { weeks: number; influencers: number; full: boolean; folded: 'rebuilt' | 'folded' | 'current' }
 
 const kpiDir = join(sqlDir, 'kpis');
 const statements = () =>
@@ -37,11 +39,12 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
     await sql`SELECT pg_advisory_xact_lock(${LOAD_LOCK})`.execute(trx);
     // JIT compiles these statements for ~0.6 s (their estimates are large), then runs them in ms.
     await sql`SET LOCAL jit = off`.execute(trx);
+    const folded = await foldUserSums(trx, opts.rebuild ?? false);
     const full = opts.full || (await sql`SELECT 1 FROM ops.kpi_dirty_weeks WHERE week_start = '-infinity'`.execute(trx)).rows.length > 0;
     await sql`CREATE TEMP TABLE kpi_weeks (week_start date PRIMARY KEY) ON COMMIT DROP`.execute(trx);
     if (full) {
       await sql`DELETE FROM mart.influencer_weekly`.execute(trx);
-      await sql`INSERT INTO kpi_weeks SELECT DISTINCT date_trunc('week', order_date)::date FROM core.orders_daily
+      await sql`INSERT INTO kpi_weeks SELECT DISTINCT week_start FROM core.orders_weekly
                 UNION SELECT DISTINCT date_trunc('week', post_date)::date FROM core.posts`.execute(trx);
     } else {
       await sql`INSERT INTO kpi_weeks SELECT week_start FROM ops.kpi_dirty_weeks`.execute(trx);
@@ -61,8 +64,32 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
     opts.log?.debug({ timings }, 'kpi statements');
     await sql`DELETE FROM ops.kpi_dirty_weeks`.execute(trx);
     const influencers = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM mart.influencer_kpis`.execute(trx)).rows[0]!.n);
-    return { weeks, influencers, full };
+    return { weeks, influencers, full, folded };
   });
+}
+
+const userSumsDir = join(sqlDir, 'user-sums');
+
+/**
+ * Brings the per-user sums up to the newest orders load: folds in only the loads since the
+ * last fold, or rebuilds them from every order (when asked, and when a crash emptied them).
+ */
+async function foldUserSums(trx: DbOrTrx, rebuild: boolean): Promise<'rebuilt' | 'folded' | 'current'> {
+  const newest = Number((await sql<{ n: number }>`SELECT coalesce(max(file_id), 0) AS n FROM ops.ingest_files WHERE kind = 'orders'`.execute(trx)).rows[0]!.n);
+  const last = (await sql<{ file_id: number }>`SELECT file_id FROM ops.kpi_folded`.execute(trx)).rows[0]?.file_id;
+  let done: 'rebuilt' | 'folded' | 'current' = 'current';
+  if (rebuild || last === undefined) {
+    // the grouping of every order fits in memory this way, rather than spilling to disk
+    await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
+    await executeWith(trx, readFileSync(join(userSumsDir, 'rebuild.sql'), 'utf8'), [newest]);
+    await sql`RESET work_mem`.execute(trx);
+    done = 'rebuilt';
+  } else if (newest > last) {
+    await executeWith(trx, readFileSync(join(userSumsDir, 'fold.sql'), 'utf8'), [last, newest]);
+    done = 'folded';
+  }
+  await sql`INSERT INTO ops.kpi_folded (file_id) VALUES (${newest}) ON CONFLICT (one) DO UPDATE SET file_id = excluded.file_id`.execute(trx);
+  return done;
 }
 
 // The extended protocol (needed for parameters) takes one statement at a time, so a file is

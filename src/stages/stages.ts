@@ -1,4 +1,4 @@
-import { dropStaleStaging, ingestInbox } from './ingest.ts';
+import { ingestInbox } from './ingest.ts';
 import { recomputeKpis } from './kpis.ts';
 import { clustersStage, modelsStage } from './models.ts';
 import { digestStage } from '../report/digest-stage.ts';
@@ -6,7 +6,6 @@ import type { StageContext, StageName, StageOutcome } from './context.ts';
 
 export const stageHandlers: Record<StageName, (ctx: StageContext) => Promise<StageOutcome>> = {
   async ingest(ctx) {
-    await dropStaleStaging(ctx.store.db, ctx.now);
     const files = await ingestInbox(ctx.store, {
       inboxDir: ctx.inboxDir ?? ctx.config.INBOX_DIR,
       archiveDir: ctx.config.ARCHIVE_DIR,

@@ -71,7 +71,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false | nu
 
 export interface CoreSnapshot {
   orders: number; revenue: number; posts: number; influencers: number; payouts: number;
-  daily_revenue: number; users: number; rejects: number; files: number; distinct_files: number;
+  weekly_revenue: number; users: number; rejects: number; files: number; distinct_files: number;
 }
 
 /** Row counts and sums of the core tables: equal snapshots mean equal loads. */
@@ -79,7 +79,7 @@ export async function coreSnapshot(store: Store): Promise<CoreSnapshot> {
   const r = await sql<CoreSnapshot>`
     SELECT (SELECT count(*) FROM core.orders) AS orders, (SELECT coalesce(sum(revenue), 0) FROM core.orders) AS revenue,
            (SELECT count(*) FROM core.posts) AS posts, (SELECT count(*) FROM core.influencers) AS influencers,
-           (SELECT count(*) FROM core.payouts) AS payouts, (SELECT coalesce(sum(revenue), 0) FROM core.orders_daily) AS daily_revenue,
+           (SELECT count(*) FROM core.payouts) AS payouts, (SELECT coalesce(sum(revenue), 0) FROM core.orders_weekly) AS weekly_revenue,
            (SELECT count(*) FROM core.order_users) AS users, (SELECT count(*) FROM ops.rejects) AS rejects,
            (SELECT count(*) FROM ops.ingest_files) AS files, (SELECT count(DISTINCT sha256) FROM ops.ingest_files) AS distinct_files`.execute(store.db);
   return r.rows[0]!;
@@ -105,10 +105,9 @@ export async function writeOrders(path: string, rows: number): Promise<{ sha256:
   return { sha256: hash.digest('hex'), revenue };
 }
 
-/** True once ingest has created the staging table of the file with this sha256 (its load began). */
+/** True once a session is copying the rows of the file with this sha256 (its load began). */
 export async function loadStarted(store: Store, sha256: string): Promise<boolean> {
-  const r = await sql`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                      WHERE n.nspname = 'staging' AND c.relname LIKE ${`f\\_%\\_${sha256.slice(0, 12)}\\_%`}`.execute(store.db);
+  const r = await sql`SELECT 1 FROM pg_stat_activity WHERE application_name = ${`pulse load ${sha256.slice(0, 12)}`} AND query LIKE 'COPY%'`.execute(store.db);
   return r.rows.length > 0;
 }
 

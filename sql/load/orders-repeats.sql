@@ -1,0 +1,20 @@
+-- Deletes the rows of this load that repeat a stored row value for value: a row of an earlier
+-- load, or an earlier line of this one. Only candidates are compared: lines whose fingerprint
+-- the loader had seen before in this file ($2), and rows on days earlier loads also have ($3).
+-- Returns the deleted rows, which the loader takes back out of its sums.
+-- Parameters: $1 file_id, $2 candidate lines (bigint[]), $3 days stored before this load (date[]).
+WITH candidate AS (
+  SELECT ctid AS id, n.* FROM core.orders n
+  WHERE n.file_id = $1 AND (n.line IN (SELECT unnest($2::bigint[])) OR n.order_date IN (SELECT unnest($3::date[])))
+), repeat AS (
+  SELECT c.id FROM candidate c
+  WHERE EXISTS (
+    SELECT 1 FROM core.orders o
+    WHERE o.order_date = c.order_date AND o.influencer_id = c.influencer_id AND o.orders = c.orders AND o.revenue = c.revenue
+      AND o.source IS NOT DISTINCT FROM c.source AND o.campaign IS NOT DISTINCT FROM c.campaign
+      AND o.user_id IS NOT DISTINCT FROM c.user_id AND o.product IS NOT DISTINCT FROM c.product
+      AND o.grp IS NOT DISTINCT FROM c.grp
+      AND (o.file_id < c.file_id OR (o.file_id = c.file_id AND o.line < c.line)))
+)
+DELETE FROM core.orders o USING repeat r WHERE o.ctid = r.id
+RETURNING o.influencer_id, o.source, o.campaign, o.user_id, o.product, o.order_date::text AS order_date, o.orders, o.revenue, o.grp
