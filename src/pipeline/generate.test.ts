@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tierOf } from './generate-world.ts';
 import { allocateRows, generateDataset, HEADERS, keyedRng, type GenerateResult, type Truth } from './generate.ts';
@@ -11,7 +11,7 @@ const root = mkdtempSync(join(tmpdir(), 'pulse-generate-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-const csv = (path: string): string[][] => parse(readFileSync(path, 'utf8'));
+const csv = (path: string): string[][] => Papa.parse<string[]>(readFileSync(path, 'utf8').trimEnd(), { delimiter: ',' }).data;
 const readTruth = (r: GenerateResult): Truth => JSON.parse(readFileSync(r.files.truth, 'utf8'));
 const fileKinds = ['influencers', 'posts', 'orders', 'payouts', 'ad_campaigns', 'truth'] as const;
 

@@ -4,7 +4,7 @@ import { mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { parse as parseSync } from 'csv-parse/sync';
+import Papa from 'papaparse';
 import { sql } from 'kysely';
 import type { Store, Session } from '../db/database.ts';
 import { sqlDir } from '../db/migrate.ts';
@@ -85,13 +85,11 @@ async function readHeader(path: string): Promise<HeaderRead> {
     if (head.subarray(0, 8192).includes(0)) return { ok: false, reason: 'the file looks binary (it has NUL bytes), not CSV' };
     const end = head.indexOf(0x0a);
     const firstLine = head.subarray(0, end < 0 ? head.length : end).toString('utf8');
-    try {
-      const [header] = parseSync(firstLine, { bom: true, relax_quotes: true, trim: true }) as string[][];
-      if (!header?.length) return { ok: false, reason: 'the first line is empty; expected a header row' };
-      return { ok: true, header };
-    } catch (e) {
-      return { ok: false, reason: `the header line is not valid CSV (${(e as Error).message})` };
-    }
+    const { data, errors } = Papa.parse<string[]>(firstLine.replace(/^\uFEFF/, '').replace(/\r$/, ''), { delimiter: ',' });
+    if (errors.length > 0) return { ok: false, reason: `the header line is not valid CSV (${errors[0]!.message})` };
+    const header = data[0]?.map((h) => h.trim());
+    if (!header?.length || header.every((h) => h === '')) return { ok: false, reason: 'the first line is empty; expected a header row' };
+    return { ok: true, header };
   } finally {
     await fh.close();
   }
