@@ -85,7 +85,16 @@ async function foldUserSums(trx: DbOrTrx, rebuild: boolean): Promise<'rebuilt' |
     await sql`RESET work_mem`.execute(trx);
     done = 'rebuilt';
   } else if (newest > last) {
+    // Rows COPYed in are not yet in the BRIN index's ranges, and an unsummarised range matches
+    // every search: summarising the new pages lets the fold read only the new loads.
+    await sql`SELECT brin_summarize_new_values('core.orders_file_brin')`.execute(trx);
+    // A day's users are few beside all users: looking each up by key beats scanning and
+    // hashing every stored user, which the planner prefers on its default (disk) costs.
+    await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
+    await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
     await executeWith(trx, readFileSync(join(userSumsDir, 'fold.sql'), 'utf8'), [last, newest]);
+    await sql`RESET enable_hashjoin`.execute(trx);
+    await sql`RESET enable_mergejoin`.execute(trx);
     done = 'folded';
   }
   await sql`INSERT INTO ops.kpi_folded (file_id) VALUES (${newest}) ON CONFLICT (one) DO UPDATE SET file_id = excluded.file_id`.execute(trx);
