@@ -14,7 +14,7 @@ import { coreSnapshot, dropQueueKeys, fastRetry, fastWorker, fileLoaded, loadSta
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
 // Big enough that its load takes seconds, so the kill lands inside it.
-const BIG_ORDERS = 60_000;
+const BIG_ORDERS = 150_000;
 
 describe('a worker killed with SIGKILL in the middle of ingest', () => {
   let db: Db;
@@ -46,7 +46,7 @@ describe('a worker killed with SIGKILL in the middle of ingest', () => {
     children.push(first);
     await first.ready;
     const { runId } = await enqueueRun(db.store.db, queues, { stages: ['ingest', 'kpis'], trigger: 'test' }, { tuning: fastRetry });
-    await waitFor(() => loadStarted(db.store, big.sha256), 'the big file load to start', 30_000, 20);
+    await waitFor(() => loadStarted(db.store, 'big-orders.csv'), 'the big file load to start', 30_000, 20);
     first.child.kill('SIGKILL');
     const killed = await first.exited;
     expect(killed.signal).toBe('SIGKILL');
@@ -91,7 +91,7 @@ describe('a worker killed with SIGKILL in the middle of ingest', () => {
     children.push(worker);
     await worker.ready;
     const { runId } = await enqueueRun(db.store.db, queues, { stages: ['ingest', 'kpis'], trigger: 'test' }, { tuning: fastRetry });
-    await waitFor(() => loadStarted(db.store, big.sha256), 'the load to start', 30_000, 20);
+    await waitFor(() => loadStarted(db.store, 'more-orders.csv'), 'the load to start', 30_000, 20);
     worker.child.kill('SIGTERM');
     const exit = await worker.exited;
     expect(exit.code, worker.output()).toBe(0);

@@ -19,7 +19,7 @@ import { coreSnapshot, dropQueueKeys, fastRetry, fastWorker, fileLoaded, loadSta
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
-const BIG_ORDERS = 30_000;
+const BIG_ORDERS = 100_000;
 
 /** What the run must leave: the ansh files loaded once plus the generated rows. */
 function expectedAfter(ansh: CoreSnapshot, bigRevenue: number) {
@@ -76,7 +76,7 @@ describe('Postgres unreachable during a stage', () => {
     const big = await writeOrders(join(inbox.inbox, 'big-orders.csv'), BIG_ORDERS);
     workers = await startWorkers(cfg, workerStore, fastWorker);
     const { runId } = await enqueueRun(db.store.db, queues, { stages: ['ingest', 'kpis'], trigger: 'test' }, { tuning: fastRetry });
-    await waitFor(() => loadStarted(db.store, big.sha256), 'the big file load to start', 30_000, 20);
+    await waitFor(() => loadStarted(db.store, 'big-orders.csv'), 'the big file load to start', 30_000, 20);
     await proxy.cut();
     const cutAt = Date.now();
     // While it is down the job fails and is retried with growing delays.
@@ -127,7 +127,7 @@ describe('Redis restarted during a run', () => {
     // A production-like lock (10 s) outlives the outage, so the job is not handed over.
     workers = await startWorkers(cfg, db.store, { ...fastWorker, lockDuration: 10_000, stalledInterval: 5_000 });
     const { runId } = await enqueueRun(db.store.db, queues, { stages: ['ingest', 'kpis'], trigger: 'test' }, { tuning: fastRetry });
-    await waitFor(() => loadStarted(db.store, big.sha256), 'the big file load to start', 30_000, 20);
+    await waitFor(() => loadStarted(db.store, 'big-orders.csv'), 'the big file load to start', 30_000, 20);
     await redis.stop();
     await new Promise((r) => setTimeout(r, 1_500));
     await redis.start();

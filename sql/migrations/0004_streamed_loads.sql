@@ -16,15 +16,14 @@ CREATE INDEX orders_date_brin ON core.orders USING brin (order_date);
 CREATE TABLE core.orders_weekly (
   week_start      date NOT NULL,  -- the Monday of the ISO week
   influencer_id   text NOT NULL,
-  grp             smallint NOT NULL, -- -1 = no group column
   rows            bigint NOT NULL,
   orders          bigint NOT NULL,
   revenue         numeric(16, 2) NOT NULL,
-  PRIMARY KEY (week_start, influencer_id, grp)
+  PRIMARY KEY (week_start, influencer_id)
 );
 INSERT INTO core.orders_weekly
-SELECT date_trunc('week', order_date)::date, influencer_id, grp, sum(rows), sum(orders), sum(revenue)
-FROM core.orders_daily GROUP BY 1, 2, 3;
+SELECT date_trunc('week', order_date)::date, influencer_id, sum(rows), sum(orders), sum(revenue)
+FROM core.orders_daily GROUP BY 1, 2;
 CREATE TABLE core.order_days (
   order_date      date PRIMARY KEY,
   rows            bigint NOT NULL

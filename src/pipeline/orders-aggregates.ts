@@ -2,9 +2,9 @@ import type { OrderRow } from './clean-orders.ts';
 
 interface Sums { rows: number; orders: number; cents: number }
 
-/** One influencer's sums: by ISO week (and group: 0 control, 1 exposed, 2 none), product, campaign. */
+/** One influencer's sums: by ISO week (its Monday), product, campaign. */
 interface InfluencerSums {
-  weeks: Map<string, [Sums | undefined, Sums | undefined, Sums | undefined]>;
+  weeks: Map<string, Sums>;
   products: Map<string, Sums>;
   campaigns: Map<string, Sums>;
 }
@@ -34,21 +34,16 @@ export class OrdersAggregates {
     let day = this.byDay.get(row.day);
     if (!day) this.byDay.set(own(row.day), (day = { monday: mondayOf(row.day), rows: 0 }));
     day.rows += sign;
-    const groups = inf.weeks.get(day.monday) ?? setNew(inf.weeks, day.monday, [undefined, undefined, undefined]);
-    bump((groups[row.grp ?? 2] ??= { rows: 0, orders: 0, cents: 0 }), row, sign);
+    bump(sumsFor(inf.weeks, day.monday), row, sign);
     bump(sumsFor(inf.products, row.product ?? ''), row, sign);
     bump(sumsFor(inf.campaigns, row.campaign ?? ''), row, sign);
   }
 
-  /** Parallel arrays for `unnest`: week, influencer, grp (-1: none), rows, orders, revenue. */
+  /** Parallel arrays for `unnest`: week, influencer, rows, orders, revenue. */
   weeklyArrays() {
-    const out = columns(6);
+    const out = columns(5);
     for (const [influencer, inf] of this.byInfluencer) {
-      for (const [week, groups] of inf.weeks) {
-        groups.forEach((s, g) => {
-          if (s && s.rows !== 0) push(out, week, influencer, g === 2 ? -1 : g, s.rows, s.orders, revenue(s));
-        });
-      }
+      for (const [week, s] of inf.weeks) if (s.rows !== 0) push(out, week, influencer, s.rows, s.orders, revenue(s));
     }
     return out;
   }
@@ -88,11 +83,6 @@ export function mondayOf(day: string): string {
 // A cell of a long-lived map key is copied: a substring of a read chunk would keep the whole
 // chunk alive as long as the map (V8 shares the chunk's memory for substrings of 13+ chars).
 const own = (s: string) => (s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'));
-
-function setNew<K, V>(map: Map<K, V>, key: K, value: V): V {
-  map.set(key, value);
-  return value;
-}
 
 function sumsFor(map: Map<string, Sums>, key: string): Sums {
   let s = map.get(key);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -111,40 +111,46 @@ interface Counts { total: number; loaded: number; duplicate: number; rejected: n
 export async function ingestFile(store: Store, path: string, file: Recognised, opts: IngestOptions): Promise<FileOutcome> {
   const name = basename(path);
   const log = opts.log.child({ file: name, kind: file.kind });
-  const digest = await sha256(path);
-  if (await alreadyLoaded(store.db, digest)) {
+  const bytes = (await stat(path)).size;
+  // A file named and sized as one loaded before is probably that file again: it is hashed
+  // first, to be skipped unread. Any other file is hashed as it streams, sparing a second read
+  // (and if its content was loaded before under another name, the load is rolled back).
+  if ((await sql`SELECT 1 FROM ops.ingest_files WHERE file_name = ${name} AND bytes = ${bytes}`.execute(store.db)).rows.length > 0
+      && await alreadyLoaded(store.db, await sha256(path))) {
     log.info('file already loaded, skipped');
     return { file: name, kind: file.kind, status: 'already-loaded' };
   }
-  const bytes = (await stat(path)).size;
   const started = Date.now();
   const counts = await store.session(async (s) => {
     await s.query('BEGIN');
     try {
-      // Names the load in pg_stat_activity (operators, and tests that wait for a load to begin).
-      await s.query(`SELECT set_config('application_name', $1, true)`, [`pulse load ${digest.slice(0, 12)}`]);
+      // Names the load in pg_stat_activity (for operators, and tests that wait for a load to begin).
+      await s.query(`SELECT set_config('application_name', $1, true)`, [`pulse load ${name}`]);
       await s.query('SELECT pg_advisory_xact_lock($1)', [LOAD_LOCK]);
-      if ((await s.query('SELECT 1 FROM ops.ingest_files WHERE sha256 = $1', [digest])).length > 0) {
-        await s.query('ROLLBACK');
-        return undefined;
-      }
       const [{ file_id: fileId }] = await s.query<{ file_id: number }>(
         `INSERT INTO ops.ingest_files (sha256, file_name, kind, bytes, rows_total, rows_loaded, rows_duplicate, rows_rejected, run_id)
-         VALUES ($1, $2, $3, $4, 0, 0, 0, 0, $5) RETURNING file_id`,
-        [digest, name, file.kind, bytes, opts.runId],
+         VALUES ('pending ' || gen_random_uuid(), $1, $2, $3, 0, 0, 0, 0, $4) RETURNING file_id`,
+        [name, file.kind, bytes, opts.runId],
       ) as [{ file_id: number }];
       const known = await s.query<{ influencer_id: string }>('SELECT influencer_id FROM core.influencers');
       const ctx: CleanContext = { now: opts.now, knownInfluencers: new Set(known.map((r) => r.influencer_id)), revenuePerConversion: opts.revenuePerConversion };
       const bar = progress(`ingest ${name}`, bytes, log);
       const rejects = new Rejects(fileId);
+      const hash = createHash('sha256');
       const load = file.kind === 'orders' ? loadOrders : loadMerged;
-      const c = await load(s, { path, file, fileId, ctx, rejects, tick: bar.tick, expectedRows: bytes / 60 });
+      const c = await load(s, { path, file, fileId, ctx, rejects, hash, tick: bar.tick, expectedRows: bytes / 60 });
       bar.done();
+      const digest = hash.digest('hex');
+      if ((await s.query('SELECT 1 FROM ops.ingest_files WHERE sha256 = $1', [digest])).length > 0) {
+        await s.query('ROLLBACK');
+        return undefined;
+      }
       if (rejects.count > 0) await s.copyFrom('COPY ops.rejects (file_id, line, column_name, value, reason) FROM STDIN', rejects.lines());
       await s.query(
-        `UPDATE ops.ingest_files SET rows_total = $2, rows_loaded = $3, rows_duplicate = $4, rows_rejected = $5, min_date = $6, max_date = $7
+        `UPDATE ops.ingest_files SET sha256 = $2, rows_total = $3, rows_loaded = $4, rows_duplicate = $5, rows_rejected = $6,
+           min_date = $7, max_date = $8
          WHERE file_id = $1`,
-        [fileId, c.total, c.loaded, c.duplicate, c.rejected, c.minDate, c.maxDate],
+        [fileId, digest, c.total, c.loaded, c.duplicate, c.rejected, c.minDate, c.maxDate],
       );
       await s.query('COMMIT');
       return c;
@@ -154,7 +160,7 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
     }
   });
   if (!counts) {
-    log.info('file loaded by another process meanwhile, skipped');
+    log.info('file content loaded before, skipped');
     return { file: name, kind: file.kind, status: 'already-loaded' };
   }
   const seconds = (Date.now() - started) / 1000;
@@ -168,6 +174,8 @@ interface LoadInput {
   fileId: number;
   ctx: CleanContext;
   rejects: Rejects;
+  /** the file's sha256, fed as it is read */
+  hash: Hash;
   tick: (bytes: number, rows: number) => void;
   expectedRows: number;
 }
@@ -175,7 +183,11 @@ interface LoadInput {
 /** The file's records after the header, each with its problem as CSV (ragged, bad quotes, NUL) if any. */
 async function* recordsOf(input: LoadInput): AsyncGenerator<{ records: CsvRecord[]; problems: (Reject | undefined)[] }> {
   const width = input.file.header.length;
-  for await (const batch of csvRecords(textChunks(input.path, (bytes) => input.tick(bytes, 0)))) {
+  const read = (buf: Buffer) => {
+    input.hash.update(buf);
+    input.tick(buf.length, 0);
+  };
+  for await (const batch of csvRecords(textChunks(input.path, read))) {
     const records = batch[0]?.line === 1 ? batch.slice(1) : batch;
     const problems = records.map((r) =>
       r.error !== undefined ? reject(null, null, `is not valid CSV: ${r.error}`)
@@ -263,10 +275,10 @@ async function sqlFile(name: string): Promise<string> {
  * Small chunks keep each batch of records short-lived: larger ones outlive the young
  * generation and triple the garbage collector's work.
  */
-async function* textChunks(path: string, onBytes: (n: number) => void): AsyncGenerator<string> {
+async function* textChunks(path: string, onRead: (buf: Buffer) => void): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   for await (const buf of createReadStream(path, { highWaterMark: 1 << 16 })) {
-    onBytes((buf as Buffer).length);
+    onRead(buf as Buffer);
     yield decoder.write(buf as Buffer);
   }
   const tail = decoder.end();

@@ -105,9 +105,9 @@ export async function writeOrders(path: string, rows: number): Promise<{ sha256:
   return { sha256: hash.digest('hex'), revenue };
 }
 
-/** True once a session is copying the rows of the file with this sha256 (its load began). */
-export async function loadStarted(store: Store, sha256: string): Promise<boolean> {
-  const r = await sql`SELECT 1 FROM pg_stat_activity WHERE application_name = ${`pulse load ${sha256.slice(0, 12)}`} AND query LIKE 'COPY%'`.execute(store.db);
+/** True once a session is copying the rows of the file with this name (its load began). */
+export async function loadStarted(store: Store, fileName: string): Promise<boolean> {
+  const r = await sql`SELECT 1 FROM pg_stat_activity WHERE application_name = ${`pulse load ${fileName}`} AND query LIKE 'COPY%'`.execute(store.db);
   return r.rows.length > 0;
 }
 
