@@ -1,25 +1,26 @@
 import type { OrderRow } from './clean-orders.ts';
 
-interface Sums { rows: number; orders: number; cents: number }
-
-/** One influencer's sums: by ISO week (its Monday), product, campaign. */
-interface InfluencerSums {
-  weeks: Map<string, Sums>;
-  products: Map<string, Sums>;
-  campaigns: Map<string, Sums>;
+/** One influencer's slots in the sums: by ISO week (its Monday), product, campaign. */
+interface InfluencerSlots {
+  weeks: Map<string, number>;
+  products: Map<string, number>;
+  campaigns: Map<string, number>;
 }
 
 /**
  * The sums a load adds to core.orders_weekly, orders_product, orders_campaign and order_days,
  * kept while the rows stream by, so KPIs never rescan the orders. Revenue is summed in whole
- * cents: exact, as the stored numeric(14, 2) is. Maps are keyed by the values themselves, so
- * no key is built per row.
+ * cents: exact, as the stored numeric(14, 2) is. Maps are keyed by the values themselves (no
+ * key is built per row) and point to slots of one flat array of rows, orders and cents: at
+ * ten million rows there are a million sums, and objects would triple their memory.
  */
 export class OrdersAggregates {
-  private readonly byInfluencer = new Map<string, InfluencerSums>();
+  private readonly byInfluencer = new Map<string, InfluencerSlots>();
   private readonly byDay = new Map<string, { monday: string; rows: number }>();
+  private sums = new Float64Array(3 * 4096);
+  private slots = 0;
   private lastId: string | undefined;
-  private last: InfluencerSums | undefined;
+  private last: InfluencerSlots | undefined;
 
   /** `sign` -1 takes a row back out (a repeat found after the load). */
   add(row: OrderRow, sign: 1 | -1 = 1): void {
@@ -34,32 +35,25 @@ export class OrdersAggregates {
     let day = this.byDay.get(row.day);
     if (!day) this.byDay.set(own(row.day), (day = { monday: mondayOf(row.day), rows: 0 }));
     day.rows += sign;
-    bump(sumsFor(inf.weeks, day.monday), row, sign);
-    bump(sumsFor(inf.products, row.product ?? ''), row, sign);
-    bump(sumsFor(inf.campaigns, row.campaign ?? ''), row, sign);
+    this.bump(this.slotOf(inf.weeks, day.monday), row, sign);
+    this.bump(this.slotOf(inf.products, row.product ?? ''), row, sign);
+    this.bump(this.slotOf(inf.campaigns, row.campaign ?? ''), row, sign);
   }
 
   /** Parallel arrays for `unnest`: week, influencer, rows, orders, revenue. */
   weeklyArrays() {
-    const out = columns(5);
-    for (const [influencer, inf] of this.byInfluencer) {
-      for (const [week, s] of inf.weeks) if (s.rows !== 0) push(out, week, influencer, s.rows, s.orders, revenue(s));
-    }
-    return out;
+    return this.arrays('weeks');
   }
 
   /** Parallel arrays for `unnest`: influencer, product (or campaign; '' for none), orders, revenue. */
   dimensionArrays(which: 'products' | 'campaigns') {
-    const out = columns(4);
-    for (const [influencer, inf] of this.byInfluencer) {
-      for (const [value, s] of inf[which]) if (s.rows !== 0) push(out, influencer, value, s.orders, revenue(s));
-    }
-    return out;
+    const [influencer, value, , orders, revenue] = this.arrays(which);
+    return [value, influencer, orders, revenue];
   }
 
   /** Parallel arrays for `unnest`: day, rows. */
   dayArrays() {
-    const out = columns(2);
+    const out: unknown[][] = [[], []];
     for (const [day, d] of this.byDay) if (d.rows !== 0) push(out, day, d.rows);
     return out;
   }
@@ -73,6 +67,38 @@ export class OrdersAggregates {
   weeks(): string[] {
     return [...new Set([...this.byDay.values()].filter((d) => d.rows !== 0).map((d) => d.monday))].sort();
   }
+
+  private slotOf(map: Map<string, number>, key: string): number {
+    let slot = map.get(key);
+    if (slot === undefined) {
+      slot = this.slots++;
+      if (3 * this.slots > this.sums.length) {
+        const grown = new Float64Array(this.sums.length * 2);
+        grown.set(this.sums);
+        this.sums = grown;
+      }
+      map.set(own(key), slot);
+    }
+    return slot;
+  }
+
+  private bump(slot: number, row: OrderRow, sign: number) {
+    this.sums[3 * slot] += sign;
+    this.sums[3 * slot + 1] += sign * row.orders;
+    this.sums[3 * slot + 2] += sign * row.cents;
+  }
+
+  /** key, influencer, rows, orders, revenue ('1234.50') for each slot with rows */
+  private arrays(which: keyof InfluencerSlots): unknown[][] {
+    const out: unknown[][] = [[], [], [], [], []];
+    for (const [influencer, inf] of this.byInfluencer) {
+      for (const [key, slot] of inf[which]) {
+        const [rows, orders, cents] = this.sums.subarray(3 * slot, 3 * slot + 3);
+        if (rows !== 0) push(out, key, influencer, rows, orders, (cents! / 100).toFixed(2));
+      }
+    }
+    return out;
+  }
 }
 
 export function mondayOf(day: string): string {
@@ -84,18 +110,4 @@ export function mondayOf(day: string): string {
 // chunk alive as long as the map (V8 shares the chunk's memory for substrings of 13+ chars).
 const own = (s: string) => (s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8'));
 
-function sumsFor(map: Map<string, Sums>, key: string): Sums {
-  let s = map.get(key);
-  if (!s) map.set(own(key), (s = { rows: 0, orders: 0, cents: 0 }));
-  return s;
-}
-
-function bump(s: Sums, row: OrderRow, sign: number) {
-  s.rows += sign;
-  s.orders += sign * row.orders;
-  s.cents += sign * row.cents;
-}
-
-const revenue = (s: Sums) => (s.cents / 100).toFixed(2);
-const columns = (n: number): unknown[][] => Array.from({ length: n }, () => []);
 const push = (cols: unknown[][], ...values: unknown[]) => values.forEach((v, i) => cols[i]!.push(v));

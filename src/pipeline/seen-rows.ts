@@ -1,8 +1,8 @@
 /**
  * Remembers which rows a load has already seen, in about 6 bytes a row: a 32-bit fingerprint
  * stored at a slot chosen by a second, independent 32-bit hash (open addressing, linear
- * probing). `seen` answers "probably a repeat": the caller confirms by comparing values
- * (two different rows share both hashes about once in 10^9 rows).
+ * probing, at most 70 % full). `seen` answers "probably a repeat": the caller confirms by
+ * comparing values (two different rows share both hashes about once in 10^9 rows).
  *
  * The slot hash is not stored, so a full table cannot be rehashed; a new table twice the
  * size is added instead and lookups try each. Sized from the file, one table is the rule.
@@ -11,7 +11,7 @@ export class SeenRows {
   private readonly tables: { slots: Uint32Array; used: number }[] = [];
 
   constructor(expectedRows = 1 << 16) {
-    this.tables.push({ slots: new Uint32Array(capacityFor(expectedRows)), used: 0 });
+    this.tables.push({ slots: new Uint32Array(Math.ceil(Math.max(expectedRows, 1024) / 0.7)), used: 0 });
   }
 
   /** Records `text` and says whether an equal-looking text was recorded before. */
@@ -24,25 +24,22 @@ export class SeenRows {
       last = { slots: new Uint32Array(last.slots.length * 2), used: 0 };
       this.tables.push(last);
     }
-    const mask = last.slots.length - 1;
-    let i = home & mask;
-    while (last.slots[i] !== 0) i = (i + 1) & mask;
+    const n = last.slots.length;
+    let i = slotOf(home, n);
+    while (last.slots[i] !== 0) if (++i === n) i = 0;
     last.slots[i] = fingerprint;
     last.used++;
     return false;
   }
 }
 
-function contains(slots: Uint32Array, fingerprint: number, home: number): boolean {
-  const mask = slots.length - 1;
-  for (let i = home & mask; slots[i] !== 0; i = (i + 1) & mask) if (slots[i] === fingerprint) return true;
-  return false;
-}
+// the hash scaled to the table (any size, not just powers of two)
+const slotOf = (home: number, size: number) => Math.floor((home / 4294967296) * size);
 
-function capacityFor(rows: number): number {
-  let cap = 1 << 10;
-  while (cap * 0.7 < rows) cap *= 2;
-  return cap;
+function contains(slots: Uint32Array, fingerprint: number, home: number): boolean {
+  const n = slots.length;
+  for (let i = slotOf(home, n); slots[i] !== 0; i = i + 1 === n ? 0 : i + 1) if (slots[i] === fingerprint) return true;
+  return false;
 }
 
 /**

@@ -95,6 +95,20 @@ async function readHeader(path: string): Promise<HeaderRead> {
   }
 }
 
+/** Rows in a file, judged from the lines in its first 256 KB (to size the repeat check). */
+async function estimateRows(path: string, bytes: number): Promise<number> {
+  const fh = await open(path, 'r');
+  try {
+    const sample = Buffer.alloc(Math.min(bytes, 256 * 1024));
+    const { bytesRead } = await fh.read(sample, 0, sample.length, 0);
+    let lines = 0;
+    for (let i = sample.indexOf(0x0a); i >= 0 && i < bytesRead; i = sample.indexOf(0x0a, i + 1)) lines++;
+    return Math.ceil((bytes * Math.max(lines, 1)) / Math.max(bytesRead, 1));
+  } finally {
+    await fh.close();
+  }
+}
+
 async function sha256(path: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(path), hash);
@@ -138,7 +152,7 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
       const rejects = new Rejects(fileId);
       const hash = createHash('sha256');
       const load = file.kind === 'orders' ? loadOrders : loadMerged;
-      const c = await load(s, { path, file, fileId, ctx, rejects, hash, tick: bar.tick, expectedRows: bytes / 60 });
+      const c = await load(s, { path, file, fileId, ctx, rejects, hash, tick: bar.tick, expectedRows: await estimateRows(path, bytes) });
       bar.done();
       const digest = hash.digest('hex');
       if ((await s.query('SELECT 1 FROM ops.ingest_files WHERE sha256 = $1', [digest])).length > 0) {
