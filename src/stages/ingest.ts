@@ -233,6 +233,8 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
   const stored = (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [sums.days()])).map((r) => r.d);
   let duplicate = 0;
   if (candidates.length > 0 || stored.length > 0) {
+    // the comparison finds rows through the BRIN indexes, which must first cover the new pages
+    await s.query(`SELECT brin_summarize_new_values('core.orders_file_brin'), brin_summarize_new_values('core.orders_date_brin')`);
     const repeats = await s.query<StoredOrder>(await sqlFile('load/orders-repeats.sql'), [input.fileId, candidates, stored]);
     for (const r of repeats) {
       sums.add({ influencer: r.influencer_id, source: r.source, campaign: r.campaign, user: r.user_id, product: r.product, day: r.order_date, orders: r.orders, cents: toCents(r.revenue), grp: r.grp }, -1);

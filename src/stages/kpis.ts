@@ -78,6 +78,9 @@ async function foldUserSums(trx: DbOrTrx, rebuild: boolean): Promise<'rebuilt' |
   const newest = Number((await sql<{ n: number }>`SELECT coalesce(max(file_id), 0) AS n FROM ops.ingest_files WHERE kind = 'orders'`.execute(trx)).rows[0]!.n);
   const last = (await sql<{ file_id: number }>`SELECT file_id FROM ops.kpi_folded`.execute(trx)).rows[0]?.file_id;
   let done: 'rebuilt' | 'folded' | 'current' = 'current';
+  // Rows COPYed in are not yet in the BRIN index's ranges, and an unsummarised range matches
+  // every search: summarising the new pages (once each) lets a fold read only the new loads.
+  await sql`SELECT brin_summarize_new_values('core.orders_file_brin')`.execute(trx);
   if (rebuild || last === undefined) {
     // the grouping of every order fits in memory this way, rather than spilling to disk
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
@@ -85,16 +88,7 @@ async function foldUserSums(trx: DbOrTrx, rebuild: boolean): Promise<'rebuilt' |
     await sql`RESET work_mem`.execute(trx);
     done = 'rebuilt';
   } else if (newest > last) {
-    // Rows COPYed in are not yet in the BRIN index's ranges, and an unsummarised range matches
-    // every search: summarising the new pages lets the fold read only the new loads.
-    await sql`SELECT brin_summarize_new_values('core.orders_file_brin')`.execute(trx);
-    // A day's users are few beside all users: looking each up by key beats scanning and
-    // hashing every stored user, which the planner prefers on its default (disk) costs.
-    await sql`SET LOCAL enable_hashjoin = off`.execute(trx);
-    await sql`SET LOCAL enable_mergejoin = off`.execute(trx);
     await executeWith(trx, readFileSync(join(userSumsDir, 'fold.sql'), 'utf8'), [last, newest]);
-    await sql`RESET enable_hashjoin`.execute(trx);
-    await sql`RESET enable_mergejoin`.execute(trx);
     done = 'folded';
   }
   await sql`INSERT INTO ops.kpi_folded (file_id) VALUES (${newest}) ON CONFLICT (one) DO UPDATE SET file_id = excluded.file_id`.execute(trx);
