@@ -15,7 +15,7 @@ async function snapshot(db: Db) {
   const r = await sql<Record<string, number>>`
     SELECT (SELECT count(*) FROM core.orders) AS orders, (SELECT coalesce(sum(revenue), 0) FROM core.orders) AS revenue,
            (SELECT count(*) FROM core.posts) AS posts, (SELECT count(*) FROM core.influencers) AS influencers,
-           (SELECT count(*) FROM core.payouts) AS payouts, (SELECT coalesce(sum(revenue), 0) FROM core.orders_weekly) AS weekly_revenue,
+           (SELECT count(*) FROM core.payouts) AS payouts, (SELECT coalesce(sum(rows), 0) FROM core.order_days) AS day_rows,
            (SELECT count(*) FROM core.order_users) AS users, (SELECT count(*) FROM ops.rejects) AS rejects`.execute(db.store.db);
   return r.rows[0];
 }

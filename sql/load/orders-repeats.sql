@@ -1,7 +1,7 @@
 -- Deletes the rows of this load that repeat a stored row value for value: a row of an earlier
 -- load, or an earlier line of this one. Only candidates are compared: lines whose fingerprint
 -- the loader had seen before in this file ($2), and rows on days earlier loads also have ($3).
--- Returns the deleted rows, which the loader takes back out of its sums.
+-- Returns the deleted rows' days, which the loader takes back out of its count of days.
 -- Parameters: $1 file_id, $2 candidate lines (bigint[]), $3 days stored before this load (date[]).
 WITH candidate AS (
   SELECT ctid AS id, n.* FROM core.orders n
@@ -17,4 +17,4 @@ WITH candidate AS (
       AND (o.file_id < c.file_id OR (o.file_id = c.file_id AND o.line < c.line)))
 )
 DELETE FROM core.orders o USING repeat r WHERE o.ctid = r.id
-RETURNING o.influencer_id, o.source, o.campaign, o.user_id, o.product, o.order_date::text AS order_date, o.orders, o.revenue, o.grp
+RETURNING o.order_date::text AS order_date

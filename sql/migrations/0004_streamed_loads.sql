@@ -11,9 +11,13 @@ ALTER TABLE core.orders DROP COLUMN row_key;
 CREATE INDEX orders_file_brin ON core.orders USING brin (file_id);
 CREATE INDEX orders_date_brin ON core.orders USING brin (order_date);
 
--- Per-week rather than per-day sums: the marts are weekly, and a load keeps a quarter as many
--- rows in step. Which days hold orders is kept apart, for finding repeated rows.
-CREATE TABLE core.orders_weekly (
+-- Sums derived from core.orders for the KPI statements are kept by the kpis stage, which folds
+-- in each new load (sql/fold/): per week rather than per day (the marts are weekly), per
+-- product, per campaign, and per user for the holdout statistics. Derived and rebuildable,
+-- they are unlogged, as is the mark of how far they reach: a crash empties them all, and the
+-- next recompute rebuilds them from the orders. Which days hold orders is kept by the loads,
+-- for finding repeated rows.
+CREATE UNLOGGED TABLE core.orders_weekly (
   week_start      date NOT NULL,  -- the Monday of the ISO week
   influencer_id   text NOT NULL,
   rows            bigint NOT NULL,
@@ -21,9 +25,8 @@ CREATE TABLE core.orders_weekly (
   revenue         numeric(16, 2) NOT NULL,
   PRIMARY KEY (week_start, influencer_id)
 );
-INSERT INTO core.orders_weekly
-SELECT date_trunc('week', order_date)::date, influencer_id, sum(rows), sum(orders), sum(revenue)
-FROM core.orders_daily GROUP BY 1, 2;
+ALTER TABLE core.orders_product SET UNLOGGED;
+ALTER TABLE core.orders_campaign SET UNLOGGED;
 CREATE TABLE core.order_days (
   order_date      date PRIMARY KEY,
   rows            bigint NOT NULL
@@ -31,10 +34,6 @@ CREATE TABLE core.order_days (
 INSERT INTO core.order_days SELECT order_date, sum(rows) FROM core.orders_daily GROUP BY 1;
 DROP TABLE core.orders_daily;
 
--- Per-user sums for the holdout statistics are derived from core.orders by the kpis stage
--- (sql/kpis/0_fold_orders.sql), no longer by every load. Derived and rebuildable, they are
--- unlogged, as is the mark of how far they reach: a crash empties both, and the next
--- recompute rebuilds them in full.
 ALTER TABLE core.order_users SET UNLOGGED;
 ALTER TABLE core.holdout_stats SET UNLOGGED;
 ALTER TABLE core.group_users SET UNLOGGED;
@@ -43,4 +42,4 @@ CREATE UNLOGGED TABLE ops.kpi_folded (
   one             boolean PRIMARY KEY DEFAULT true CHECK (one),
   file_id         bigint NOT NULL
 );
-COMMENT ON TABLE ops.kpi_folded IS 'The last orders load (ops.ingest_files.file_id) whose rows core.order_users, holdout_stats, group_users and group_stats include.';
+COMMENT ON TABLE ops.kpi_folded IS 'The last orders load (ops.ingest_files.file_id) whose rows the derived sums include: core.orders_weekly, orders_product, orders_campaign, order_users, holdout_stats, group_users, group_stats.';

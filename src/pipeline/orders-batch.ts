@@ -1,6 +1,6 @@
 import type { CsvRecord } from './csv-records.ts';
 import { ordersCleaner } from './clean-orders.ts';
-import { OrdersAggregates } from './orders-aggregates.ts';
+import { OrderDays } from './order-days.ts';
 import { isReject, type CleanContext, type Reject } from './row-cleaner.ts';
 import type { Recognised } from './file-kinds.ts';
 import { SeenRows } from './seen-rows.ts';
@@ -8,11 +8,11 @@ import { SeenRows } from './seen-rows.ts';
 /**
  * Turns batches of tracking records into COPY text for core.orders, keeping what the load needs
  * afterwards: the rejects, the lines that may repeat an earlier line (`candidates`), and the
- * sums. Clean records take the cleaner's fast path: their text is the COPY text but for the
+ * days. Clean records take the cleaner's fast path: their text is the COPY text but for the
  * separator.
  */
 export class OrdersBatcher {
-  readonly sums = new OrdersAggregates();
+  readonly days = new OrderDays();
   readonly candidates: number[] = [];
   readonly rejects: { line: number; reject: Reject }[] = [];
   total = 0;
@@ -53,7 +53,7 @@ export class OrdersBatcher {
       }
       this.written++;
       if (this.seen.seen(text)) this.candidates.push(r.line);
-      this.sums.add(row);
+      this.days.add(row.day);
       out += `${copy}\t${fileId}\t${r.line}\n`;
     }
     return out;

@@ -13,7 +13,6 @@ import { OrdersBatcher } from '../pipeline/orders-batch.ts';
 import { loadOrder, recogniseHeader, type FileKind, type Recognised } from '../pipeline/file-kinds.ts';
 import { copyFields, isReject, reject, type CleanContext, type Reject } from '../pipeline/row-cleaner.ts';
 import { cleaners } from '../pipeline/cleaners.ts';
-import { toCents } from '../pipeline/clean-values.ts';
 import type { Logger } from '../logger.ts';
 import { progress } from '../progress.ts';
 
@@ -216,7 +215,8 @@ async function* recordsOf(input: LoadInput): AsyncGenerator<{ records: CsvRecord
 /**
  * Orders go straight into core.orders, the one big table, so they are written once (see
  * OrdersBatcher). Repeated rows are then found by value (sql/load/orders-repeats.sql), only
- * among the candidates that fingerprints and the days already stored point to.
+ * among the candidates that fingerprints and the days already stored point to. The sums the
+ * KPIs read are the kpis stage's to fold in (src/stages/kpis.ts).
  */
 async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
   const batcher = new OrdersBatcher(input.file, input.ctx, input.fileId, input.expectedRows);
@@ -229,26 +229,19 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
   }
   await s.copyFrom(`COPY core.orders (${batcher.copyColumns.join(', ')}) FROM STDIN`, copyText());
 
-  const { sums, candidates } = batcher;
-  const stored = (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [sums.days()])).map((r) => r.d);
+  const { days, candidates } = batcher;
+  const stored = (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [days.days()])).map((r) => r.d);
   let duplicate = 0;
   if (candidates.length > 0 || stored.length > 0) {
     // the comparison finds rows through the BRIN indexes, which must first cover the new pages
     await s.query(`SELECT brin_summarize_new_values('core.orders_file_brin'), brin_summarize_new_values('core.orders_date_brin')`);
-    const repeats = await s.query<StoredOrder>(await sqlFile('load/orders-repeats.sql'), [input.fileId, candidates, stored]);
-    for (const r of repeats) {
-      sums.add({ influencer: r.influencer_id, source: r.source, campaign: r.campaign, user: r.user_id, product: r.product, day: r.order_date, orders: r.orders, cents: toCents(r.revenue), grp: r.grp }, -1);
-    }
+    const repeats = await s.query<{ order_date: string }>(await sqlFile('load/orders-repeats.sql'), [input.fileId, candidates, stored]);
+    for (const r of repeats) days.add(r.order_date, -1);
     duplicate = repeats.length;
   }
-  await s.query(await sqlFile('load/orders-sums.sql'), [...sums.weeklyArrays(), ...sums.dimensionArrays('products'), ...sums.dimensionArrays('campaigns'), ...sums.dayArrays(), sums.weeks()]);
-  const days = sums.days();
-  return { total: batcher.total, loaded: batcher.written - duplicate, duplicate, rejected: input.rejects.count, minDate: days[0] ?? null, maxDate: days.at(-1) ?? null };
-}
-
-interface StoredOrder {
-  influencer_id: string; source: string | null; campaign: string | null; user_id: string | null; product: string | null;
-  order_date: string; orders: number; revenue: number; grp: 0 | 1 | null;
+  await s.query(await sqlFile('load/order-days.sql'), [...days.arrays(), days.weeks()]);
+  const loadedDays = days.days();
+  return { total: batcher.total, loaded: batcher.written - duplicate, duplicate, rejected: input.rejects.count, minDate: loadedDays[0] ?? null, maxDate: loadedDays.at(-1) ?? null };
 }
 
 /** The small kinds: COPY into a temporary table, then one statement merges it into core. */

@@ -12,7 +12,7 @@ export interface KpiOptions {
   minHoldoutUsers: number;
   /** Recompute every week, not just the weeks touched by new rows. */
   full?: boolean;
-  /** Rebuild the per-user sums from every order instead of folding in the new loads. */
+  /** Rebuild the sums derived from the orders from every order instead of folding in the new loads. */
   rebuild?: boolean;
   log?: Logger;
 }
@@ -39,8 +39,8 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
     await sql`SELECT pg_advisory_xact_lock(${LOAD_LOCK})`.execute(trx);
     // JIT compiles these statements for ~0.6 s (their estimates are large), then runs them in ms.
     await sql`SET LOCAL jit = off`.execute(trx);
-    const folded = await foldUserSums(trx, opts.rebuild ?? false);
-    const full = opts.full || (await sql`SELECT 1 FROM ops.kpi_dirty_weeks WHERE week_start = '-infinity'`.execute(trx)).rows.length > 0;
+    const folded = await foldSums(trx, opts.rebuild ?? false);
+    const full = opts.full || folded === 'rebuilt' || (await sql`SELECT 1 FROM ops.kpi_dirty_weeks WHERE week_start = '-infinity'`.execute(trx)).rows.length > 0;
     await sql`CREATE TEMP TABLE kpi_weeks (week_start date PRIMARY KEY) ON COMMIT DROP`.execute(trx);
     if (full) {
       await sql`DELETE FROM mart.influencer_weekly`.execute(trx);
@@ -68,13 +68,15 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
   });
 }
 
-const userSumsDir = join(sqlDir, 'user-sums');
+const foldDir = join(sqlDir, 'fold');
+const foldSql = (name: string) => readFileSync(join(foldDir, name), 'utf8');
 
 /**
- * Brings the per-user sums up to the newest orders load: folds in only the loads since the
- * last fold, or rebuilds them from every order (when asked, and when a crash emptied them).
+ * Brings the sums derived from the orders (per week, product, campaign and user) up to the
+ * newest orders load: folds in only the loads since the last fold, or rebuilds them from every
+ * order (when asked, the first time, and when a crash emptied these unlogged tables).
  */
-async function foldUserSums(trx: DbOrTrx, rebuild: boolean): Promise<'rebuilt' | 'folded' | 'current'> {
+async function foldSums(trx: DbOrTrx, rebuild: boolean): Promise<'rebuilt' | 'folded' | 'current'> {
   const newest = Number((await sql<{ n: number }>`SELECT coalesce(max(file_id), 0) AS n FROM ops.ingest_files WHERE kind = 'orders'`.execute(trx)).rows[0]!.n);
   const last = (await sql<{ file_id: number }>`SELECT file_id FROM ops.kpi_folded`.execute(trx)).rows[0]?.file_id;
   let done: 'rebuilt' | 'folded' | 'current' = 'current';
@@ -84,11 +86,13 @@ async function foldUserSums(trx: DbOrTrx, rebuild: boolean): Promise<'rebuilt' |
   if (rebuild || last === undefined) {
     // the grouping of every order fits in memory this way, rather than spilling to disk
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
-    await executeWith(trx, readFileSync(join(userSumsDir, 'rebuild.sql'), 'utf8'), [newest]);
+    await executeWith(trx, foldSql('rebuild.sql'), [newest]);
+    await executeWith(trx, foldSql('order-sums.sql'), [0, newest]);
     await sql`RESET work_mem`.execute(trx);
     done = 'rebuilt';
   } else if (newest > last) {
-    await executeWith(trx, readFileSync(join(userSumsDir, 'fold.sql'), 'utf8'), [last, newest]);
+    await executeWith(trx, foldSql('order-sums.sql'), [last, newest]);
+    await executeWith(trx, foldSql('user-sums.sql'), [last, newest]);
     done = 'folded';
   }
   await sql`INSERT INTO ops.kpi_folded (file_id) VALUES (${newest}) ON CONFLICT (one) DO UPDATE SET file_id = excluded.file_id`.execute(trx);

@@ -71,7 +71,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false | nu
 
 export interface CoreSnapshot {
   orders: number; revenue: number; posts: number; influencers: number; payouts: number;
-  weekly_revenue: number; users: number; rejects: number; files: number; distinct_files: number;
+  day_rows: number; users: number; rejects: number; files: number; distinct_files: number;
 }
 
 /** Row counts and sums of the core tables: equal snapshots mean equal loads. */
@@ -79,7 +79,7 @@ export async function coreSnapshot(store: Store): Promise<CoreSnapshot> {
   const r = await sql<CoreSnapshot>`
     SELECT (SELECT count(*) FROM core.orders) AS orders, (SELECT coalesce(sum(revenue), 0) FROM core.orders) AS revenue,
            (SELECT count(*) FROM core.posts) AS posts, (SELECT count(*) FROM core.influencers) AS influencers,
-           (SELECT count(*) FROM core.payouts) AS payouts, (SELECT coalesce(sum(revenue), 0) FROM core.orders_weekly) AS weekly_revenue,
+           (SELECT count(*) FROM core.payouts) AS payouts, (SELECT coalesce(sum(rows), 0) FROM core.order_days) AS day_rows,
            (SELECT count(*) FROM core.order_users) AS users, (SELECT count(*) FROM ops.rejects) AS rejects,
            (SELECT count(*) FROM ops.ingest_files) AS files, (SELECT count(DISTINCT sha256) FROM ops.ingest_files) AS distinct_files`.execute(store.db);
   return r.rows[0]!;

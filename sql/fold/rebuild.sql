@@ -1,7 +1,9 @@
--- Rebuilds the per-user sums behind the holdout statistics from every stored order (a full
--- recompute, or the first after a crash emptied these unlogged tables). Indexes are built
--- after the rows are in: one sort instead of a B-tree insert per row.
+-- Rebuilds the per-user sums behind the holdout statistics from every stored order (when asked,
+-- or the first time, or after a crash emptied these unlogged tables), and empties the order
+-- sums for sql/fold/order-sums.sql to fill again. Indexes are built after the rows are in: one
+-- sort instead of a B-tree insert per row.
 -- Parameters: $1 the newest load to include (file_id).
+TRUNCATE core.orders_weekly, core.orders_product, core.orders_campaign;
 TRUNCATE core.order_users, core.holdout_stats, core.group_users, core.group_stats;
 ALTER TABLE core.order_users DROP CONSTRAINT order_users_pkey;
 ALTER TABLE core.group_users DROP CONSTRAINT group_users_pkey;

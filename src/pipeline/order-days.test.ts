@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { mondayOf, OrderDays } from './order-days.ts';
+
+describe('OrderDays', () => {
+  it('counts rows per day, takes rows back out, and names the weeks', () => {
+    const d = new OrderDays();
+    for (const day of ['2026-11-16', '2026-11-13', '2026-11-13', '2026-11-20']) d.add(day);
+    d.add('2026-11-20', -1);
+    expect(d.days()).toEqual(['2026-11-13', '2026-11-16']);
+    expect(d.arrays()).toEqual([['2026-11-13', '2026-11-16'], [2, 1]]);
+    expect(d.weeks()).toEqual(['2026-11-09', '2026-11-16']);
+  });
+
+  it('finds the Monday of an ISO week', () => {
+    expect(['2026-11-16', '2026-11-22', '2027-01-01'].map(mondayOf)).toEqual(['2026-11-16', '2026-11-16', '2026-12-28']);
+  });
+});
