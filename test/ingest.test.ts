@@ -141,6 +141,25 @@ describe('hostile input harms nothing', () => {
   });
 });
 
+describe('a file of mostly bad rows', () => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await freshDatabase();
+    await ingest(db.store, inboxWith({ 'influencers.csv': influencers }));
+  });
+  afterAll(() => db.drop());
+
+  it('keeps every reject (past the in-memory batch, through a temporary file) and loads the good rows', async () => {
+    const header = 'source,campaign,influencer_id,user_id,product,date,orders,revenue,group';
+    const bad = Array.from({ length: 25_000 }, (_, i) => `IG,C1,1,u${i},Whey,2025-06-01,1,not-a-number,1`);
+    const good = Array.from({ length: 5 }, (_, i) => `IG,C1,2,g${i},Whey,2025-06-02,1,10,0`);
+    const [o] = await ingest(db.store, inboxWith({ 'bad.csv': [header, ...bad, ...good].join('\n') + '\n' }));
+    expect(o).toMatchObject({ status: 'loaded', total: 25_005, loaded: 5, rejected: 25_000, duplicate: 0 });
+    const [r] = (await sql<{ n: number; first: number; last: number }>`SELECT count(*) AS n, min(line) AS first, max(line) AS last FROM ops.rejects`.execute(db.store.db)).rows;
+    expect(r).toEqual({ n: 25_000, first: 2, last: 25_001 });
+  });
+});
+
 function readFileLines(path: string): string[] {
   return readFileSync(path, 'utf8').trim().split('\n');
 }

@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { closeSync, createReadStream, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
@@ -134,6 +135,7 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
     return { file: name, kind: file.kind, status: 'already-loaded' };
   }
   const started = Date.now();
+  let rejects: Rejects | undefined;
   const counts = await store.session(async (s) => {
     await s.query('BEGIN');
     try {
@@ -148,7 +150,7 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
       const known = await s.query<{ influencer_id: string }>('SELECT influencer_id FROM core.influencers');
       const ctx: CleanContext = { now: opts.now, knownInfluencers: new Set(known.map((r) => r.influencer_id)), revenuePerConversion: opts.revenuePerConversion };
       const bar = progress(`ingest ${name}`, bytes, log);
-      const rejects = new Rejects(fileId);
+      rejects = new Rejects(fileId);
       const hash = createHash('sha256');
       const load = file.kind === 'orders' ? loadOrders : loadMerged;
       const c = await load(s, { path, file, fileId, ctx, rejects, hash, tick: bar.tick, expectedRows: await estimateRows(path, bytes) });
@@ -171,7 +173,7 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
       await s.query('ROLLBACK').catch(() => {});
       throw e;
     }
-  });
+  }).finally(() => rejects?.dispose());
   if (!counts) {
     log.info('file content loaded before, skipped');
     return { file: name, kind: file.kind, status: 'already-loaded' };
@@ -294,19 +296,40 @@ async function* textChunks(path: string, onRead: (buf: Buffer) => void): AsyncGe
   if (tail) yield tail;
 }
 
-/** A load's rejects as COPY text for ops.rejects, kept in memory (a file rarely has many). */
+/**
+ * A load's rejects as COPY text for ops.rejects. The first ones are kept in memory; past
+ * 10,000 they go to a temporary file, so a file of nothing but bad rows loads in flat memory.
+ */
 class Rejects {
-  private readonly chunks: string[] = [];
+  private pending: string[] = [];
+  private spill: { path: string; fd: number } | undefined;
   count = 0;
   constructor(private readonly fileId: number) {}
 
   add(line: number, r: Reject) {
     this.count++;
-    this.chunks.push(`${copyFields([this.fileId, line, r.column, r.value, r.reason])}\n`);
+    this.pending.push(`${copyFields([this.fileId, line, r.column, r.value, r.reason])}\n`);
+    if (this.pending.length >= 10_000) {
+      if (!this.spill) {
+        const path = join(mkdtempSync(join(tmpdir(), 'pulse-rejects-')), 'rejects.copy');
+        this.spill = { path, fd: openSync(path, 'w') };
+      }
+      writeSync(this.spill.fd, this.pending.join(''));
+      this.pending = [];
+    }
   }
 
-  async *lines(): AsyncGenerator<string> {
-    for (let i = 0; i < this.chunks.length; i += 10_000) yield this.chunks.slice(i, i + 10_000).join('');
+  async *lines(): AsyncGenerator<string | Buffer> {
+    if (this.spill) {
+      closeSync(this.spill.fd);
+      yield* createReadStream(this.spill.path);
+    }
+    if (this.pending.length) yield this.pending.join('');
+  }
+
+  /** Removes the spill file, if any. */
+  async dispose() {
+    if (this.spill) await rm(dirname(this.spill.path), { recursive: true, force: true });
   }
 }
 
