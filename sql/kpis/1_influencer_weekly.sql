@@ -4,9 +4,8 @@ DELETE FROM mart.influencer_weekly WHERE week_start IN (SELECT week_start FROM k
 
 INSERT INTO mart.influencer_weekly
 WITH o AS (
-  SELECT w.influencer_id, w.week_start, sum(w.orders) AS orders, sum(w.revenue) AS revenue
+  SELECT w.influencer_id, w.week_start, w.orders, w.revenue
   FROM core.orders_weekly w WHERE w.week_start IN (SELECT week_start FROM kpi_weeks)
-  GROUP BY 1, 2
 ), p AS (
   SELECT s.influencer_id, w.week_start, count(*) AS posts, sum(s.reach) AS reach, sum(s.likes) AS likes, sum(s.comments) AS comments
   FROM kpi_weeks w JOIN core.posts s ON s.post_date >= w.week_start AND s.post_date < w.week_start + 7

@@ -39,11 +39,14 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
     await sql`SELECT pg_advisory_xact_lock(${LOAD_LOCK})`.execute(trx);
     // JIT compiles these statements for ~0.6 s (their estimates are large), then runs them in ms.
     await sql`SET LOCAL jit = off`.execute(trx);
+    // a mart of influencer-weeks is grouped and joined in memory, not in batches on disk
+    await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
     const folded = await foldSums(trx, opts.rebuild ?? false);
     const full = opts.full || folded === 'rebuilt' || (await sql`SELECT 1 FROM ops.kpi_dirty_weeks WHERE week_start = '-infinity'`.execute(trx)).rows.length > 0;
     await sql`CREATE TEMP TABLE kpi_weeks (week_start date PRIMARY KEY) ON COMMIT DROP`.execute(trx);
     if (full) {
-      await sql`DELETE FROM mart.influencer_weekly`.execute(trx);
+      // as the all-time marts are: a fresh table, rather than every old row left dead in it
+      await sql`TRUNCATE mart.influencer_weekly`.execute(trx);
       await sql`INSERT INTO kpi_weeks SELECT DISTINCT week_start FROM core.orders_weekly
                 UNION SELECT DISTINCT date_trunc('week', post_date)::date FROM core.posts`.execute(trx);
     } else {
@@ -88,7 +91,7 @@ async function foldSums(trx: DbOrTrx, rebuild: boolean): Promise<'rebuilt' | 'fo
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
     await executeWith(trx, foldSql('rebuild.sql'), [newest]);
     await executeWith(trx, foldSql('order-sums.sql'), [0, newest]);
-    await sql`RESET work_mem`.execute(trx);
+    await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
     done = 'rebuilt';
   } else if (newest > last) {
     await executeWith(trx, foldSql('order-sums.sql'), [last, newest]);
