@@ -29,7 +29,7 @@ export interface Store {
 
 export interface Session {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
-  /** Streams data in COPY text format (tab-separated, \N for NULL) into a `COPY ... FROM STDIN`. */
+  /** Streams data in COPY text format (\N for NULL, newlines escaped) into a `COPY ... FROM STDIN`. */
   copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void>;
 }
 

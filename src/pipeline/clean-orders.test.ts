@@ -71,7 +71,9 @@ describe('ordersCleaner', () => {
   it('writes COPY text in the file order, with \\N for missing values and escapes', () => {
     const row = clean('Instagram,,1,a\\b,Whey,2026-11-13,3,834.36,') as OrderRow;
     expect(c.copyColumns).toEqual(['source', 'campaign', 'influencer_id', 'user_id', 'product', 'order_date', 'orders', 'revenue', 'grp']);
-    expect(c.copyText(row)).toBe('Instagram\t\\N\t1\ta\\\\b\tWhey\t2026-11-13\t3\t834.36\t\\N');
+    expect(c.copyText(row)).toBe('Instagram,\\N,1,a\\\\b,Whey,2026-11-13,3,834.36,\\N');
+    const quoted = c.clean(['Instagram', 'Sale, 50% off', '1', 'u1', 'Whey', '2026-11-13', '3', '834.36', '1']) as OrderRow;
+    expect(c.copyText(quoted)).toBe('Instagram,Sale\\, 50% off,1,u1,Whey,2026-11-13,3,834.36,1');
   });
 
   it('loads only the columns the file has', () => {

@@ -89,7 +89,7 @@ export function ordersCleaner(file: Recognised, ctx: CleanContext) {
     },
 
     canonical(f: readonly string[], text: string): OrderRow | undefined {
-      if (!onlyKnownColumns || text.includes('\t') || text.includes('\\')) return undefined;
+      if (!onlyKnownColumns || text.includes('\\') || text.includes('\r')) return undefined;
       const influencer = f[iInfluencer!]!;
       const source = f[iSource!];
       const day = f[iDate!]!;

@@ -8,8 +8,7 @@ import { SeenRows } from './seen-rows.ts';
 /**
  * Turns batches of tracking records into COPY text for core.orders, keeping what the load needs
  * afterwards: the rejects, the lines that may repeat an earlier line (`candidates`), and the
- * days. Clean records take the cleaner's fast path: their text is the COPY text but for the
- * separator.
+ * days. Clean records take the cleaner's fast path: their text is their COPY row.
  */
 export class OrdersBatcher {
   readonly days = new OrderDays();
@@ -41,7 +40,7 @@ export class OrdersBatcher {
       let copy: string;
       if (row !== undefined && !isReject(row)) {
         text = r.text!;
-        copy = text.replaceAll(',', '\t');
+        copy = text;
       } else {
         row ??= cleaner.clean(r.fields);
         if (isReject(row)) {
@@ -54,7 +53,7 @@ export class OrdersBatcher {
       this.written++;
       if (this.seen.seen(text)) this.candidates.push(r.line);
       this.days.add(row.day);
-      out += `${copy}\t${fileId}\t${r.line}\n`;
+      out += `${copy},${fileId},${r.line}\n`;
     }
     return out;
   }

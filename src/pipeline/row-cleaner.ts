@@ -51,12 +51,16 @@ export const reject = (column: string | null, value: string | null | undefined, 
 export const tomorrow = (now: Date): string => new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
 export const EARLIEST_DAY = '2000-01-01';
 
-/** One row in PostgreSQL's COPY text format (tab-separated, \N for NULL), without its newline. */
+/**
+ * One row in PostgreSQL's COPY text format with commas between fields (`COPY_OPTIONS`), \N for
+ * NULL, without its newline. Commas in a value are escaped (\,), so a record read from a file
+ * without quotes is already a COPY row as it stands.
+ */
 export function copyFields(values: readonly Value[]): string {
   let out = '';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (i > 0) out += '\t';
+    if (i > 0) out += ',';
     if (v === null || v === undefined) out += '\\N';
     else if (typeof v === 'string') out += NEEDS_ESCAPE.test(v) ? v.replace(ESCAPES, escape) : v;
     else out += String(v);
@@ -64,6 +68,9 @@ export function copyFields(values: readonly Value[]): string {
   return out;
 }
 
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-const ESCAPES = /[\\\t\n\r]/g;
-const escape = (c: string) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r');
+/** The options of every COPY the loader sends (see copyFields). */
+export const COPY_OPTIONS = "(DELIMITER ',')";
+
+const NEEDS_ESCAPE = /[\\\n\r,]/;
+const ESCAPES = /[\\\n\r,]/g;
+const escape = (c: string) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\,');

@@ -12,7 +12,7 @@ import { sqlDir } from '../db/migrate.ts';
 import { csvRecords, type CsvRecord } from '../pipeline/csv-records.ts';
 import { OrdersBatcher } from '../pipeline/orders-batch.ts';
 import { loadOrder, recogniseHeader, type FileKind, type Recognised } from '../pipeline/file-kinds.ts';
-import { copyFields, isReject, reject, type CleanContext, type Reject } from '../pipeline/row-cleaner.ts';
+import { COPY_OPTIONS, copyFields, isReject, reject, type CleanContext, type Reject } from '../pipeline/row-cleaner.ts';
 import { cleaners } from '../pipeline/cleaners.ts';
 import type { Logger } from '../logger.ts';
 import { progress } from '../progress.ts';
@@ -160,7 +160,7 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
         await s.query('ROLLBACK');
         return undefined;
       }
-      if (rejects.count > 0) await s.copyFrom('COPY ops.rejects (file_id, line, column_name, value, reason) FROM STDIN', rejects.lines());
+      if (rejects.count > 0) await s.copyFrom(`COPY ops.rejects (file_id, line, column_name, value, reason) FROM STDIN WITH ${COPY_OPTIONS}`, rejects.lines());
       await s.query(
         `UPDATE ops.ingest_files SET sha256 = $2, rows_total = $3, rows_loaded = $4, rows_duplicate = $5, rows_rejected = $6,
            min_date = $7, max_date = $8
@@ -229,7 +229,7 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
       if (text) yield text;
     }
   }
-  await s.copyFrom(`COPY core.orders (${batcher.copyColumns.join(', ')}) FROM STDIN`, copyText());
+  await s.copyFrom(`COPY core.orders (${batcher.copyColumns.join(', ')}) FROM STDIN WITH ${COPY_OPTIONS}`, copyText());
 
   const { days, candidates } = batcher;
   const stored = (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [days.days()])).map((r) => r.d);
@@ -261,7 +261,7 @@ async function loadMerged(s: Session, input: LoadInput): Promise<Counts> {
         if (isReject(row)) input.rejects.add(records[i]!.line, row);
         else {
           written++;
-          out += `${copyFields(row)}\t${fileId}\t${records[i]!.line}\n`;
+          out += `${copyFields(row)},${fileId},${records[i]!.line}\n`;
         }
       }
       if (out) yield out;
@@ -269,7 +269,7 @@ async function loadMerged(s: Session, input: LoadInput): Promise<Counts> {
   }
   const columns = Object.entries(cleaner.columns);
   await s.query(`CREATE TEMP TABLE load_rows (${columns.map(([c, type]) => `${c} ${type}`).join(', ')}, file_id bigint, line bigint) ON COMMIT DROP`);
-  await s.copyFrom('COPY load_rows FROM STDIN', copyText());
+  await s.copyFrom(`COPY load_rows FROM STDIN WITH ${COPY_OPTIONS}`, copyText());
   const [merged] = await s.query<{ loaded: number; min_date: string | null; max_date: string | null }>(await sqlFile(`load/${input.file.kind}.sql`), [fileId]);
   const loaded = Number(merged!.loaded);
   return { total, loaded, duplicate: written - loaded, rejected: input.rejects.count, minDate: merged!.min_date, maxDate: merged!.max_date };
