@@ -1,5 +1,5 @@
 import type { Recognised } from './file-kinds.ts';
-import { cleanDay, cleanInt, cleanNumber, cleanPlatform, cleanText, isBlank, PLATFORMS, toCents } from './clean-values.ts';
+import { cleanDay, cleanInt, cleanNumber, cleanPlatform, cleanText, isBlank, isDay, PLATFORMS, toCents } from './clean-values.ts';
 import { columnsOf, copyFields, EARLIEST_DAY, reject, tomorrow, type CleanContext, type Reject } from './row-cleaner.ts';
 
 /** A cleaned tracking row. Revenue is in whole cents, as numeric(14, 2) stores it. */
@@ -37,15 +37,13 @@ export function cleanGroup(t: string | undefined): 0 | 1 | null | undefined {
   return EXPOSED.has(s) ? 1 : CONTROL.has(s) ? 0 : undefined;
 }
 
-const CANONICAL_ORDERS = /^(0|[1-9]\d{0,6})$/;
-const CANONICAL_REVENUE = /^(0|[1-9]\d{0,11})\.\d\d$/;
+const EARLIEST = dayNumber(EARLIEST_DAY);
 
 /**
  * Cleans tracking rows. `clean` applies every rule; `canonical` is its fast path for a
  * record whose cells are already exactly what `clean` would write (an ISO date, a canonical
- * platform name, revenue with two decimals, ...): it returns the same row, or undefined when
- * the record needs `clean`. Both describe a row by the same `text` (cells joined by commas in
- * the file's order, as a canonical record reads), which is what finds repeated rows.
+ * platform name, revenue with two decimals, ...). A row is described by its `text` (cells
+ * joined by commas in the file's order, as a canonical record reads): what finds repeated rows.
  */
 export function ordersCleaner(file: Recognised, ctx: CleanContext) {
   const { at, label } = columnsOf(file);
@@ -57,8 +55,8 @@ export function ordersCleaner(file: Recognised, ctx: CleanContext) {
   const onlyKnownColumns = present.length === file.header.length;
   const [iInfluencer, iSource, iCampaign, iUser, iProduct, iDate, iOrders, iRevenue, iGroup] =
     ['influencer_id', 'source', 'campaign', 'user_id', 'product', 'date', 'orders', 'revenue', 'group'].map(at) as number[];
-  const plainText = (s: string | undefined) =>
-    s === undefined || (s.length > 0 && s.length <= 200 && s.charCodeAt(0) > 32 && s.charCodeAt(s.length - 1) > 32);
+  const ends = new Int32Array(file.header.length);
+  const latestDay = dayNumber(latest);
 
   return {
     /** core.orders columns of `copyText`, in order */
@@ -88,26 +86,31 @@ export function ordersCleaner(file: Recognised, ctx: CleanContext) {
       return { influencer, source: cleanPlatform(f[iSource!]), campaign, user, product, day, orders, cents: toCents(revenue), grp };
     },
 
-    canonical(f: readonly string[], text: string): OrderRow | undefined {
+    /**
+     * The record's day as YYYYMMDD when its text is already exactly what `clean` would write
+     * (then the text is also its COPY row), else undefined. Reads the text in place, by the
+     * positions of its commas: a clean record costs no per-field strings.
+     */
+    canonical(text: string): number | undefined {
       if (!onlyKnownColumns || text.includes('\\') || text.includes('\r')) return undefined;
-      const influencer = f[iInfluencer!]!;
-      const source = f[iSource!];
-      const day = f[iDate!]!;
-      const orders = f[iOrders!]!;
-      const revenue = f[iRevenue!]!;
-      const grp = f[iGroup!];
-      if (!known.has(influencer) || !plainText(influencer)) return undefined;
-      if (source !== undefined && !PLATFORMS.has(source)) return undefined;
-      if (!plainText(f[iCampaign!]) || !plainText(f[iUser!]) || !plainText(f[iProduct!])) return undefined;
-      if (day.length !== 10 || day < EARLIEST_DAY || day > latest || cleanDay(day) !== day) return undefined;
-      if (!CANONICAL_ORDERS.test(orders) || !CANONICAL_REVENUE.test(revenue)) return undefined;
-      if (grp !== undefined && grp !== '0' && grp !== '1') return undefined;
-      const n = Number(orders);
-      if (n > 1_000_000) return undefined;
-      return {
-        influencer, source: source ?? null, campaign: f[iCampaign!] ?? null, user: f[iUser!] ?? null, product: f[iProduct!] ?? null,
-        day, orders: n, cents: Number(revenue.replace('.', '')), grp: grp === undefined ? null : grp === '1' ? 1 : 0,
-      };
+      let n = 0;
+      for (let i = text.indexOf(','); i >= 0; i = text.indexOf(',', i + 1)) {
+        if (n === ends.length - 1) return undefined;
+        ends[n++] = i;
+      }
+      if (n !== ends.length - 1) return undefined;
+      ends[n] = text.length;
+      const start = (k: number) => (k === 0 ? 0 : ends[k - 1]! + 1);
+      const plain = (k: number) => k < 0 || plainTextAt(text, start(k), ends[k]!);
+      if (!plain(iInfluencer!) || !known.has(text.slice(start(iInfluencer!), ends[iInfluencer!]))) return undefined;
+      if (iSource! >= 0 && !PLATFORMS.has(text.slice(start(iSource!), ends[iSource!]))) return undefined;
+      if (!plain(iCampaign!) || !plain(iUser!) || !plain(iProduct!)) return undefined;
+      const day = isoDayAt(text, start(iDate!), ends[iDate!]!);
+      if (day === undefined || day < EARLIEST || day > latestDay) return undefined;
+      if (!wholeAt(text, start(iOrders!), ends[iOrders!]!, 7) || Number(text.slice(start(iOrders!), ends[iOrders!])) > 1_000_000) return undefined;
+      if (!centsAt(text, start(iRevenue!), ends[iRevenue!]!)) return undefined;
+      if (iGroup! >= 0 && !(ends[iGroup!]! - start(iGroup!) === 1 && (text.charCodeAt(start(iGroup!)) === 0x30 || text.charCodeAt(start(iGroup!)) === 0x31))) return undefined;
+      return day;
     },
 
     /** The row as a canonical record reads: its cells in file order, joined by commas. */
@@ -132,3 +135,46 @@ function cell(row: OrderRow, field: Field): string | null {
 }
 
 const centsText = (cents: number) => `${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+
+/** 'YYYY-MM-DD' → YYYYMMDD, a number that sorts and compares as the day does. */
+export function dayNumber(day: string): number {
+  return Number(day.slice(0, 4)) * 10_000 + Number(day.slice(5, 7)) * 100 + Number(day.slice(8, 10));
+}
+
+const digit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/** Text of 1–200 characters with no space or control character at either end. */
+function plainTextAt(t: string, s: number, e: number): boolean {
+  return e > s && e - s <= 200 && t.charCodeAt(s) > 32 && t.charCodeAt(e - 1) > 32;
+}
+
+/** A valid 'YYYY-MM-DD' as YYYYMMDD, else undefined. */
+function isoDayAt(t: string, s: number, e: number): number | undefined {
+  if (e - s !== 10 || t.charCodeAt(s + 4) !== 0x2d || t.charCodeAt(s + 7) !== 0x2d) return undefined;
+  let y = 0;
+  for (let i = s; i < s + 4; i++) {
+    const c = t.charCodeAt(i);
+    if (!digit(c)) return undefined;
+    y = y * 10 + c - 0x30;
+  }
+  const m1 = t.charCodeAt(s + 5);
+  const m2 = t.charCodeAt(s + 6);
+  const d1 = t.charCodeAt(s + 8);
+  const d2 = t.charCodeAt(s + 9);
+  if (!digit(m1) || !digit(m2) || !digit(d1) || !digit(d2)) return undefined;
+  const m = (m1 - 0x30) * 10 + m2 - 0x30;
+  const d = (d1 - 0x30) * 10 + d2 - 0x30;
+  return isDay(y, m, d) ? y * 10_000 + m * 100 + d : undefined;
+}
+
+/** A whole number of at most `digits` digits, written without a leading zero. */
+function wholeAt(t: string, s: number, e: number, digits: number): boolean {
+  if (e <= s || e - s > digits || (e - s > 1 && t.charCodeAt(s) === 0x30)) return false;
+  for (let i = s; i < e; i++) if (!digit(t.charCodeAt(i))) return false;
+  return true;
+}
+
+/** An amount written as clean() writes it: whole units (no leading zero), a point, two decimals. */
+function centsAt(t: string, s: number, e: number): boolean {
+  return e - s >= 4 && t.charCodeAt(e - 3) === 0x2e && digit(t.charCodeAt(e - 2)) && digit(t.charCodeAt(e - 1)) && wholeAt(t, s, e - 3, 12);
+}

@@ -1,7 +1,8 @@
 import Papa from 'papaparse';
 
 export interface CsvRecord {
-  fields: string[];
+  /** the fields; for a record read with `text`, made on demand by fieldsOf */
+  fields?: string[];
   /** the record as it stands in the file, when it has no quotes (so its fields are its text split at commas) */
   text?: string;
   /** physical line where the record starts (the header is line 1) */
@@ -31,7 +32,7 @@ export async function* csvRecords(chunks: AsyncIterable<string>): AsyncGenerator
     if (!piece.includes('"') && !piece.includes('\u0000')) {
       const out: CsvRecord[] = [];
       for (const text of piece.split(newline)) {
-        if (text !== '') out.push({ fields: text.split(','), text, line });
+        if (text !== '') out.push({ text, line });
         line++;
       }
       if (piece.endsWith(newline)) line--; // split's empty tail is not a line
@@ -73,6 +74,19 @@ export async function* csvRecords(chunks: AsyncIterable<string>): AsyncGenerator
     const records = parsePiece(carry);
     if (records.length) yield records;
   }
+}
+
+/** A record's fields (split from its text on first use: a fast reader may never need them). */
+export const fieldsOf = (r: CsvRecord): string[] => (r.fields ??= r.text!.split(','));
+
+/** Why a record cannot be used as a row of a file with `width` columns, or undefined. */
+export function recordProblem(r: CsvRecord, width: number): string | undefined {
+  if (r.error !== undefined) return `is not valid CSV: ${r.error}`;
+  const fields = fieldsOf(r);
+  if (fields.length !== width) return `has ${fields.length} fields; the header has ${width}`;
+  // (a piece with a NUL byte is never read as plain text)
+  if (r.text === undefined && fields.some((f) => f.includes('\u0000'))) return 'contains a NUL byte (binary data?)';
+  return undefined;
 }
 
 /** Index just past the last newline that ends a record (outside quotes); 0 if there is none. */

@@ -1,25 +1,25 @@
 /**
- * The days a load's orders fall on, with how many rows each, kept while the rows stream by:
- * core.order_days (which days earlier loads have, for finding repeated rows) and the weeks
- * whose marts the load changes.
+ * The days a load's orders fall on (as YYYYMMDD numbers: no string per row), with how many
+ * rows each, kept while the rows stream by: core.order_days (which days earlier loads have,
+ * for finding repeated rows) and the weeks whose marts the load changes.
  */
 export class OrderDays {
-  private readonly rowsByDay = new Map<string, number>();
+  private readonly rowsByDay = new Map<number, number>();
 
   /** `sign` -1 takes a row back out (a repeat found after the load). */
-  add(day: string, sign: 1 | -1 = 1): void {
+  add(day: number, sign: 1 | -1 = 1): void {
     this.rowsByDay.set(day, (this.rowsByDay.get(day) ?? 0) + sign);
   }
 
-  /** Days with rows, in order. */
+  /** Days with rows, in order, as 'YYYY-MM-DD'. */
   days(): string[] {
-    return [...this.rowsByDay].filter(([, rows]) => rows !== 0).map(([day]) => own(day)).sort();
+    return [...this.rowsByDay].filter(([, rows]) => rows !== 0).map(([day]) => day).sort((a, b) => a - b).map(isoDay);
   }
 
   /** Parallel arrays for `unnest`: day, rows. */
   arrays(): [string[], number[]] {
-    const days = this.days();
-    return [days, days.map((d) => this.rowsByDay.get(d)!)];
+    const days = [...this.rowsByDay].filter(([, rows]) => rows !== 0).sort(([a], [b]) => a - b);
+    return [days.map(([d]) => isoDay(d)), days.map(([, rows]) => rows)];
   }
 
   /** Mondays of the ISO weeks the rows fall in. */
@@ -28,10 +28,9 @@ export class OrderDays {
   }
 }
 
+const isoDay = (n: number) => `${Math.floor(n / 10_000)}-${String(Math.floor(n / 100) % 100).padStart(2, '0')}-${String(n % 100).padStart(2, '0')}`;
+
 export function mondayOf(day: string): string {
   const t = Date.parse(`${day}T00:00:00Z`);
   return new Date(t - ((new Date(t).getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10);
 }
-
-// a day read from the file is a substring of a whole chunk: copied, it does not keep the chunk
-const own = (s: string) => Buffer.from(s, 'utf8').toString('utf8');

@@ -1,7 +1,7 @@
-import type { CsvRecord } from './csv-records.ts';
-import { ordersCleaner } from './clean-orders.ts';
+import { fieldsOf, recordProblem, type CsvRecord } from './csv-records.ts';
+import { dayNumber, ordersCleaner } from './clean-orders.ts';
 import { OrderDays } from './order-days.ts';
-import { isReject, type CleanContext, type Reject } from './row-cleaner.ts';
+import { isReject, reject, type CleanContext, type Reject } from './row-cleaner.ts';
 import type { Recognised } from './file-kinds.ts';
 import { SeenRows } from './seen-rows.ts';
 
@@ -18,9 +18,11 @@ export class OrdersBatcher {
   written = 0;
   private readonly cleaner;
   private readonly seen;
+  private readonly width: number;
 
   constructor(file: Recognised, ctx: CleanContext, private readonly fileId: number, expectedRows: number) {
     this.cleaner = ordersCleaner(file, ctx);
+    this.width = file.header.length;
     this.seen = new SeenRows(expectedRows);
   }
 
@@ -28,31 +30,30 @@ export class OrdersBatcher {
     return [...this.cleaner.copyColumns, 'file_id', 'line'];
   }
 
-  /** COPY text of a batch; `problems[i]` is record i's CSV-level problem, if any. */
-  batch(records: readonly CsvRecord[], problems: readonly (Reject | undefined)[]): string {
+  /** COPY text of a batch of records. */
+  batch(records: readonly CsvRecord[]): string {
     const { cleaner, fileId } = this;
     let out = '';
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
+    for (const r of records) {
       this.total++;
-      let row = problems[i] ?? (r.text !== undefined ? cleaner.canonical(r.fields, r.text) : undefined);
-      let text: string;
       let copy: string;
-      if (row !== undefined && !isReject(row)) {
-        text = r.text!;
-        copy = text;
+      let day = r.text === undefined ? undefined : cleaner.canonical(r.text);
+      if (day !== undefined) {
+        copy = r.text!;
+        if (this.seen.seen(copy)) this.candidates.push(r.line);
       } else {
-        row ??= cleaner.clean(r.fields);
+        const problem = recordProblem(r, this.width);
+        const row = problem === undefined ? cleaner.clean(fieldsOf(r)) : reject(null, null, problem);
         if (isReject(row)) {
           this.rejects.push({ line: r.line, reject: row });
           continue;
         }
-        text = cleaner.text(row);
+        if (this.seen.seen(cleaner.text(row))) this.candidates.push(r.line);
         copy = cleaner.copyText(row);
+        day = dayNumber(row.day);
       }
       this.written++;
-      if (this.seen.seen(text)) this.candidates.push(r.line);
-      this.days.add(row.day);
+      this.days.add(day);
       out += `${copy},${fileId},${r.line}\n`;
     }
     return out;

@@ -9,7 +9,8 @@ import Papa from 'papaparse';
 import { sql } from 'kysely';
 import type { Store, Session } from '../db/database.ts';
 import { sqlDir } from '../db/migrate.ts';
-import { csvRecords, type CsvRecord } from '../pipeline/csv-records.ts';
+import { csvRecords, fieldsOf, recordProblem, type CsvRecord } from '../pipeline/csv-records.ts';
+import { dayNumber } from '../pipeline/clean-orders.ts';
 import { OrdersBatcher } from '../pipeline/orders-batch.ts';
 import { loadOrder, recogniseHeader, type FileKind, type Recognised } from '../pipeline/file-kinds.ts';
 import { COPY_OPTIONS, copyFields, isReject, reject, type CleanContext, type Reject } from '../pipeline/row-cleaner.ts';
@@ -195,22 +196,16 @@ interface LoadInput {
   expectedRows: number;
 }
 
-/** The file's records after the header, each with its problem as CSV (ragged, bad quotes, NUL) if any. */
-async function* recordsOf(input: LoadInput): AsyncGenerator<{ records: CsvRecord[]; problems: (Reject | undefined)[] }> {
-  const width = input.file.header.length;
+/** The file's records after the header, in batches. */
+async function* recordsOf(input: LoadInput): AsyncGenerator<CsvRecord[]> {
   const read = (buf: Buffer) => {
     input.hash.update(buf);
     input.tick(buf.length, 0);
   };
   for await (const batch of csvRecords(textChunks(input.path, read))) {
     const records = batch[0]?.line === 1 ? batch.slice(1) : batch;
-    const problems = records.map((r) =>
-      r.error !== undefined ? reject(null, null, `is not valid CSV: ${r.error}`)
-        : r.fields.length !== width ? reject(null, null, `has ${r.fields.length} fields; the header has ${width}`)
-          : r.text === undefined && r.fields.some((f) => f.includes('\u0000')) ? reject(null, null, 'contains a NUL byte (binary data?)')
-            : undefined);
     input.tick(0, records.length);
-    yield { records, problems };
+    yield records;
   }
 }
 
@@ -223,8 +218,8 @@ async function* recordsOf(input: LoadInput): AsyncGenerator<{ records: CsvRecord
 async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
   const batcher = new OrdersBatcher(input.file, input.ctx, input.fileId, input.expectedRows);
   async function* copyText() {
-    for await (const { records, problems } of recordsOf(input)) {
-      const text = batcher.batch(records, problems);
+    for await (const records of recordsOf(input)) {
+      const text = batcher.batch(records);
       for (const r of batcher.rejects.splice(0)) input.rejects.add(r.line, r.reject);
       if (text) yield text;
     }
@@ -238,7 +233,7 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
     // the comparison finds rows through the BRIN indexes, which must first cover the new pages
     await s.query(`SELECT brin_summarize_new_values('core.orders_file_brin'), brin_summarize_new_values('core.orders_date_brin')`);
     const repeats = await s.query<{ order_date: string }>(await sqlFile('load/orders-repeats.sql'), [input.fileId, candidates, stored]);
-    for (const r of repeats) days.add(r.order_date, -1);
+    for (const r of repeats) days.add(dayNumber(r.order_date), -1);
     duplicate = repeats.length;
   }
   await s.query(await sqlFile('load/order-days.sql'), [...days.arrays(), days.weeks()]);
@@ -253,15 +248,16 @@ async function loadMerged(s: Session, input: LoadInput): Promise<Counts> {
   let written = 0;
   const fileId = input.fileId;
   async function* copyText() {
-    for await (const { records, problems } of recordsOf(input)) {
+    for await (const records of recordsOf(input)) {
       let out = '';
-      for (let i = 0; i < records.length; i++) {
+      for (const r of records) {
         total++;
-        const row = problems[i] ?? cleaner.clean(records[i]!.fields);
-        if (isReject(row)) input.rejects.add(records[i]!.line, row);
+        const problem = recordProblem(r, input.file.header.length);
+        const row = problem === undefined ? cleaner.clean(fieldsOf(r)) : reject(null, null, problem);
+        if (isReject(row)) input.rejects.add(r.line, row);
         else {
           written++;
-          out += `${copyFields(row)},${fileId},${records[i]!.line}\n`;
+          out += `${copyFields(row)},${fileId},${r.line}\n`;
         }
       }
       if (out) yield out;
