@@ -100,16 +100,18 @@ export function ordersCleaner(file: Recognised, ctx: CleanContext) {
       }
       if (n !== ends.length - 1) return undefined;
       ends[n] = text.length;
-      const start = (k: number) => (k === 0 ? 0 : ends[k - 1]! + 1);
-      const plain = (k: number) => k < 0 || plainTextAt(text, start(k), ends[k]!);
-      if (!plain(iInfluencer!) || !known.has(text.slice(start(iInfluencer!), ends[iInfluencer!]))) return undefined;
-      if (iSource! >= 0 && !PLATFORMS.has(text.slice(start(iSource!), ends[iSource!]))) return undefined;
-      if (!plain(iCampaign!) || !plain(iUser!) || !plain(iProduct!)) return undefined;
-      const day = isoDayAt(text, start(iDate!), ends[iDate!]!);
+      if (!plainAt(text, ends, iInfluencer!) || !known.has(text.slice(startAt(ends, iInfluencer!), ends[iInfluencer!]))) return undefined;
+      if (iSource! >= 0 && !PLATFORMS.has(text.slice(startAt(ends, iSource!), ends[iSource!]))) return undefined;
+      if (!plainAt(text, ends, iCampaign!) || !plainAt(text, ends, iUser!) || !plainAt(text, ends, iProduct!)) return undefined;
+      const day = isoDayAt(text, startAt(ends, iDate!), ends[iDate!]!);
       if (day === undefined || day < EARLIEST || day > latestDay) return undefined;
-      if (!wholeAt(text, start(iOrders!), ends[iOrders!]!, 7) || Number(text.slice(start(iOrders!), ends[iOrders!])) > 1_000_000) return undefined;
-      if (!centsAt(text, start(iRevenue!), ends[iRevenue!]!)) return undefined;
-      if (iGroup! >= 0 && !(ends[iGroup!]! - start(iGroup!) === 1 && (text.charCodeAt(start(iGroup!)) === 0x30 || text.charCodeAt(start(iGroup!)) === 0x31))) return undefined;
+      const orders = wholeAt(text, startAt(ends, iOrders!), ends[iOrders!]!, 7);
+      if (orders < 0 || orders > 1_000_000) return undefined;
+      if (!centsAt(text, startAt(ends, iRevenue!), ends[iRevenue!]!)) return undefined;
+      if (iGroup! >= 0) {
+        const g = startAt(ends, iGroup!);
+        if (ends[iGroup!]! - g !== 1 || (text.charCodeAt(g) !== 0x30 && text.charCodeAt(g) !== 0x31)) return undefined;
+      }
       return day;
     },
 
@@ -143,8 +145,15 @@ export function dayNumber(day: string): number {
 
 const digit = (c: number) => c >= 0x30 && c <= 0x39;
 
-/** Text of 1–200 characters with no space or control character at either end. */
-function plainTextAt(t: string, s: number, e: number): boolean {
+// Field k of a record runs from just after comma k - 1 to `ends[k]` (module functions, not
+// closures: the fast path runs once per row).
+const startAt = (ends: Int32Array, k: number) => (k === 0 ? 0 : ends[k - 1]! + 1);
+
+/** Field k is absent, or text of 1–200 characters with no space or control character at either end. */
+function plainAt(t: string, ends: Int32Array, k: number): boolean {
+  if (k < 0) return true;
+  const s = startAt(ends, k);
+  const e = ends[k]!;
   return e > s && e - s <= 200 && t.charCodeAt(s) > 32 && t.charCodeAt(e - 1) > 32;
 }
 
@@ -167,14 +176,19 @@ function isoDayAt(t: string, s: number, e: number): number | undefined {
   return isDay(y, m, d) ? y * 10_000 + m * 100 + d : undefined;
 }
 
-/** A whole number of at most `digits` digits, written without a leading zero. */
-function wholeAt(t: string, s: number, e: number, digits: number): boolean {
-  if (e <= s || e - s > digits || (e - s > 1 && t.charCodeAt(s) === 0x30)) return false;
-  for (let i = s; i < e; i++) if (!digit(t.charCodeAt(i))) return false;
-  return true;
+/** A whole number of at most `digits` digits written without a leading zero, or -1. */
+function wholeAt(t: string, s: number, e: number, digits: number): number {
+  if (e <= s || e - s > digits || (e - s > 1 && t.charCodeAt(s) === 0x30)) return -1;
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const c = t.charCodeAt(i);
+    if (!digit(c)) return -1;
+    n = n * 10 + c - 0x30;
+  }
+  return n;
 }
 
 /** An amount written as clean() writes it: whole units (no leading zero), a point, two decimals. */
 function centsAt(t: string, s: number, e: number): boolean {
-  return e - s >= 4 && t.charCodeAt(e - 3) === 0x2e && digit(t.charCodeAt(e - 2)) && digit(t.charCodeAt(e - 1)) && wholeAt(t, s, e - 3, 12);
+  return e - s >= 4 && t.charCodeAt(e - 3) === 0x2e && digit(t.charCodeAt(e - 2)) && digit(t.charCodeAt(e - 1)) && wholeAt(t, s, e - 3, 12) >= 0;
 }
