@@ -73,10 +73,11 @@ if (stages.has('ingest') || stages.has('kpis')) {
   for (const f of ['influencers.csv', 'posts.csv', 'payouts.csv', 'ad_campaigns.csv', 'orders.csv']) cpSync(join(dataDir, f), join(inbox, f));
   const child = JSON.parse(execFileSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'bench/ingest-child.ts', databaseUrl, inbox, join(dataDir, 'archive')], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 }));
   const ordersOutcome = child.files.find((f: { kind: string }) => f.kind === 'orders');
-  const ingestSeconds: number = child.seconds;
+  // the orders file against a bare COPY of the same file; the small files load first (orders name their influencers)
   const copyRate = orders / copySeconds;
-  const ingestRate = orders / ingestSeconds;
-  report('ingest throughput (rows/s)', Math.round(ingestRate).toLocaleString('en-US'), `${Math.round(copyRate).toLocaleString('en-US')} bare COPY`, ingestRate / copyRate, '≥ 0.5', ingestRate / copyRate >= 0.5);
+  const ingestRate = orders / ordersOutcome.seconds;
+  report('ingest throughput, orders file (rows/s)', Math.round(ingestRate).toLocaleString('en-US'), `${Math.round(copyRate).toLocaleString('en-US')} bare COPY`, ingestRate / copyRate, '≥ 0.5', ingestRate / copyRate >= 0.5);
+  report('ingest of the whole inbox, 5 files (s)', child.seconds.toFixed(2), `${ordersOutcome.seconds.toFixed(2)} for the orders file`, null, '', null);
   report('ingest peak RSS (MB)', child.maxRssMb.toFixed(0), '', null, '≤ 300', child.maxRssMb <= 300);
   report('orders loaded / rejected', `${ordersOutcome.loaded} / ${ordersOutcome.rejected}`, `${orders} in file`, null, 'all accounted', ordersOutcome.loaded + ordersOutcome.rejected + ordersOutcome.duplicate === orders);
   rmSync(join(dataDir, 'archive'), { recursive: true, force: true });

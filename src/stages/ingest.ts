@@ -39,6 +39,8 @@ export interface FileOutcome {
   loaded?: number;
   duplicate?: number;
   rejected?: number;
+  /** how long the load took, hashing to commit */
+  seconds?: number;
   reason?: string;
 }
 
@@ -181,7 +183,7 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
   }
   const seconds = (Date.now() - started) / 1000;
   log.info({ rows: counts.total, loaded: counts.loaded, duplicate: counts.duplicate, rejected: counts.rejected, rowsPerSecond: Math.round(counts.total / seconds) }, 'file loaded');
-  return { file: name, kind: file.kind, status: 'loaded', total: counts.total, loaded: counts.loaded, duplicate: counts.duplicate, rejected: counts.rejected };
+  return { file: name, kind: file.kind, status: 'loaded', total: counts.total, loaded: counts.loaded, duplicate: counts.duplicate, rejected: counts.rejected, seconds };
 }
 
 interface LoadInput {
