@@ -1,11 +1,12 @@
 -- Deletes the rows of this load that repeat a stored row value for value: a row of an earlier
--- load, or an earlier line of this one. Only candidates are compared: lines whose fingerprint
--- the loader had seen before in this file ($2), and rows on days earlier loads also have ($3).
+-- load, or an earlier line of this one. Only candidates are compared: every row of the load
+-- when the loader's fingerprints say two may be equal ($2), else the rows on days earlier loads
+-- also have ($3).
 -- Returns the deleted rows' days, which the loader takes back out of its count of days.
--- Parameters: $1 file_id, $2 candidate lines (bigint[]), $3 days stored before this load (date[]).
+-- Parameters: $1 file_id, $2 compare every row of the load (boolean), $3 days stored before this load (date[]).
 WITH candidate AS (
   SELECT ctid AS id, n.* FROM core.orders n
-  WHERE n.file_id = $1 AND (n.line IN (SELECT unnest($2::bigint[])) OR n.order_date IN (SELECT unnest($3::date[])))
+  WHERE n.file_id = $1 AND ($2::boolean OR n.order_date IN (SELECT unnest($3::date[])))
 ), repeat AS (
   SELECT c.id FROM candidate c
   WHERE EXISTS (

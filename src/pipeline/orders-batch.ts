@@ -3,27 +3,31 @@ import { dayNumber, ordersCleaner } from './clean-orders.ts';
 import { OrderDays } from './order-days.ts';
 import { isReject, reject, type CleanContext, type Reject } from './row-cleaner.ts';
 import type { Recognised } from './file-kinds.ts';
-import { SeenRows } from './seen-rows.ts';
+import { RowFingerprints } from './row-fingerprints.ts';
 
 /**
  * Turns batches of tracking records into COPY text for core.orders, keeping what the load needs
- * afterwards: the rejects, the lines that may repeat an earlier line (`candidates`), and the
+ * afterwards: the rejects, the rows' fingerprints (do any repeat within the file?), and the
  * days. Clean records take the cleaner's fast path: their text is their COPY row.
  */
 export class OrdersBatcher {
   readonly days = new OrderDays();
-  readonly candidates: number[] = [];
   readonly rejects: { line: number; reject: Reject }[] = [];
   total = 0;
   written = 0;
   private readonly cleaner;
-  private readonly seen;
+  private readonly fingerprints;
   private readonly width: number;
 
   constructor(file: Recognised, ctx: CleanContext, private readonly fileId: number, expectedRows: number) {
     this.cleaner = ordersCleaner(file, ctx);
     this.width = file.header.length;
-    this.seen = new SeenRows(expectedRows);
+    this.fingerprints = new RowFingerprints(expectedRows);
+  }
+
+  /** Whether two rows of the file may be equal (their values decide). Call once, at the end. */
+  mayRepeatWithin(): boolean {
+    return this.fingerprints.anyRepeat();
   }
 
   get copyColumns(): string[] {
@@ -40,7 +44,7 @@ export class OrdersBatcher {
       let day = r.text === undefined ? undefined : cleaner.canonical(r.text);
       if (day !== undefined) {
         copy = r.text!;
-        if (this.seen.seen(copy)) this.candidates.push(r.line);
+        this.fingerprints.add(copy);
       } else {
         const problem = recordProblem(r, this.width);
         const row = problem === undefined ? cleaner.clean(fieldsOf(r)) : reject(null, null, problem);
@@ -48,7 +52,7 @@ export class OrdersBatcher {
           this.rejects.push({ line: r.line, reject: row });
           continue;
         }
-        if (this.seen.seen(cleaner.text(row))) this.candidates.push(r.line);
+        this.fingerprints.add(cleaner.text(row));
         copy = cleaner.copyText(row);
         day = dayNumber(row.day);
       }

@@ -214,7 +214,7 @@ async function* recordsOf(input: LoadInput): AsyncGenerator<CsvRecord[]> {
 /**
  * Orders go straight into core.orders, the one big table, so they are written once (see
  * OrdersBatcher). Repeated rows are then found by value (sql/load/orders-repeats.sql), only
- * among the candidates that fingerprints and the days already stored point to. The sums the
+ * where fingerprints or days already stored say there may be some. The sums the
  * KPIs read are the kpis stage's to fold in (src/stages/kpis.ts).
  */
 async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
@@ -228,13 +228,14 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
   }
   await s.copyFrom(`COPY core.orders (${batcher.copyColumns.join(', ')}) FROM STDIN WITH ${COPY_OPTIONS}`, copyText());
 
-  const { days, candidates } = batcher;
+  const { days } = batcher;
   const stored = (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [days.days()])).map((r) => r.d);
+  const within = batcher.mayRepeatWithin();
   let duplicate = 0;
-  if (candidates.length > 0 || stored.length > 0) {
+  if (within || stored.length > 0) {
     // the comparison finds rows through the BRIN indexes, which must first cover the new pages
     await s.query(`SELECT brin_summarize_new_values('core.orders_file_brin'), brin_summarize_new_values('core.orders_date_brin')`);
-    const repeats = await s.query<{ order_date: string }>(await sqlFile('load/orders-repeats.sql'), [input.fileId, candidates, stored]);
+    const repeats = await s.query<{ order_date: string }>(await sqlFile('load/orders-repeats.sql'), [input.fileId, within, stored]);
     for (const r of repeats) days.add(dayNumber(r.order_date), -1);
     duplicate = repeats.length;
   }
