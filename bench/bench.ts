@@ -101,9 +101,11 @@ if (stages.has('ingest') || stages.has('kpis')) {
   }
   const next = new Date(Date.parse(`${lastDay}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   const appended: string[] = [];
+  const lastDayRows: string[] = [];
   for await (const l of lines(ordersFile)) {
     const c = l.split(',');
     if (c[5] !== lastDay) continue;
+    lastDayRows.push(l);
     c[3] = `${c[3]}-n`;
     c[5] = next;
     appended.push(c.join(','));
@@ -113,6 +115,11 @@ if (stages.has('ingest') || stages.has('kpis')) {
   execFileSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'bench/ingest-child.ts', databaseUrl, inbox, join(dataDir, 'archive')], { env: { ...process.env, LOG_LEVEL: 'warn' } });
   const [inc, incSeconds] = await time(() => recomputeKpis(store.db, opts));
   report(`kpi one-day append (s, ${appended.length} rows, ${inc.weeks} week)`, incSeconds.toFixed(2), `${fullSeconds.toFixed(2)} full`, incSeconds / fullSeconds, '≤ 0.10', incSeconds / fullSeconds <= 0.1);
+
+  // the last day's export again, under another name: a day already stored, every row a repeat
+  writeFileSync(join(inbox, 'again.csv'), [header.join(','), ...lastDayRows].join('\n') + '\n');
+  const again = JSON.parse(execFileSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'bench/ingest-child.ts', databaseUrl, inbox, join(dataDir, 'archive')], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } })).files[0];
+  report(`ingest of a stored day's rows again (s, ${lastDayRows.length} rows)`, again.seconds.toFixed(2), `${again.duplicate} found repeated`, null, 'all repeated', again.duplicate === lastDayRows.length);
   rmSync(join(dataDir, 'archive'), { recursive: true, force: true });
 }
 

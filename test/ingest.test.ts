@@ -49,6 +49,29 @@ describe('idempotent loads', () => {
     // all 15 rows are already stored (from the first file) or repeated within this one
     expect(outcome).toMatchObject({ status: 'loaded', total: 15, loaded: 0, duplicate: 15, rejected: 0 });
   });
+
+  it('on a day already stored, drops only rows equal in every value (empty equals empty)', async () => {
+    const header = 'source,campaign,influencer_id,user_id,product,date,orders,revenue,group';
+    const [, first] = readFileLines(join(sharedData, 'ansh/tracking_data.csv'));
+    const f = first!.split(',');
+    const row = (changes: Record<number, string>) => f.map((v, i) => changes[i] ?? v).join(',');
+    const before = await snapshot(db);
+    const inbox = inboxWith({
+      'orders-mixed.csv': [
+        header,
+        row({}), // stored already
+        row({ 3: 'new-user' }), // same day, another user: new
+        row({ 7: String(Number(f[7]) + 1) }), // same day, other revenue: new
+        row({ 1: '', 4: '' }), // empty campaign and product: new ...
+        row({ 1: '', 4: '' }), // ... and its repeat
+      ].join('\n') + '\n',
+    });
+    const [outcome] = await ingest(db.store, inbox);
+    expect(outcome).toMatchObject({ status: 'loaded', total: 5, loaded: 3, duplicate: 2, rejected: 0 });
+    const after = await snapshot(db);
+    expect(after!.orders - before!.orders).toBe(3);
+    expect(after!.day_rows - before!.day_rows).toBe(3);
+  });
 });
 
 describe('bad rows become rejects with line, column and reason', () => {

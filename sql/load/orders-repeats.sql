@@ -1,21 +1,17 @@
 -- Deletes the rows of this load that repeat a stored row value for value: a row of an earlier
--- load, or an earlier line of this one. Only candidates are compared: every row of the load
--- when the loader's fingerprints say two may be equal ($2), else the rows on days earlier loads
--- also have ($3).
+-- load, or an earlier line of this one. Only the days the loader names are compared: days
+-- earlier loads also have, and days on which the load's own fingerprints repeat. Each day's
+-- rows are ranked within their values (PARTITION BY counts NULLs as equal); all but the first
+-- go.
 -- Returns the deleted rows' days, which the loader takes back out of its count of days.
--- Parameters: $1 file_id, $2 compare every row of the load (boolean), $3 days stored before this load (date[]).
-WITH candidate AS (
-  SELECT ctid AS id, n.* FROM core.orders n
-  WHERE n.file_id = $1 AND ($2::boolean OR n.order_date IN (SELECT unnest($3::date[])))
-), repeat AS (
-  SELECT c.id FROM candidate c
-  WHERE EXISTS (
-    SELECT 1 FROM core.orders o
-    WHERE o.order_date = c.order_date AND o.influencer_id = c.influencer_id AND o.orders = c.orders AND o.revenue = c.revenue
-      AND o.source IS NOT DISTINCT FROM c.source AND o.campaign IS NOT DISTINCT FROM c.campaign
-      AND o.user_id IS NOT DISTINCT FROM c.user_id AND o.product IS NOT DISTINCT FROM c.product
-      AND o.grp IS NOT DISTINCT FROM c.grp
-      AND (o.file_id < c.file_id OR (o.file_id = c.file_id AND o.line < c.line)))
+-- Parameters: $1 file_id, $2 days to compare (date[]).
+WITH ranked AS (
+  SELECT ctid AS id, file_id,
+    row_number() OVER (PARTITION BY order_date, influencer_id, orders, revenue, source, campaign, user_id, product, grp
+                       ORDER BY file_id, line) AS k
+  FROM core.orders
+  WHERE order_date = ANY($2::date[]) AND file_id <= $1
 )
-DELETE FROM core.orders o USING repeat r WHERE o.ctid = r.id
+DELETE FROM core.orders o USING ranked r
+WHERE o.ctid = r.id AND r.file_id = $1 AND r.k > 1
 RETURNING o.order_date::text AS order_date

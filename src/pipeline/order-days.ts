@@ -28,7 +28,7 @@ export class OrderDays {
   }
 }
 
-const isoDay = (n: number) => `${Math.floor(n / 10_000)}-${String(Math.floor(n / 100) % 100).padStart(2, '0')}-${String(n % 100).padStart(2, '0')}`;
+export const isoDay = (n: number) => `${Math.floor(n / 10_000)}-${String(Math.floor(n / 100) % 100).padStart(2, '0')}-${String(n % 100).padStart(2, '0')}`;
 
 export function mondayOf(day: string): string {
   const t = Date.parse(`${day}T00:00:00Z`);

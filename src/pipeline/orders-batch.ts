@@ -25,9 +25,9 @@ export class OrdersBatcher {
     this.fingerprints = new RowFingerprints(expectedRows);
   }
 
-  /** Whether two rows of the file may be equal (their values decide). Call once, at the end. */
-  mayRepeatWithin(): boolean {
-    return this.fingerprints.anyRepeat();
+  /** Days (YYYYMMDD) on which two rows of the file may be equal (their values decide). Call once, at the end. */
+  repeatDays(): number[] {
+    return this.fingerprints.repeatDays();
   }
 
   get copyColumns(): string[] {
@@ -44,7 +44,7 @@ export class OrdersBatcher {
       let day = r.text === undefined ? undefined : cleaner.canonical(r.text);
       if (day !== undefined) {
         copy = r.text!;
-        this.fingerprints.add(copy);
+        this.fingerprints.add(day, copy);
       } else {
         const problem = recordProblem(r, this.width);
         const row = problem === undefined ? cleaner.clean(fieldsOf(r)) : reject(null, null, problem);
@@ -52,9 +52,9 @@ export class OrdersBatcher {
           this.rejects.push({ line: r.line, reject: row });
           continue;
         }
-        this.fingerprints.add(cleaner.text(row));
         copy = cleaner.copyText(row);
         day = dayNumber(row.day);
+        this.fingerprints.add(day, cleaner.text(row));
       }
       this.written++;
       this.days.add(day);

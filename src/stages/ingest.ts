@@ -12,6 +12,7 @@ import { sqlDir } from '../db/migrate.ts';
 import { csvRecords, fieldsOf, recordProblem, type CsvRecord } from '../pipeline/csv-records.ts';
 import { dayNumber } from '../pipeline/clean-orders.ts';
 import { OrdersBatcher } from '../pipeline/orders-batch.ts';
+import { isoDay } from '../pipeline/order-days.ts';
 import { loadOrder, recogniseHeader, type FileKind, type Recognised } from '../pipeline/file-kinds.ts';
 import { COPY_OPTIONS, copyFields, isReject, reject, type CleanContext, type Reject } from '../pipeline/row-cleaner.ts';
 import { cleaners } from '../pipeline/cleaners.ts';
@@ -230,12 +231,12 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
 
   const { days } = batcher;
   const stored = (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [days.days()])).map((r) => r.d);
-  const within = batcher.mayRepeatWithin();
+  const compare = [...new Set([...stored, ...batcher.repeatDays().map(isoDay)])];
   let duplicate = 0;
-  if (within || stored.length > 0) {
-    // the comparison finds rows through the BRIN indexes, which must first cover the new pages
-    await s.query(`SELECT brin_summarize_new_values('core.orders_file_brin'), brin_summarize_new_values('core.orders_date_brin')`);
-    const repeats = await s.query<{ order_date: string }>(await sqlFile('load/orders-repeats.sql'), [input.fileId, within, stored]);
+  if (compare.length > 0) {
+    // the comparison finds the days' rows through the date BRIN index, which must first cover the new pages
+    await s.query(`SELECT brin_summarize_new_values('core.orders_date_brin')`);
+    const repeats = await s.query<{ order_date: string }>(await sqlFile('load/orders-repeats.sql'), [input.fileId, compare]);
     for (const r of repeats) days.add(dayNumber(r.order_date), -1);
     duplicate = repeats.length;
   }
