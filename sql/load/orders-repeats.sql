@@ -2,7 +2,7 @@
 -- load, or an earlier line of this one. Only the days the loader names are compared: days
 -- earlier loads also have, and days on which the load's own fingerprints repeat. Each day's
 -- rows are ranked within their values (PARTITION BY counts NULLs as equal); all but the first
--- go.
+-- go. Only rows of this load go, all in its own partition, where a ctid names one row.
 -- Returns the deleted rows' days, which the loader takes back out of its count of days.
 -- Parameters: $1 file_id, $2 days to compare (date[]).
 WITH ranked AS (
@@ -13,5 +13,5 @@ WITH ranked AS (
   WHERE order_date = ANY($2::date[]) AND file_id <= $1
 )
 DELETE FROM core.orders o USING ranked r
-WHERE o.ctid = r.id AND r.file_id = $1 AND r.k > 1
+WHERE o.file_id = $1 AND r.file_id = $1 AND o.ctid = r.id AND r.k > 1
 RETURNING o.order_date::text AS order_date

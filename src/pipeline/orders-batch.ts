@@ -19,7 +19,7 @@ export class OrdersBatcher {
   private readonly fingerprints;
   private readonly width: number;
 
-  constructor(file: Recognised, ctx: CleanContext, private readonly fileId: number, expectedRows: number) {
+  constructor(file: Recognised, ctx: CleanContext, expectedRows: number) {
     this.cleaner = ordersCleaner(file, ctx);
     this.width = file.header.length;
     this.fingerprints = new RowFingerprints(expectedRows);
@@ -30,13 +30,14 @@ export class OrdersBatcher {
     return this.fingerprints.repeatDays();
   }
 
+  /** Columns of the COPY text; the load's partition of core.orders supplies file_id. */
   get copyColumns(): string[] {
-    return [...this.cleaner.copyColumns, 'file_id', 'line'];
+    return [...this.cleaner.copyColumns, 'line'];
   }
 
   /** COPY text of a batch of records. */
   batch(records: readonly CsvRecord[]): string {
-    const { cleaner, fileId } = this;
+    const { cleaner } = this;
     let out = '';
     for (const r of records) {
       this.total++;
@@ -58,7 +59,7 @@ export class OrdersBatcher {
       }
       this.written++;
       this.days.add(day);
-      out += `${copy},${fileId},${r.line}\n`;
+      out += `${copy},${r.line}\n`;
     }
     return out;
   }

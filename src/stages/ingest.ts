@@ -213,13 +213,13 @@ async function* recordsOf(input: LoadInput): AsyncGenerator<CsvRecord[]> {
 }
 
 /**
- * Orders go straight into core.orders, the one big table, so they are written once (see
- * OrdersBatcher). Repeated rows are then found by value (sql/load/orders-repeats.sql), only
+ * Orders go straight into a new partition of core.orders, the one big table, so they are
+ * written once (see OrdersBatcher). Repeated rows are then found by value (sql/load/orders-repeats.sql), only
  * where fingerprints or days already stored say there may be some. The sums the
  * KPIs read are the kpis stage's to fold in (src/stages/kpis.ts).
  */
 async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
-  const batcher = new OrdersBatcher(input.file, input.ctx, input.fileId, input.expectedRows);
+  const batcher = new OrdersBatcher(input.file, input.ctx, input.expectedRows);
   async function* copyText() {
     for await (const records of recordsOf(input)) {
       const text = batcher.batch(records);
@@ -227,19 +227,22 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
       if (text) yield text;
     }
   }
-  await s.copyFrom(`COPY core.orders (${batcher.copyColumns.join(', ')}) FROM STDIN WITH ${COPY_OPTIONS}`, copyText());
+  // the load's own partition: no index to keep while the rows stream in (sql/migrations/0005_orders_by_load.sql)
+  const fileId = Number(input.fileId);
+  const partition = `core.orders_load_${fileId}`;
+  await s.query(`CREATE TABLE ${partition} PARTITION OF core.orders (file_id DEFAULT ${fileId}) FOR VALUES FROM (${fileId}) TO (${fileId + 1})`);
+  await s.copyFrom(`COPY ${partition} (${batcher.copyColumns.join(', ')}) FROM STDIN WITH ${COPY_OPTIONS}`, copyText());
 
   const { days } = batcher;
   const stored = (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [days.days()])).map((r) => r.d);
   const compare = [...new Set([...stored, ...batcher.repeatDays().map(isoDay)])];
   let duplicate = 0;
   if (compare.length > 0) {
-    // the comparison finds the days' rows through the date BRIN index, which must first cover the new pages
-    await s.query(`SELECT brin_summarize_new_values('core.orders_date_brin')`);
-    const repeats = await s.query<{ order_date: string }>(await sqlFile('load/orders-repeats.sql'), [input.fileId, compare]);
+    const repeats = await s.query<{ order_date: string }>(await sqlFile('load/orders-repeats.sql'), [fileId, compare]);
     for (const r of repeats) days.add(dayNumber(r.order_date), -1);
     duplicate = repeats.length;
   }
+  if (batcher.written === duplicate) await s.query(`DROP TABLE ${partition}`);
   await s.query(await sqlFile('load/order-days.sql'), [...days.arrays(), days.weeks()]);
   const loadedDays = days.days();
   return { total: batcher.total, loaded: batcher.written - duplicate, duplicate, rejected: input.rejects.count, minDate: loadedDays[0] ?? null, maxDate: loadedDays.at(-1) ?? null };

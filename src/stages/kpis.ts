@@ -83,9 +83,6 @@ async function foldSums(trx: DbOrTrx, rebuild: boolean): Promise<'rebuilt' | 'fo
   const newest = Number((await sql<{ n: number }>`SELECT coalesce(max(file_id), 0) AS n FROM ops.ingest_files WHERE kind = 'orders'`.execute(trx)).rows[0]!.n);
   const last = (await sql<{ file_id: number }>`SELECT file_id FROM ops.kpi_folded`.execute(trx)).rows[0]?.file_id;
   let done: 'rebuilt' | 'folded' | 'current' = 'current';
-  // Rows COPYed in are not yet in the BRIN index's ranges, and an unsummarised range matches
-  // every search: summarising the new pages (once each) lets a fold read only the new loads.
-  await sql`SELECT brin_summarize_new_values('core.orders_file_brin')`.execute(trx);
   if (rebuild || last === undefined) {
     // the grouping of every order fits in memory this way, rather than spilling to disk
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
