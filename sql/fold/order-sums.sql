@@ -1,22 +1,23 @@
--- Adds the orders of the loads in ($1, $2] to the per-week, per-product and per-campaign sums
+-- Adds the orders of the loads $1 to $2 to the per-week, per-product and per-campaign sums
 -- the KPI statements read (a new day's load, or with $1 = 0 after a rebuild emptied them, all).
 -- The week is its Monday, by date arithmetic (date_trunc would go through timestamps).
--- Parameters: $1 the last load already folded (file_id), $2 the newest load to fold.
+-- Parameters: $1 the first load to fold (file_id; bounds that include, so that partitions of
+-- loads outside them are never read), $2 the newest load to fold.
 INSERT INTO core.orders_weekly AS w (week_start, influencer_id, rows, orders, revenue)
 SELECT order_date - (extract(isodow FROM order_date)::int - 1), influencer_id, count(*), sum(orders), sum(revenue)
-FROM core.orders WHERE file_id > $1 AND file_id <= $2
+FROM core.orders WHERE file_id BETWEEN $1 AND $2
 GROUP BY 1, 2
 ON CONFLICT (week_start, influencer_id) DO UPDATE
   SET rows = w.rows + excluded.rows, orders = w.orders + excluded.orders, revenue = w.revenue + excluded.revenue;
 
 INSERT INTO core.orders_product AS m (influencer_id, product, orders, revenue)
 SELECT influencer_id, coalesce(product, ''), sum(orders), sum(revenue)
-FROM core.orders WHERE file_id > $1 AND file_id <= $2
+FROM core.orders WHERE file_id BETWEEN $1 AND $2
 GROUP BY 1, 2
 ON CONFLICT (influencer_id, product) DO UPDATE SET orders = m.orders + excluded.orders, revenue = m.revenue + excluded.revenue;
 
 INSERT INTO core.orders_campaign AS m (influencer_id, campaign, orders, revenue)
 SELECT influencer_id, coalesce(campaign, ''), sum(orders), sum(revenue)
-FROM core.orders WHERE file_id > $1 AND file_id <= $2
+FROM core.orders WHERE file_id BETWEEN $1 AND $2
 GROUP BY 1, 2
 ON CONFLICT (influencer_id, campaign) DO UPDATE SET orders = m.orders + excluded.orders, revenue = m.revenue + excluded.revenue;

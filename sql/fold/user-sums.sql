@@ -3,12 +3,13 @@
 -- revenue is added to what the user had, and the running sums of squares move by the change
 -- (in exact numeric arithmetic, so folding equals rebuilding to the last digit).
 -- Each user's old sum is read once, by a join to the stored sums, before any is updated.
--- Parameters: $1 the last load already folded (file_id), $2 the newest load to fold.
+-- Parameters: $1 the first load to fold (file_id; bounds that include, so that partitions of
+-- loads outside them are never read), $2 the newest load to fold.
 WITH nu AS MATERIALIZED (
   SELECT n.influencer_id, n.grp, n.user_id, n.o, n.r, u.revenue AS old
   FROM (SELECT influencer_id, grp, user_id, sum(orders) AS o, sum(revenue) AS r
         FROM core.orders
-        WHERE file_id > $1 AND file_id <= $2 AND grp IS NOT NULL AND user_id IS NOT NULL
+        WHERE file_id BETWEEN $1 AND $2 AND grp IS NOT NULL AND user_id IS NOT NULL
         GROUP BY 1, 2, 3) n
   LEFT JOIN core.order_users u USING (influencer_id, grp, user_id)
 ), users AS (

@@ -91,8 +91,8 @@ async function foldSums(trx: DbOrTrx, rebuild: boolean): Promise<'rebuilt' | 'fo
     await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
     done = 'rebuilt';
   } else if (newest > last) {
-    await executeWith(trx, foldSql('order-sums.sql'), [last, newest]);
-    await executeWith(trx, foldSql('user-sums.sql'), [last, newest]);
+    await executeWith(trx, foldSql('order-sums.sql'), [last + 1, newest]);
+    await executeWith(trx, foldSql('user-sums.sql'), [last + 1, newest]);
     done = 'folded';
   }
   await sql`INSERT INTO ops.kpi_folded (file_id) VALUES (${newest}) ON CONFLICT (one) DO UPDATE SET file_id = excluded.file_id`.execute(trx);
