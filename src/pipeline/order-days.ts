@@ -5,21 +5,38 @@
  */
 export class OrderDays {
   private readonly rowsByDay = new Map<number, number>();
+  // the current run of rows on one day (exports mostly come in day order): one map update a run
+  private runDay = 0;
+  private runRows = 0;
 
   /** `sign` -1 takes a row back out (a repeat found after the load). */
   add(day: number, sign: 1 | -1 = 1): void {
-    this.rowsByDay.set(day, (this.rowsByDay.get(day) ?? 0) + sign);
+    if (day !== this.runDay) {
+      this.endRun();
+      this.runDay = day;
+    }
+    this.runRows += sign;
   }
 
   /** Days with rows, in order, as 'YYYY-MM-DD'. */
   days(): string[] {
-    return [...this.rowsByDay].filter(([, rows]) => rows !== 0).map(([day]) => day).sort((a, b) => a - b).map(isoDay);
+    return this.counted().map(([day]) => isoDay(day));
   }
 
   /** Parallel arrays for `unnest`: day, rows. */
   arrays(): [string[], number[]] {
-    const days = [...this.rowsByDay].filter(([, rows]) => rows !== 0).sort(([a], [b]) => a - b);
+    const days = this.counted();
     return [days.map(([d]) => isoDay(d)), days.map(([, rows]) => rows)];
+  }
+
+  private counted(): [number, number][] {
+    this.endRun();
+    return [...this.rowsByDay].filter(([, rows]) => rows !== 0).sort(([a], [b]) => a - b);
+  }
+
+  private endRun() {
+    if (this.runRows !== 0) this.rowsByDay.set(this.runDay, (this.rowsByDay.get(this.runDay) ?? 0) + this.runRows);
+    this.runRows = 0;
   }
 
   /** Mondays of the ISO weeks the rows fall in. */

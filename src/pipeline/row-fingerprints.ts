@@ -10,6 +10,8 @@
 export class RowFingerprints {
   private keys: Float64Array;
   private n = 0;
+  private day = 0;
+  private dayBase = 0;
 
   constructor(expectedRows = 1 << 16) {
     this.keys = new Float64Array(Math.max(1024, Math.ceil(expectedRows * 1.05)));
@@ -22,7 +24,11 @@ export class RowFingerprints {
       grown.set(this.keys);
       this.keys = grown;
     }
-    this.keys[this.n++] = dayIndex(day) * HASH_RANGE + (fingerprint(text) % HASH_RANGE);
+    if (day !== this.day) {
+      this.day = day;
+      this.dayBase = dayIndex(day) * HASH_RANGE;
+    }
+    this.keys[this.n++] = this.dayBase + (fingerprint(text) % HASH_RANGE);
   }
 
   /** Days (YYYYMMDD, ascending) on which two rows share a fingerprint. Sorts what was added: ask once, at the end. */
@@ -45,13 +51,20 @@ const dayOfIndex = (i: number) => (2000 + Math.floor(i / 372)) * 10_000 + (Math.
 
 /**
  * A 53-bit fingerprint of a string (an exact integer in a double): the two 32-bit lanes of
- * cyrb53, computed in one pass.
+ * cyrb53, computed in one pass that takes two UTF-16 units a step (half the multiplies of one
+ * a step; nearly half of a load's time in the loader went here).
  */
 export function fingerprint(s: string): number {
-  let h1 = 0xdeadbeef;
+  let h1 = 0xdeadbeef ^ s.length;
   let h2 = 0x41c6ce57;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+  const even = s.length & ~1;
+  for (let i = 0; i < even; i += 2) {
+    const c = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  if (even < s.length) {
+    const c = s.charCodeAt(even);
     h1 = Math.imul(h1 ^ c, 2654435761);
     h2 = Math.imul(h2 ^ c, 1597334677);
   }
