@@ -1,7 +1,7 @@
 /**
  * DESIGN.md performance target: models + clusters at 50,000 influencers ≤ 10 s on a 2-core box.
  * Times trainAndScore (5-fold CV of four candidates, refit, scoring) and clusterEntities (k 2..8,
- * silhouette on a 2,000-row sample) on seeded synthetic influencers. Run: npx tsx bench/models-bench.ts [n]
+ * silhouette on a 2,000-row sample) on seeded synthetic influencers. Run: npm exec -- node bench/models-bench.ts [n]
  */
 import { pathToFileURL } from 'node:url';
 import { clusterEntities } from '../src/pipeline/clusters.ts';

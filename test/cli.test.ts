@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from './support/db.ts';
 import { fixtureInbox } from './support/inbox.ts';
 
-const tsx = join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
 const pulse = (args: string[], env: Record<string, string>) =>
-  spawnSync(tsx, ['src/cli.ts', ...args], { cwd: join(import.meta.dirname, '..'), env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 120_000 });
+  spawnSync(process.execPath, ['src/cli.ts', ...args], { cwd: join(import.meta.dirname, '..'), env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 120_000 });
 
 describe('bad settings', () => {
   it.each([

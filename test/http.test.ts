@@ -64,7 +64,7 @@ describe('HTTP API', () => {
     await expect(buildServer({ config: { ...cfg, PULSE_API_TOKEN: undefined }, store: db.store, queues })).rejects.toThrow(/set PULSE_API_TOKEN/);
     const { PULSE_API_TOKEN: _, ...env } = configEnv(cfg);
     const out = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: repoRoot, env: { ...process.env, ...env, PULSE_API_TOKEN: '', LOG_LEVEL: 'warn' } }, (err, _o, stderr) =>
+      execFile(process.execPath, ['src/cli.ts', 'serve'], { cwd: repoRoot, env: { ...process.env, ...env, PULSE_API_TOKEN: '', LOG_LEVEL: 'warn' } }, (err, _o, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
       ),
     );

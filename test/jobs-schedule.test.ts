@@ -21,7 +21,7 @@ type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
 function pulse(config: Config, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: repoRoot, env: { ...process.env, ...configEnv(config), LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['src/cli.ts', ...args], { cwd: repoRoot, env: { ...process.env, ...configEnv(config), LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -9,9 +9,9 @@ import { freshDatabase } from './support/db.ts';
 import { generateDataset } from '../src/pipeline/generate.ts';
 
 const root = join(import.meta.dirname, '..');
-// node itself with the tsx loader, not the tsx wrapper: SIGKILL must reach the process doing the load.
+// node itself (it runs the TypeScript as is), not a wrapper: SIGKILL must reach the process doing the load.
 function pulseRun(env: Record<string, string>, inbox: string) {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run', '--inbox', inbox, '--stages', 'ingest'], { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['src/cli.ts', 'run', '--inbox', inbox, '--stages', 'ingest'], { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 describe('killed mid-load', () => {

@@ -307,7 +307,10 @@ class Rejects {
   private pending: string[] = [];
   private spill: { path: string; fd: number } | undefined;
   count = 0;
-  constructor(private readonly fileId: number) {}
+  private readonly fileId: number;
+  constructor(fileId: number) {
+    this.fileId = fileId;
+  }
 
   add(line: number, r: Reject) {
     this.count++;

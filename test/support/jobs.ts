@@ -171,7 +171,7 @@ export interface WorkerChild {
  */
 export function spawnWorker(config: Config, opts: { worker?: Omit<WorkerOptions, 'connection' | 'log'>; cli?: boolean } = {}): WorkerChild {
   const args = opts.cli ? ['src/cli.ts', 'worker'] : ['test/support/worker-process.ts', JSON.stringify({ env: configEnv(config), worker: opts.worker ?? fastWorker })];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, [...args], {
     cwd: repoRoot,
     env: { ...process.env, ...(opts.cli ? configEnv(config) : {}), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
