@@ -41,7 +41,15 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
     await sql`SET LOCAL jit = off`.execute(trx);
     // a mart of influencer-weeks is grouped and joined in memory, not in batches on disk
     await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
-    const folded = await foldSums(trx, opts.rebuild ?? false);
+    // milliseconds per step, for the debug log
+    const timings: Record<string, number> = {};
+    const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      const result = await step();
+      timings[name] = Math.round(performance.now() - started);
+      return result;
+    };
+    const folded = await foldSums(trx, opts.rebuild ?? false, timed);
     const full = opts.full || folded === 'rebuilt' || (await sql`SELECT 1 FROM ops.kpi_dirty_weeks WHERE week_start = '-infinity'`.execute(trx)).rows.length > 0;
     await sql`CREATE TEMP TABLE kpi_weeks (week_start date PRIMARY KEY) ON COMMIT DROP`.execute(trx);
     if (full) {
@@ -53,16 +61,15 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
       await sql`INSERT INTO kpi_weeks SELECT week_start FROM ops.kpi_dirty_weeks`.execute(trx);
     }
     const weeks = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM kpi_weeks`.execute(trx)).rows[0]!.n);
-    const perInfluencer = await influencerHoldouts(trx, opts.minHoldoutUsers);
-    const portfolio = await portfolioHoldout(trx, opts.minHoldoutUsers);
-    const timings: Record<string, number> = {};
+    const perInfluencer = await timed('holdouts', () => influencerHoldouts(trx, opts.minHoldoutUsers));
+    const portfolio = await timed('portfolio holdout', () => portfolioHoldout(trx, opts.minHoldoutUsers));
     for (const s of statements()) {
-      const started = performance.now();
       const text = s.sql.replaceAll('{{baseline}}', baseline);
-      if (s.name.includes('influencer_kpis')) await executeWith(trx, text, holdoutArrays(perInfluencer));
-      else if (s.name.includes('portfolio')) await executeWith(trx, text, portfolio);
-      else await sql.raw(text).execute(trx);
-      timings[s.name] = Math.round(performance.now() - started);
+      await timed(s.name, async () => {
+        if (s.name.includes('influencer_kpis')) await executeWith(trx, text, holdoutArrays(perInfluencer));
+        else if (s.name.includes('portfolio')) await executeWith(trx, text, portfolio);
+        else await sql.raw(text).execute(trx);
+      });
     }
     opts.log?.debug({ timings }, 'kpi statements');
     await sql`DELETE FROM ops.kpi_dirty_weeks`.execute(trx);
@@ -79,20 +86,20 @@ const foldSql = (name: string) => readFileSync(join(foldDir, name), 'utf8');
  * newest orders load: folds in only the loads since the last fold, or rebuilds them from every
  * order (when asked, the first time, and when a crash emptied these unlogged tables).
  */
-async function foldSums(trx: DbOrTrx, rebuild: boolean): Promise<'rebuilt' | 'folded' | 'current'> {
+async function foldSums(trx: DbOrTrx, rebuild: boolean, timed: <T>(name: string, step: () => Promise<T>) => Promise<T>): Promise<'rebuilt' | 'folded' | 'current'> {
   const newest = Number((await sql<{ n: number }>`SELECT coalesce(max(file_id), 0) AS n FROM ops.ingest_files WHERE kind = 'orders'`.execute(trx)).rows[0]!.n);
   const last = (await sql<{ file_id: number }>`SELECT file_id FROM ops.kpi_folded`.execute(trx)).rows[0]?.file_id;
   let done: 'rebuilt' | 'folded' | 'current' = 'current';
   if (rebuild || last === undefined) {
     // the grouping of every order fits in memory this way, rather than spilling to disk
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
-    await executeWith(trx, foldSql('rebuild.sql'), [newest]);
-    await executeWith(trx, foldSql('order-sums.sql'), [0, newest]);
+    await timed('rebuild.sql', () => executeWith(trx, foldSql('rebuild.sql'), [newest]));
+    await timed('order-sums.sql', () => executeWith(trx, foldSql('order-sums.sql'), [0, newest]));
     await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
     done = 'rebuilt';
   } else if (newest > last) {
-    await executeWith(trx, foldSql('order-sums.sql'), [last + 1, newest]);
-    await executeWith(trx, foldSql('user-sums.sql'), [last + 1, newest]);
+    await timed('order-sums.sql', () => executeWith(trx, foldSql('order-sums.sql'), [last + 1, newest]));
+    await timed('user-sums.sql', () => executeWith(trx, foldSql('user-sums.sql'), [last + 1, newest]));
     done = 'folded';
   }
   await sql`INSERT INTO ops.kpi_folded (file_id) VALUES (${newest}) ON CONFLICT (one) DO UPDATE SET file_id = excluded.file_id`.execute(trx);
