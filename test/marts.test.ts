@@ -19,6 +19,14 @@ async function allMarts(db: Db) {
   return out;
 }
 
+// The sums the kpis stage folds new loads into, as a rebuild from every order would make them.
+const foldedTables = ['orders_weekly', 'orders_product', 'orders_campaign', 'order_users', 'holdout_stats', 'group_users', 'group_stats'];
+async function foldedSums(db: Db) {
+  const out: Record<string, unknown[]> = {};
+  for (const t of foldedTables) out[t] = (await sql`SELECT * FROM ${sql.table(`core.${t}`)} ORDER BY 1, 2, 3`.execute(db.store.db)).rows;
+  return out;
+}
+
 describe('documentation and access', () => {
   let db: Db;
   beforeAll(async () => (db = await freshDatabase()));
@@ -94,6 +102,12 @@ describe('incremental recompute', () => {
     const older = rows.filter((r) => !r.includes(`,${lastDay} `));
     const appended = rows.filter((r) => r.includes(`,${lastDay} `));
     expect(appended.length).toBeGreaterThan(0);
+    // and a user of the older rows buying again on the last day (ansh has none): the fold adds
+    // to that user's sums rather than starting new ones
+    const again = older[0]!.split(',');
+    again[5] = `${lastDay} 09:00:00`;
+    again[7] = '12.34';
+    appended.push(again.join(','));
     const base = fixtureInbox('ansh');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(`${base.inbox}/tracking_data.csv`, [header, ...older].join('\n') + '\n');
@@ -103,10 +117,12 @@ describe('incremental recompute', () => {
     const incremental = await kpis(db.store);
     expect(incremental).toMatchObject({ full: false, weeks: 1, folded: 'folded' });
     const afterIncremental = await allMarts(db);
+    const foldedIncrementally = await foldedSums(db);
     // everything again from the orders themselves: per-user sums rebuilt, every week recomputed
     expect(await kpis(db.store, { full: true, rebuild: true })).toMatchObject({ folded: 'rebuilt' });
     expect(await allMarts(db)).toEqual(afterIncremental);
+    expect(await foldedSums(db)).toEqual(foldedIncrementally);
     const [p] = (await sql<{ revenue: number }>`SELECT revenue FROM mart.portfolio_kpis`.execute(db.store.db)).rows;
-    expect(p!.revenue).toBe(531_346.61);
+    expect(p!.revenue).toBe(531_346.61 + 12.34);
   });
 });
