@@ -49,15 +49,30 @@ export function studentTCdf(t: number, df: number): number {
   return t >= 0 ? 1 - tail : tail;
 }
 
+/**
+ * The t with P(T <= t) = prob: Newton steps from 0, each kept inside a bisection bracket
+ * (about six evaluations of the CDF where bisection alone took forty-five: this runs once per
+ * influencer in every recompute).
+ */
 export function studentTQuantile(prob: number, df: number): number {
   let lo = -1e3;
   let hi = 1e3;
+  let t = 0;
   for (let i = 0; i < 200 && hi - lo > 1e-10; i++) {
-    const mid = (lo + hi) / 2;
-    if (studentTCdf(mid, df) < prob) lo = mid;
-    else hi = mid;
+    const miss = studentTCdf(t, df) - prob;
+    if (miss === 0) return t;
+    if (miss < 0) lo = t;
+    else hi = t;
+    const newton = t - miss / studentTPdf(t, df);
+    const next = newton > lo && newton < hi ? newton : (lo + hi) / 2;
+    if (Math.abs(next - t) < 1e-12) return next;
+    t = next;
   }
-  return (lo + hi) / 2;
+  return t;
+}
+
+function studentTPdf(t: number, df: number): number {
+  return Math.exp(logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI) - ((df + 1) / 2) * Math.log1p((t * t) / df));
 }
 
 // Regularised incomplete beta I_x(a, b) by Lentz's continued fraction (Numerical Recipes §6.4).
