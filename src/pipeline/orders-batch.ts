@@ -25,8 +25,8 @@ export class OrdersBatcher {
     this.fingerprints = new RowFingerprints(expectedRows);
   }
 
-  /** Days (YYYYMMDD) on which two rows of the file may be equal (their values decide). Call once, at the end. */
-  repeatDays(): number[] {
+  /** Days (YYYYMMDD) on which two rows of the file may be equal (their values decide), or null for any day. Call once, at the end. */
+  repeatDays(): number[] | null {
     return this.fingerprints.repeatDays();
   }
 

@@ -23,4 +23,13 @@ describe('RowFingerprints', () => {
     g.add(20001231, row(3));
     expect(g.repeatDays()).toEqual([20001231, 20261113]);
   });
+
+  it('keeps at most `max` fingerprints, then says any day may repeat', () => {
+    const f = new RowFingerprints(10, 2000);
+    for (let i = 0; i < 2000; i++) f.add(20261113, row(i));
+    expect(f.repeatDays()).toEqual([]);
+    const g = new RowFingerprints(10, 2000);
+    for (let i = 0; i < 2001; i++) g.add(20261113, row(i));
+    expect(g.repeatDays()).toBeNull();
+  });
 });

@@ -5,22 +5,32 @@
  * memory in order, where a hash set of ten million rows would miss the cache on nearly every
  * row. Equal fingerprints mean "probably a repeat": the caller then compares that day's rows by
  * value (two distinct rows of one day share a fingerprint about once in 10^11 pairs, so a
- * 10 M-row load compares a few days it need not).
+ * 10 M-row load compares a few days it need not). Memory is 8 bytes a row up to `max` rows;
+ * a larger load keeps none, and every one of its days is compared by value instead.
  */
 export class RowFingerprints {
   private keys: Float64Array;
   private n = 0;
   private day = 0;
   private dayBase = 0;
+  private readonly max: number;
+  private overflowed = false;
 
-  constructor(expectedRows = 1 << 16) {
-    this.keys = new Float64Array(Math.max(1024, Math.ceil(expectedRows * 1.05)));
+  constructor(expectedRows = 1 << 16, max = MAX_FINGERPRINTS) {
+    this.max = max;
+    this.keys = new Float64Array(Math.min(max, Math.max(1024, Math.ceil(expectedRows * 1.05))));
   }
 
   /** A row of day `day` (YYYYMMDD, 2000 to 2175) whose values are `text`. */
   add(day: number, text: string): void {
+    if (this.overflowed) return;
     if (this.n === this.keys.length) {
-      const grown = new Float64Array(this.keys.length * 2);
+      if (this.n >= this.max) {
+        this.overflowed = true;
+        this.keys = new Float64Array(0);
+        return;
+      }
+      const grown = new Float64Array(Math.min(this.max, this.keys.length * 2));
       grown.set(this.keys);
       this.keys = grown;
     }
@@ -31,8 +41,12 @@ export class RowFingerprints {
     this.keys[this.n++] = this.dayBase + (fingerprint(text) % HASH_RANGE);
   }
 
-  /** Days (YYYYMMDD, ascending) on which two rows share a fingerprint. Sorts what was added: ask once, at the end. */
-  repeatDays(): number[] {
+  /**
+   * Days (YYYYMMDD, ascending) on which two rows share a fingerprint, or null when the load had
+   * more than `max` rows (then any day may hold a repeat). Sorts what was added: ask once, at the end.
+   */
+  repeatDays(): number[] | null {
+    if (this.overflowed) return null;
     const keys = this.keys.subarray(0, this.n).sort();
     const days: number[] = [];
     for (let i = 1; i < keys.length; i++) {
@@ -44,6 +58,8 @@ export class RowFingerprints {
   }
 }
 
+/** 96 MB of fingerprints: a load of more rows than this compares every one of its days by value. */
+export const MAX_FINGERPRINTS = 12_000_000;
 const HASH_RANGE = 2 ** 37;
 // YYYYMMDD <-> a 16-bit index, 31 days to every month: exact both ways, no calendar needed.
 const dayIndex = (day: number) => (Math.floor(day / 10_000) - 2000) * 372 + (Math.floor(day / 100) % 100 - 1) * 31 + (day % 100) - 1;

@@ -235,7 +235,8 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
 
   const { days } = batcher;
   const stored = (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [days.days()])).map((r) => r.d);
-  const compare = [...new Set([...stored, ...batcher.repeatDays().map(isoDay)])];
+  const repeatDays = batcher.repeatDays();
+  const compare = repeatDays === null ? days.days() : [...new Set([...stored, ...repeatDays.map(isoDay)])];
   let duplicate = 0;
   if (compare.length > 0) {
     const repeats = await s.query<{ order_date: string }>(await sqlFile('load/orders-repeats.sql'), [fileId, compare]);
