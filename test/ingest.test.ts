@@ -72,6 +72,16 @@ describe('idempotent loads', () => {
     expect(after!.orders - before!.orders).toBe(3);
     expect(after!.day_rows - before!.day_rows).toBe(3);
   });
+
+  it('finds a repeat in an early load when later loads hold other days', async () => {
+    const header = 'source,campaign,influencer_id,user_id,product,date,orders,revenue,group';
+    const [, first] = readFileLines(join(sharedData, 'ansh/tracking_data.csv'));
+    const f = first!.split(',');
+    const [late] = await ingest(db.store, inboxWith({ 'orders-late.csv': `${header}\n${f.map((v, i) => (i === 5 ? '2025-12-01' : v)).join(',')}\n` }));
+    expect(late).toMatchObject({ status: 'loaded', loaded: 1, duplicate: 0 });
+    const [outcome] = await ingest(db.store, inboxWith({ 'orders-first-again.csv': `${header}\n${first}\n` }));
+    expect(outcome).toMatchObject({ status: 'loaded', total: 1, loaded: 0, duplicate: 1 });
+  });
 });
 
 describe('bad rows become rejects with line, column and reason', () => {

@@ -239,7 +239,16 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
   const compare = repeatDays === null ? days.days() : [...new Set([...stored, ...repeatDays.map(isoDay)])];
   let duplicate = 0;
   if (compare.length > 0) {
-    const repeats = await s.query<{ order_date: string }>(await sqlFile('load/orders-repeats.sql'), [fileId, compare]);
+    // only the partitions of loads whose days reach the days compared are read (a load that
+    // recorded no days, as some before 0005 may not have, is read in case)
+    compare.sort();
+    const overlapping = await s.query<{ file_id: number }>(
+      `SELECT file_id FROM ops.ingest_files
+       WHERE kind = 'orders' AND file_id < $1 AND (min_date IS NULL OR min_date <= $3) AND (max_date IS NULL OR max_date >= $2)`,
+      [fileId, compare[0], compare.at(-1)],
+    );
+    const files = [...overlapping.map((r) => Number(r.file_id)), fileId];
+    const repeats = await s.query<{ order_date: string }>(await sqlFile('load/orders-repeats.sql'), [fileId, compare, files]);
     for (const r of repeats) days.add(dayNumber(r.order_date), -1);
     duplicate = repeats.length;
   }
