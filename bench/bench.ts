@@ -70,11 +70,13 @@ if (stages.has('ingest') || stages.has('kpis')) {
   await sql`CHECKPOINT`.execute(store.db);
 
   // the pipeline's ingest, in its own process for its peak RSS
+  const loadInbox = (dir: string) =>
+    JSON.parse(execFileSync(process.execPath, [...NODE_FLAGS, 'bench/ingest-child.ts', databaseUrl, dir, join(dataDir, 'archive')], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 }));
   const inbox = join(dataDir, 'inbox');
   rmSync(inbox, { recursive: true, force: true });
   mkdirSync(inbox, { recursive: true });
   for (const f of ['influencers.csv', 'posts.csv', 'payouts.csv', 'ad_campaigns.csv', 'orders.csv']) cpSync(join(dataDir, f), join(inbox, f));
-  const child = JSON.parse(execFileSync(process.execPath, [...NODE_FLAGS, 'bench/ingest-child.ts', databaseUrl, inbox, join(dataDir, 'archive')], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 }));
+  const child = loadInbox(inbox);
   const ordersOutcome = child.files.find((f: { kind: string }) => f.kind === 'orders');
   // the orders file against a bare COPY of the same file; the small files load first (orders name their influencers)
   const copyRate = orders / copySeconds;
@@ -115,7 +117,7 @@ if (stages.has('ingest') || stages.has('kpis')) {
   }
   mkdirSync(inbox, { recursive: true });
   writeFileSync(join(inbox, 'append.csv'), [header.join(','), ...appended].join('\n') + '\n');
-  execFileSync(process.execPath, [...NODE_FLAGS, 'bench/ingest-child.ts', databaseUrl, inbox, join(dataDir, 'archive')], { env: { ...process.env, LOG_LEVEL: 'warn' } });
+  loadInbox(inbox);
   const [inc, incSeconds] = await time(() => recomputeKpis(store.db, opts));
   report(`kpi one-day append (s, ${appended.length} rows, ${inc.weeks} week)`, incSeconds.toFixed(2), `${fullSeconds.toFixed(2)} full`, incSeconds / fullSeconds, '≤ 0.10', incSeconds / fullSeconds <= 0.1);
   // the same append against the recompute that reads every order (the first run above)
@@ -123,7 +125,7 @@ if (stages.has('ingest') || stages.has('kpis')) {
 
   // the last day's export again, under another name: a day already stored, every row a repeat
   writeFileSync(join(inbox, 'again.csv'), [header.join(','), ...lastDayRows].join('\n') + '\n');
-  const again = JSON.parse(execFileSync(process.execPath, [...NODE_FLAGS, 'bench/ingest-child.ts', databaseUrl, inbox, join(dataDir, 'archive')], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } })).files[0];
+  const again = loadInbox(inbox).files[0];
   report(`ingest of a stored day's rows again (s, ${lastDayRows.length} rows)`, again.seconds.toFixed(2), `${again.duplicate} found repeated`, null, 'all repeated', again.duplicate === lastDayRows.length);
   rmSync(join(dataDir, 'archive'), { recursive: true, force: true });
 }

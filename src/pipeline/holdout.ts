@@ -58,21 +58,20 @@ export function studentTQuantile(prob: number, df: number): number {
   let lo = -1e3;
   let hi = 1e3;
   let t = 0;
+  // the density's constant factor, once: log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ)
+  const logScale = logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI);
   for (let i = 0; i < 200 && hi - lo > 1e-10; i++) {
     const miss = studentTCdf(t, df) - prob;
     if (miss === 0) return t;
     if (miss < 0) lo = t;
     else hi = t;
-    const newton = t - miss / studentTPdf(t, df);
+    const density = Math.exp(logScale - ((df + 1) / 2) * Math.log1p((t * t) / df));
+    const newton = t - miss / density;
     const next = newton > lo && newton < hi ? newton : (lo + hi) / 2;
     if (Math.abs(next - t) < 1e-12) return next;
     t = next;
   }
   return t;
-}
-
-function studentTPdf(t: number, df: number): number {
-  return Math.exp(logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI) - ((df + 1) / 2) * Math.log1p((t * t) / df));
 }
 
 // Regularised incomplete beta I_x(a, b) by Lentz's continued fraction (Numerical Recipes §6.4).

@@ -7,7 +7,7 @@ import { RowFingerprints } from './row-fingerprints.ts';
 
 /**
  * Turns batches of tracking records into COPY text for core.orders, keeping what the load needs
- * afterwards: the rejects, the rows' fingerprints (do any repeat within the file?), and the
+ * afterwards: the rejects, the rows' fingerprints (on which days may rows repeat?), and the
  * days. Clean records take the cleaner's fast path: their text is their COPY row.
  */
 export class OrdersBatcher {

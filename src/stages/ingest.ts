@@ -214,9 +214,10 @@ async function* recordsOf(input: LoadInput): AsyncGenerator<CsvRecord[]> {
 
 /**
  * Orders go straight into a new partition of core.orders, the one big table, so they are
- * written once (see OrdersBatcher). Repeated rows are then found by value (sql/load/orders-repeats.sql), only
- * where fingerprints or days already stored say there may be some. The sums the
- * KPIs read are the kpis stage's to fold in (src/stages/kpis.ts).
+ * written once (see OrdersBatcher). Repeated rows are then found by value
+ * (sql/load/orders-repeats.sql), only on days that earlier loads also have or on which the
+ * load's own fingerprints repeat. The sums the KPIs read are the kpis stage's to fold in
+ * (src/stages/kpis.ts).
  */
 async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
   const batcher = new OrdersBatcher(input.file, input.ctx, input.expectedRows);
@@ -234,9 +235,9 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
   await s.copyFrom(`COPY ${partition} (${batcher.copyColumns.join(', ')}) FROM STDIN WITH ${COPY_OPTIONS}`, copyText());
 
   const { days } = batcher;
-  const stored = (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [days.days()])).map((r) => r.d);
   const repeatDays = batcher.repeatDays();
-  const compare = repeatDays === null ? days.days() : [...new Set([...stored, ...repeatDays.map(isoDay)])];
+  // a load too large to fingerprint compares every day it has
+  const compare = repeatDays === null ? days.days() : [...new Set([...(await storedDays(s, days.days())), ...repeatDays.map(isoDay)])];
   let duplicate = 0;
   if (compare.length > 0) {
     // only the partitions of loads whose days reach the days compared are read (a load that
@@ -256,6 +257,11 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
   await s.query(await sqlFile('load/order-days.sql'), [...days.arrays(), days.weeks()]);
   const loadedDays = days.days();
   return { total: batcher.total, loaded: batcher.written - duplicate, duplicate, rejected: input.rejects.count, minDate: loadedDays[0] ?? null, maxDate: loadedDays.at(-1) ?? null };
+}
+
+/** Which of these days earlier loads have rows on. */
+async function storedDays(s: Session, days: string[]): Promise<string[]> {
+  return (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [days])).map((r) => r.d);
 }
 
 /** The small kinds: COPY into a temporary table, then one statement merges it into core. */
