@@ -126,3 +126,23 @@ describe('incremental recompute', () => {
     expect(p!.revenue).toBe(531_346.61 + 12.34);
   });
 });
+
+describe('a changed setting', () => {
+  let db: Db;
+  beforeAll(async () => (db = await freshDatabase()));
+  afterAll(() => db.drop());
+
+  it('recomputes every week when the baseline revenue per order changes, and only then', async () => {
+    await ingest(db.store, fixtureInbox('healthkart'));
+    await kpis(db.store);
+    const weekly = async () => (await sql<{ iroas_baseline: number | null }>`SELECT * FROM mart.influencer_weekly ORDER BY 1, 2`.execute(db.store.db)).rows;
+    const at300 = await weekly();
+    // no new rows: only the setting tells that every week's baseline iROAS is stale
+    expect(await kpis(db.store, { baselineRevenuePerOrder: 200 })).toMatchObject({ full: true, folded: 'current' });
+    expect(await weekly()).not.toEqual(at300);
+    const afterChange = await allMarts(db);
+    await kpis(db.store, { baselineRevenuePerOrder: 200, full: true });
+    expect(await allMarts(db)).toEqual(afterChange);
+    expect(await kpis(db.store, { baselineRevenuePerOrder: 200 })).toMatchObject({ full: false, weeks: 0 });
+  });
+});

@@ -49,8 +49,8 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
       timings[name] = Math.round(performance.now() - started);
       return result;
     };
-    const folded = await foldSums(trx, opts.rebuild ?? false, timed);
-    const full = opts.full || folded === 'rebuilt' || (await sql`SELECT 1 FROM ops.kpi_dirty_weeks WHERE week_start = '-infinity'`.execute(trx)).rows.length > 0;
+    const folded = await foldSums(trx, opts.rebuild ?? false, timed, opts.log);
+    const full = opts.full || folded === 'rebuilt' || (await everyWeekDirty(trx, baseline, opts.log));
     await sql`CREATE TEMP TABLE kpi_weeks (week_start date PRIMARY KEY) ON COMMIT DROP`.execute(trx);
     if (full) {
       // as the all-time marts are: a fresh table, rather than every old row left dead in it
@@ -73,9 +73,26 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
     }
     opts.log?.debug({ timings }, 'kpi statements');
     await sql`DELETE FROM ops.kpi_dirty_weeks`.execute(trx);
+    await sql`INSERT INTO ops.kpi_settings (baseline_revenue_per_order) VALUES (${baseline}::numeric)
+              ON CONFLICT (one) DO UPDATE SET baseline_revenue_per_order = excluded.baseline_revenue_per_order`.execute(trx);
     const influencers = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM mart.influencer_kpis`.execute(trx)).rows[0]!.n);
     return { weeks, influencers, full, folded };
   });
+}
+
+/**
+ * Whether every week needs recomputing although the sums are current: a load changed
+ * influencers or payouts (the '-infinity' mark), or the weekly marts were computed with
+ * another baseline revenue per order than the configured one.
+ */
+async function everyWeekDirty(trx: DbOrTrx, baseline: string, log?: Logger): Promise<boolean> {
+  const { rows } = await sql<{ marked: boolean; stored: string | null; same: boolean | null }>`
+    SELECT EXISTS (SELECT 1 FROM ops.kpi_dirty_weeks WHERE week_start = '-infinity') AS marked,
+           s.baseline_revenue_per_order::text AS stored, s.baseline_revenue_per_order = ${baseline}::numeric AS same
+    FROM (SELECT true) one LEFT JOIN ops.kpi_settings s ON true`.execute(trx);
+  const { marked, stored, same } = rows[0]!;
+  if (!marked && stored !== null && !same) log?.info({ from: stored, to: Number(baseline) }, 'baseline revenue per order changed: recomputing every week');
+  return marked || !same;
 }
 
 const foldDir = join(sqlDir, 'fold');
@@ -86,11 +103,13 @@ const foldSql = (name: string) => readFileSync(join(foldDir, name), 'utf8');
  * newest orders load: folds in only the loads since the last fold, or rebuilds them from every
  * order (when asked, the first time, and when a crash emptied these unlogged tables).
  */
-async function foldSums(trx: DbOrTrx, rebuild: boolean, timed: <T>(name: string, step: () => Promise<T>) => Promise<T>): Promise<'rebuilt' | 'folded' | 'current'> {
+async function foldSums(trx: DbOrTrx, rebuild: boolean, timed: <T>(name: string, step: () => Promise<T>) => Promise<T>, log?: Logger): Promise<'rebuilt' | 'folded' | 'current'> {
   const newest = Number((await sql<{ n: number }>`SELECT coalesce(max(file_id), 0) AS n FROM ops.ingest_files WHERE kind = 'orders'`.execute(trx)).rows[0]!.n);
   const last = (await sql<{ file_id: number }>`SELECT file_id FROM ops.kpi_folded`.execute(trx)).rows[0]?.file_id;
   let done: 'rebuilt' | 'folded' | 'current' = 'current';
   if (rebuild || last === undefined) {
+    // the one long step (about a minute per 10 M orders), so say so before it starts
+    log?.info({ reason: rebuild ? 'asked' : 'no sums kept yet (first run, or a crash emptied them)' }, 'building the sums behind the KPIs from every stored order');
     // the grouping of every order fits in memory this way, rather than spilling to disk
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
     await timed('rebuild.sql', () => executeWith(trx, foldSql('rebuild.sql'), [newest]));

@@ -11,6 +11,6 @@ export function ingest(store: Store, inbox: { inbox: string; archive: string }, 
   return ingestInbox(store, { inboxDir: inbox.inbox, archiveDir: inbox.archive, runId: randomUUID(), now, log: logger });
 }
 
-export function kpis(store: Store, opts: { full?: boolean; rebuild?: boolean } = {}) {
+export function kpis(store: Store, opts: { full?: boolean; rebuild?: boolean; baselineRevenuePerOrder?: number } = {}) {
   return recomputeKpis(store.db, { baselineRevenuePerOrder: 300, minHoldoutUsers: 30, ...opts });
 }
