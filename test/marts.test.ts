@@ -20,7 +20,7 @@ async function allMarts(db: Db) {
 }
 
 // The sums the kpis stage folds new loads into, as a rebuild from every order would make them.
-const foldedTables = ['orders_weekly', 'orders_product', 'orders_campaign', 'order_users', 'holdout_stats', 'group_users', 'group_stats'];
+const foldedTables = ['orders_weekly', 'orders_product', 'orders_campaign', 'order_users', 'holdout_stats', 'group_stats'];
 async function foldedSums(db: Db) {
   const out: Record<string, unknown[]> = {};
   for (const t of foldedTables) out[t] = (await sql`SELECT * FROM ${sql.table(`core.${t}`)} ORDER BY 1, 2, 3`.execute(db.store.db)).rows;
@@ -108,6 +108,12 @@ describe('incremental recompute', () => {
     again[5] = `${lastDay} 09:00:00`;
     again[7] = '12.34';
     appended.push(again.join(','));
+    // and the same user through another influencer: new to that influencer, but not to the
+    // portfolio's group (one user there, whose total grows)
+    const elsewhere = [...again];
+    elsewhere[2] = older.map((r) => r.split(',')[2]!).find((id) => id !== again[2])!;
+    elsewhere[7] = '5.67';
+    appended.push(elsewhere.join(','));
     const base = fixtureInbox('ansh');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(`${base.inbox}/tracking_data.csv`, [header, ...older].join('\n') + '\n');
@@ -123,7 +129,7 @@ describe('incremental recompute', () => {
     expect(await allMarts(db)).toEqual(afterIncremental);
     expect(await foldedSums(db)).toEqual(foldedIncrementally);
     const [p] = (await sql<{ revenue: number }>`SELECT revenue FROM mart.portfolio_kpis`.execute(db.store.db)).rows;
-    expect(p!.revenue).toBe(531_346.61 + 12.34);
+    expect(p!.revenue).toBe(531_346.61 + 12.34 + 5.67);
   });
 });
 
