@@ -33,6 +33,7 @@ program
   .option('--inbox <dir>', 'folder with the exports to load (default INBOX_DIR)')
   .option('--period <week>', 'digest period: an ISO week like 2026-W46, or "latest" for the newest week with data (default: last complete week)')
   .option('--stages <list>', 'comma-separated subset of stages to run, in pipeline order')
+  .option('--rebuild', 'kpis stage: rebuild the sums behind the KPIs from every stored order and recompute every week, instead of folding in only new loads (after removing rows by hand, or to check the incremental sums)')
   .action(async (o) => (await import('./commands/basic.ts')).runCommand(o));
 
 program

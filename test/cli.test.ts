@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from './support/db.ts';
 import { fixtureInbox } from './support/inbox.ts';
@@ -47,5 +48,22 @@ describe('pulse run on Postgres', () => {
     expect(status.status).toBe(0);
     expect(status.stdout).toMatch(/succeeded/);
     expect(status.stdout).toMatch(/tracking_data\.csv\s+orders\s+1209 rows: 1209 loaded/);
+  });
+
+  it('rebuilds the KPI sums from every order when asked, with the same numbers', async () => {
+    const env = { DATABASE_URL: db.url, LOG_LEVEL: 'error' };
+    const marts = async () => (await db.store.db.selectFrom('mart.influencer_kpis').selectAll().orderBy('influencer_id').execute());
+    const before = await marts();
+    const kpiRun = async (args: string[]) => {
+      const r = pulse(['run', '--stages', 'kpis', ...args], env);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const runId = r.stdout.match(/run ([0-9a-f-]{36}) succeeded/)![1]!;
+      const [stage] = (await sql<{ detail: { folded: string; full: boolean } }>`SELECT detail FROM ops.stage_runs WHERE run_id = ${runId} AND stage = 'kpis'`.execute(db.store.db)).rows;
+      return stage!.detail;
+    };
+    expect(await kpiRun([])).toMatchObject({ folded: 'current', full: false });
+    expect(await kpiRun(['--rebuild'])).toMatchObject({ folded: 'rebuilt', full: true });
+    expect(await marts()).toEqual(before);
   });
 });

@@ -22,12 +22,12 @@ export function parseStages(list?: string): StageName[] {
   return stageNames.filter((s) => wanted.includes(s));
 }
 
-export async function runCommand(o: { inbox?: string; period?: string; stages?: string }) {
+export async function runCommand(o: { inbox?: string; period?: string; stages?: string; rebuild?: boolean }) {
   const cfg = config();
   const stages = parseStages(o.stages);
   const store = await openApp(cfg);
   try {
-    const { runId, outcomes } = await runPipeline({ store, config: cfg, now: new Date(), log: logger, inboxDir: o.inbox, period: o.period }, stages);
+    const { runId, outcomes } = await runPipeline({ store, config: cfg, now: new Date(), log: logger, inboxDir: o.inbox, period: o.period, rebuild: o.rebuild }, stages);
     const digest = outcomes.digest?.detail as { files?: { html: string }; subject?: string } | undefined;
     process.stdout.write(`run ${runId} succeeded\n`);
     for (const [stage, out] of Object.entries(outcomes)) process.stdout.write(`  ${stage.padEnd(9)} ${out.skipped ? `skipped: ${out.skipped}` : `${out.rows} rows`}\n`);

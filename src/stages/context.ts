@@ -12,6 +12,8 @@ export interface StageContext {
   /** Digest period label ("2026-W46"), "latest" for the newest week with data, or undefined for the last complete week. */
   period?: string;
   inboxDir?: string;
+  /** kpis: rebuild the sums from every stored order instead of folding in new loads. */
+  rebuild?: boolean;
   resend?: boolean;
   preview?: boolean;
   to?: string[];

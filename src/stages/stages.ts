@@ -21,6 +21,7 @@ export const stageHandlers: Record<StageName, (ctx: StageContext) => Promise<Sta
     const r = await recomputeKpis(ctx.store.db, {
       baselineRevenuePerOrder: ctx.config.BASELINE_REVENUE_PER_ORDER,
       minHoldoutUsers: ctx.config.MIN_HOLDOUT_USERS,
+      rebuild: ctx.rebuild,
       log: ctx.log,
     });
     return { rows: r.influencers, detail: { ...r } };
