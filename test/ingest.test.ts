@@ -50,6 +50,17 @@ describe('idempotent loads', () => {
     expect(outcome).toMatchObject({ status: 'loaded', total: 15, loaded: 0, duplicate: 15, rejected: 0 });
   });
 
+  it('finds the same repeats in a load too large to fingerprint (every day compared by value)', async () => {
+    const orders = readFileLines(join(sharedData, 'ansh/tracking_data.csv')).slice(0, 24);
+    // three rows of a day no load has, two of them twice in the file
+    const newDay = orders.slice(21, 24).map((r) => r.split(',').map((v, i) => (i === 5 ? '2024-01-02 10:00:00' : v)).join(','));
+    // 20 rows stored already, 5 of them again within the file, and the new day's rows; a cap of
+    // 4 fingerprints is passed at the 5th row
+    const inbox = inboxWith({ 'orders-past-cap.csv': [...orders.slice(0, 21), ...orders.slice(11, 16), ...newDay, ...newDay.slice(0, 2)].join('\n') + '\n' });
+    const [outcome] = await ingest(db.store, inbox, undefined, 4);
+    expect(outcome).toMatchObject({ status: 'loaded', total: 30, loaded: 3, duplicate: 27, rejected: 0 });
+  });
+
   it('on a day already stored, drops only rows equal in every value (empty equals empty)', async () => {
     const header = 'source,campaign,influencer_id,user_id,product,date,orders,revenue,group';
     const [, first] = readFileLines(join(sharedData, 'ansh/tracking_data.csv'));

@@ -19,10 +19,10 @@ export class OrdersBatcher {
   private readonly fingerprints;
   private readonly width: number;
 
-  constructor(file: Recognised, ctx: CleanContext, expectedRows: number) {
+  constructor(file: Recognised, ctx: CleanContext, expectedRows: number, maxFingerprints?: number) {
     this.cleaner = ordersCleaner(file, ctx);
     this.width = file.header.length;
-    this.fingerprints = new RowFingerprints(expectedRows);
+    this.fingerprints = new RowFingerprints(expectedRows, maxFingerprints);
   }
 
   /** Days (YYYYMMDD) on which two rows of the file may be equal (their values decide), or null for any day. Call once, at the end. */

@@ -30,6 +30,8 @@ export interface IngestOptions {
   now: Date;
   revenuePerConversion?: number;
   log: Logger;
+  /** Rows of an orders file past which it keeps no fingerprints (default MAX_FINGERPRINTS; lower in tests). */
+  maxFingerprints?: number;
 }
 
 export interface FileOutcome {
@@ -157,7 +159,7 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
       rejects = new Rejects(fileId);
       const hash = createHash('sha256');
       const load = file.kind === 'orders' ? loadOrders : loadMerged;
-      const c = await load(s, { path, file, fileId, ctx, rejects, hash, tick: bar.tick, expectedRows: await estimateRows(path, bytes) });
+      const c = await load(s, { path, file, fileId, ctx, rejects, hash, tick: bar.tick, expectedRows: await estimateRows(path, bytes), maxFingerprints: opts.maxFingerprints });
       bar.done();
       const digest = hash.digest('hex');
       if ((await s.query('SELECT 1 FROM ops.ingest_files WHERE sha256 = $1', [digest])).length > 0) {
@@ -197,6 +199,7 @@ interface LoadInput {
   hash: Hash;
   tick: (bytes: number, rows: number) => void;
   expectedRows: number;
+  maxFingerprints?: number;
 }
 
 /** The file's records after the header, in batches. */
@@ -220,7 +223,7 @@ async function* recordsOf(input: LoadInput): AsyncGenerator<CsvRecord[]> {
  * (src/stages/kpis.ts).
  */
 async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
-  const batcher = new OrdersBatcher(input.file, input.ctx, input.expectedRows);
+  const batcher = new OrdersBatcher(input.file, input.ctx, input.expectedRows, input.maxFingerprints);
   async function* copyText() {
     for await (const records of recordsOf(input)) {
       const text = batcher.batch(records);

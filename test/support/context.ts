@@ -7,8 +7,8 @@ import { recomputeKpis } from '../../src/stages/kpis.ts';
 
 export const testConfig = (overrides: Record<string, string> = {}): Config => parseConfig({ LOG_LEVEL: 'warn', ...overrides });
 
-export function ingest(store: Store, inbox: { inbox: string; archive: string }, now = new Date('2026-11-23T08:00:00Z')) {
-  return ingestInbox(store, { inboxDir: inbox.inbox, archiveDir: inbox.archive, runId: randomUUID(), now, log: logger });
+export function ingest(store: Store, inbox: { inbox: string; archive: string }, now = new Date('2026-11-23T08:00:00Z'), maxFingerprints?: number) {
+  return ingestInbox(store, { inboxDir: inbox.inbox, archiveDir: inbox.archive, runId: randomUUID(), now, log: logger, maxFingerprints });
 }
 
 export function kpis(store: Store, opts: { full?: boolean; rebuild?: boolean; baselineRevenuePerOrder?: number } = {}) {
