@@ -72,6 +72,7 @@ program
   .argument('<target>', 'pipeline, or a stage name / comma-separated stage list')
   .option('--period <week>', 'digest period: 2026-W46, "latest", or a range 2026-W40..2026-W46 for a backfill (one run per week)')
   .option('--wait', 'follow the run(s) to the end; exit non-zero if one failed')
+  .option('--rebuild', 'kpis stage: rebuild its sums from every stored order and recompute every week (as pulse run --rebuild)')
   .option('--attempts <n>', 'tries per stage before the run fails (default: the job catalog, with exponential backoff)', int('--attempts'))
   .action(async (target, o) => (await import('./commands/service.ts')).triggerCommand(target, o));
 

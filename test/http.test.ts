@@ -98,6 +98,7 @@ describe('HTTP API', () => {
       [{ period: '2026-W99' }, /^period: period "2026-W99" does not exist \(2026 has no week 99\), or "latest"$/],
       [{ period: 'last week' }, /^period: period "last week" is not an ISO week; use the form 2026-W46, or "latest"$/],
       [{ stages: 'kpis' }, /^stages: /],
+      [{ rebuild: 'yes' }, /^rebuild: .*boolean/],
       [{ inbox: '/etc' }, /Unrecognized key: "inbox"/],
     ];
     for (const [body, details] of cases) {
@@ -124,6 +125,14 @@ describe('HTTP API', () => {
     expect(run.stages[0]!.rows).toBe(2500 + 100 + 50 + 50);
     const listed = await call('GET', '/runs?limit=5');
     expect(listed.json.runs.map((r: RunView) => r.runId)).toContain(posted.json.runId);
+  });
+
+  it('queues a KPI rebuild from every order when asked', async () => {
+    const posted = await call('POST', '/runs', { body: { stages: ['kpis'], rebuild: true } });
+    expect(posted.status).toBe(202);
+    expect(await follow(posted.json.runId)).toMatchObject({ state: 'succeeded' });
+    const [kpis] = (await sql<{ detail: { folded: string } }>`SELECT detail FROM ops.stage_runs WHERE run_id = ${posted.json.runId} AND stage = 'kpis'`.execute(db.store.db)).rows;
+    expect(kpis!.detail.folded).toBe('rebuilt');
   });
 
   it('identical requests join the queued run until its first stage starts', async () => {

@@ -72,7 +72,7 @@ export async function scheduleCommand(o: { remove?: boolean; list?: boolean }) {
   }
 }
 
-export async function triggerCommand(target: string, o: { wait?: boolean; period?: string; attempts?: number }) {
+export async function triggerCommand(target: string, o: { wait?: boolean; period?: string; attempts?: number; rebuild?: boolean }) {
   const stages = target === 'pipeline' ? [...stageNames] : parseTarget(target);
   // A range (2026-W40..2026-W46) is a backfill: one run per week.
   const periods = o.period?.includes('..') ? parsePeriodRange(o.period).map((p) => p.label) : [o.period];
@@ -81,7 +81,7 @@ export async function triggerCommand(target: string, o: { wait?: boolean; period
   try {
     const runIds: string[] = [];
     for (const period of periods) {
-      const { runId, coalesced } = await enqueueRun(store.db, queues, { stages, period, trigger: 'cli' }, { tuning: { attempts: o.attempts }, coalesce: true });
+      const { runId, coalesced } = await enqueueRun(store.db, queues, { stages, period, rebuild: o.rebuild, trigger: 'cli' }, { tuning: { attempts: o.attempts }, coalesce: true });
       runIds.push(runId);
       out(runId);
       if (coalesced) process.stderr.write(`run ${runId} joins an identical run that was queued and not started yet\n`);

@@ -32,6 +32,8 @@ export const stageList = z
 export const runRequest = z.object({
   stages: stageList.default([...stageNames]),
   period: periodLabel.optional(),
+  /** kpis: build the sums from every stored order instead of folding in new loads. */
+  rebuild: z.boolean().optional(),
   trigger: z.string().min(1).max(100),
 });
 export type RunRequest = z.input<typeof runRequest>;

@@ -47,14 +47,15 @@ export function buildRunFlow(payload: StagePayload, tuning: RetryTuning = {}): F
 const PENDING_TTL_SECONDS = 3_600;
 
 /** The Redis key naming the queued, not yet started run for one kind of request. */
-export const pendingKey = (prefix: string, stages: readonly string[], period?: string) => `${prefix}:pending-run:${stages.join(',')}|${period ?? ''}`;
+export const pendingKey = (prefix: string, stages: readonly string[], period?: string, rebuild?: boolean) =>
+  `${prefix}:pending-run:${stages.join(',')}|${period ?? ''}${rebuild ? '|rebuild' : ''}`;
 
 export interface EnqueueOptions {
   runId?: string;
   now?: Date;
   tuning?: RetryTuning;
   /**
-   * Join an identical run (same stages and period) that is queued but not started yet
+   * Join an identical run (same stages, period and rebuild) that is queued but not started yet
    * instead of queueing another. It will read the inbox after this request, so it does
    * all the work this request asks for; 200 clicks make one run, not 200.
    */
@@ -81,7 +82,7 @@ export async function enqueueRun(db: DbOrTrx, queues: Queues, request: RunReques
   let key: string | undefined;
   try {
     if (opts.coalesce) {
-      key = pendingKey(queues.prefix, parsed.stages, parsed.period);
+      key = pendingKey(queues.prefix, parsed.stages, parsed.period, parsed.rebuild);
       for (;;) {
         if (await queues.connection.set(key, runId, 'EX', PENDING_TTL_SECONDS, 'NX')) break;
         const pending = await queues.connection.get(key);

@@ -22,7 +22,7 @@ export interface ServerDeps {
 }
 
 const runBody = z
-  .object({ stages: stageList.optional(), period: periodLabel.optional() })
+  .object({ stages: stageList.optional(), period: periodLabel.optional(), rebuild: z.boolean().optional() })
   .strict();
 
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
@@ -61,7 +61,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (!body.success) return problem(reply, 400, 'invalid run request', describeIssues(body.error));
     let queued: Enqueued;
     try {
-      queued = await enqueueRun(store.db, queues, { stages: body.data.stages, period: body.data.period, trigger: 'http' }, { tuning: deps.retry, coalesce: true });
+      queued = await enqueueRun(store.db, queues, { stages: body.data.stages, period: body.data.period, rebuild: body.data.rebuild, trigger: 'http' }, { tuning: deps.retry, coalesce: true });
     } catch (e) {
       request.log.error({ err: (e as Error).message }, 'run not queued');
       return problem(reply, 503, 'run not queued', (e as Error).message);

@@ -39,7 +39,7 @@ type Handler<N extends JobName> = (payload: JobPayload<N>, job: Job, env: JobEnv
 const stageHandler =
   (stage: StageName): Handler<StageName> =>
   async (payload, job, env, log) => {
-    const ctx = { store: env.store, config: env.config, runId: payload.runId, now: new Date(payload.requestedAt), log, period: payload.period };
+    const ctx = { store: env.store, config: env.config, runId: payload.runId, now: new Date(payload.requestedAt), log, period: payload.period, rebuild: payload.rebuild };
     // From here on the run reads the inbox: later requests must not join it.
     if (payload.pendingKey && stage === payload.stages[0]) await releasePending(env.queues, payload.pendingKey, payload.runId);
     try {
