@@ -1,7 +1,7 @@
 import type { DigestData } from './digest-data.ts';
 import type { InlineChart, OmittedChart } from './render-email.ts';
 import { lossByProductChart, personaHeatmapChart, revenueVsPayoutChart, roasByPlatformChart, weeklyTrendChart } from './charts.ts';
-import { renderChartPng } from './render-chart.ts';
+import { renderCharts } from './render-chart.ts';
 
 export interface DigestCharts {
   inline: InlineChart[];
@@ -19,15 +19,12 @@ export async function digestCharts(d: DigestData, emptyWeek: boolean): Promise<D
     { title: 'Loss by product', chart: lossByProductChart(d.products.filter((p) => p.loss_makers > 0 && p.loss > 0).map((p) => ({ product: p.key, loss: p.loss, lossMakers: p.loss_makers }))) },
   ];
   const out: DigestCharts = { inline: [], omitted: [], images: [] };
-  for (const { title, chart } of candidates) {
-    if (!chart) {
-      out.omitted.push({ title, reason: 'no data for it yet' });
-      continue;
-    }
-    const png = await renderChartPng(chart.spec);
+  for (const { title, chart } of candidates) if (!chart) out.omitted.push({ title, reason: 'no data for it yet' });
+  // rendered together: one chart's rasterising (libuv's pool) overlaps the next one's layout
+  for (const chart of await renderCharts(candidates.flatMap((c) => (c.chart ? [c.chart] : [])))) {
     const cid = `${chart.id}@campaign-pulse`;
-    out.inline.push({ cid, title: chart.title, alt: chart.alt, width: png.width, height: png.height });
-    out.images.push({ cid, filename: `${chart.id}.png`, png: png.png });
+    out.inline.push({ cid, title: chart.title, alt: chart.alt, width: chart.width, height: chart.height });
+    out.images.push({ cid, filename: `${chart.id}.png`, png: chart.png });
   }
   return out;
 }
