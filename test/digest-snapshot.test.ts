@@ -8,7 +8,7 @@ import { startRun } from '../src/db/runs-repo.ts';
 import { logger } from '../src/logger.ts';
 import { parsePeriod } from '../src/pipeline/period.ts';
 import { loadDigestData, type DigestData } from '../src/report/digest-data.ts';
-import { buildDigestModel } from '../src/report/digest-model.ts';
+import { buildDigestModel, LOSS_MAKERS_SHOWN } from '../src/report/digest-model.ts';
 import { renderDigestHtml, renderDigestText, type InlineChart, type OmittedChart } from '../src/report/render-email.ts';
 import { clustersStage, modelsStage } from '../src/stages/models.ts';
 import { ingest, kpis, testConfig } from './support/context.ts';
@@ -56,6 +56,25 @@ describe('digest snapshots (healthkart)', () => {
     await expect(html).toMatchFileSnapshot('__snapshots__/digest-2025-W29.html');
     await expect(renderDigestText(model, omitted)).toMatchFileSnapshot('__snapshots__/digest-2025-W29.txt');
     await expect(leaderboardCsv).toMatchFileSnapshot('__snapshots__/leaderboard-2025-W29.csv');
+  });
+
+  it(`lists the ${LOSS_MAKERS_SHOWN} largest losses and counts the rest, which the leaderboard flags`, async () => {
+    const data = await load('2025-W29');
+    // 30 loss-makers, largest loss first (as mart.loss_makers is read)
+    const lossMakers = Array.from({ length: 30 }, (_, i) => ({ ...data.lossMakers[0]!, influencer_id: `x${i}`, name: `@loss${i}`, payout: 10_000 - i * 100, revenue: 0 }));
+    const model = buildDigestModel({ ...data, lossMakers }, { minWinnerSpend: 1000 });
+    expect(model.subject).toMatch(/, 30 loss-makers$/);
+    expect(model.lossMakers.map((l) => l.name)).toEqual(lossMakers.slice(0, LOSS_MAKERS_SHOWN).map((l) => l.name));
+    expect(model.lossMakersTotal).toBe(30);
+    const more = `…and ${30 - LOSS_MAKERS_SHOWN} more with smaller losses`;
+    const html = await renderDigestHtml(model, charts, omitted);
+    expect(html).toContain('Loss-makers (30)');
+    expect(html).toContain(more);
+    expect(html).not.toContain(`@loss${LOSS_MAKERS_SHOWN}<`);
+    const text = renderDigestText(model, omitted);
+    expect(text).toContain('Loss-makers (30)');
+    expect(text).toContain(more);
+    expect(text).not.toContain(`@loss${LOSS_MAKERS_SHOWN} `);
   });
 
   it('a week without data: the short notice, no charts, no leaderboard', async () => {

@@ -15,13 +15,23 @@ export interface DigestModel {
   notice: string | null;
   tiles: Tile[];
   winners: Winner[];
+  /** The largest losses first, at most LOSS_MAKERS_SHOWN; the CSV flags every one. */
   lossMakers: LossMaker[];
+  /** How many loss-makers there are in all (the heading's count). */
+  lossMakersTotal: number;
   insights: string[];
   models: string[];
   footer: string;
   /** null for an empty week: there is no week to attach a leaderboard to. */
   leaderboardCsv: string | null;
 }
+
+/**
+ * Loss-makers listed in the mail, largest loss first: enough to act on this week, while the mail
+ * stays readable and under Gmail's 102 KB clipping limit (a portfolio of 20,000 influencers had
+ * 3,751 loss-makers and a 3 MB digest). The attached leaderboard flags every one.
+ */
+export const LOSS_MAKERS_SHOWN = 25;
 
 const reasonText: Record<string, string> = {
   roas_below_1: 'ROAS below 1',
@@ -49,7 +59,7 @@ export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }
     .sort((a, b) => b.iroas! - a.iroas! || a.influencer_id.localeCompare(b.influencer_id))
     .slice(0, 5)
     .map(toWinner);
-  const lossMakers = d.lossMakers.map((l) => ({
+  const lossMakers = d.lossMakers.slice(0, LOSS_MAKERS_SHOWN).map((l) => ({
     name: l.name,
     platform: l.platform ?? '–',
     roas: fmtRatio(l.roas),
@@ -58,7 +68,7 @@ export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }
     action: l.recommended_action,
     loss: l.payout > l.revenue ? fmtMoney(l.payout - l.revenue) : '',
   }));
-  return { period: d.period.label, subject, empty: false, notice: null, tiles, winners, lossMakers, insights: insights(d), models: modelsSummary(d), footer, leaderboardCsv: leaderboardCsv(d.influencers) };
+  return { period: d.period.label, subject, empty: false, notice: null, tiles, winners, lossMakers, lossMakersTotal: d.lossMakers.length, insights: insights(d), models: modelsSummary(d), footer, leaderboardCsv: leaderboardCsv(d.influencers) };
 }
 
 function footerText(q: DigestData['quality']): string {
@@ -72,7 +82,7 @@ function emptyModel(d: DigestData, subject: string, footer: string): DigestModel
   const notice = `No orders, posts or payouts were loaded for ${p.label} (${p.start} to ${p.end}). ${
     d.latestWeek ? `The newest week with data is ${d.latestWeek}.` : 'No week has data yet: the inbox has not delivered any campaign export.'
   }`;
-  return { period: p.label, subject, empty: true, notice, tiles: [], winners: [], lossMakers: [], insights: [], models: [], footer, leaderboardCsv: null };
+  return { period: p.label, subject, empty: true, notice, tiles: [], winners: [], lossMakers: [], lossMakersTotal: 0, insights: [], models: [], footer, leaderboardCsv: null };
 }
 
 function modelsSummary(d: DigestData): string[] {
