@@ -29,6 +29,12 @@ const table = (head: string[], rows: string[][]) =>
 const tile = (t: DigestModel['tiles'][number]) =>
   `<mj-column><mj-text align="center" font-size="12px" color="#52606d" padding="4px">${esc(t.label)}</mj-text><mj-text align="center" font-size="20px" font-weight="bold" padding="0 4px">${esc(t.value)}</mj-text><mj-text align="center" font-size="12px" padding="4px" color="${t.good === null ? colors.muted : t.good ? colors.good : colors.bad}">${esc(t.change || '–')}</mj-text></mj-column>`;
 
+/** The line under a list of loss-makers cut at LOSS_MAKERS_SHOWN, or '' when all are listed. */
+const notShown = (m: DigestModel) => {
+  const more = m.lossMakersTotal - m.lossMakers.length;
+  return more > 0 ? `…and ${more.toLocaleString('en-US')} more with smaller losses: the attached leaderboard flags every loss-maker (is_loss_maker).` : '';
+};
+
 /** MJML → responsive HTML. Charts are referenced by CID; the mail carries them inline. */
 export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], omitted: OmittedChart[]): Promise<string> {
   const parts: string[] = [];
@@ -41,7 +47,8 @@ export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], om
   parts.push(`<mj-section background-color="#ffffff">${tileGroups.map((g) => `<mj-group>${g.map(tile).join('')}</mj-group>`).join('')}</mj-section>`);
   if (m.insights.length) parts.push(section(`${heading('What the numbers say')}<mj-text><ul style="padding-left:18px;margin:0">${m.insights.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`));
   parts.push(section(`${heading('Winners (by incremental ROAS)')}${m.winners.length ? table(['Influencer', 'iROAS', 'Revenue'], m.winners.map((w) => [`${nameCell(w.name)}${muted(esc(w.platform))}`, `<b>${esc(w.iroas)}</b>${muted(esc(w.interval))}`, `${esc(w.revenue)}${muted(`${pair('paid', w.payout)} · ${pair('ROAS', w.roas)}`)}`])) : `<mj-text color="${colors.muted}">No influencer above the minimum spend has an incremental ROAS yet.</mj-text>`}`));
-  parts.push(section(`${heading(`Loss-makers (${m.lossMakersTotal})`)}${m.lossMakers.length ? table(['Influencer', 'ROAS', 'Why, and what to do'], m.lossMakers.map((l) => [`${nameCell(l.name)}${muted(esc(l.platform))}${l.loss ? `<br><span class="bad">${pair('lost', l.loss)}</span>` : ''}`, `<b>${esc(l.roas)}</b>${muted(pair('iROAS', l.iroas))}`, `${esc(l.reasons)}<br><b>${esc(capitalise(l.action))}</b>`])) : '<mj-text>None: every paid influencer returns at least what it costs.</mj-text>'}${notShown(m) ? `<mj-text color="${colors.muted}">${esc(notShown(m))}</mj-text>` : ''}`));
+  const more = notShown(m);
+  parts.push(section(`${heading(`Loss-makers (${m.lossMakersTotal})`)}${m.lossMakers.length ? table(['Influencer', 'ROAS', 'Why, and what to do'], m.lossMakers.map((l) => [`${nameCell(l.name)}${muted(esc(l.platform))}${l.loss ? `<br><span class="bad">${pair('lost', l.loss)}</span>` : ''}`, `<b>${esc(l.roas)}</b>${muted(pair('iROAS', l.iroas))}`, `${esc(l.reasons)}<br><b>${esc(capitalise(l.action))}</b>`])) : '<mj-text>None: every paid influencer returns at least what it costs.</mj-text>'}${more ? `<mj-text color="${colors.muted}">${esc(more)}</mj-text>` : ''}`));
   for (const c of charts) {
     // The chart draws its own title; the section adds none.
     parts.push(section(`<mj-image src="cid:${esc(c.cid)}" alt="${esc(c.alt)}" title="${esc(c.alt)}" width="${Math.min(c.width, 560)}px" padding="8px 0" />`));
@@ -68,12 +75,6 @@ async function toHtml(m: DigestModel, parts: string[]): Promise<string> {
 }
 
 /** The plain-text alternative: the same content, for clients that do not show HTML. */
-/** The line under a list of loss-makers cut at LOSS_MAKERS_SHOWN, or '' when all are listed. */
-const notShown = (m: DigestModel) => {
-  const more = m.lossMakersTotal - m.lossMakers.length;
-  return more > 0 ? `…and ${more.toLocaleString('en-US')} more with smaller losses: the attached leaderboard flags every loss-maker (is_loss_maker).` : '';
-};
-
 export function renderDigestText(m: DigestModel, omitted: OmittedChart[]): string {
   const lines = [m.subject, '='.repeat(Math.min(m.subject.length, 72)), ''];
   if (m.empty) {
@@ -84,7 +85,8 @@ export function renderDigestText(m: DigestModel, omitted: OmittedChart[]): strin
   if (m.insights.length) lines.push('', 'What the numbers say', ...m.insights.map((s) => `- ${s}`));
   lines.push('', 'Winners (by incremental ROAS)', ...(m.winners.length ? m.winners.map((w) => `- ${w.name} (${w.platform}): iROAS ${w.iroas}, ${w.interval}; revenue ${w.revenue}, paid ${w.payout}, ROAS ${w.roas}`) : ['- none yet']));
   lines.push('', `Loss-makers (${m.lossMakersTotal})`, ...(m.lossMakers.length ? m.lossMakers.map((l) => `- ${l.name} (${l.platform}): ROAS ${l.roas}, iROAS ${l.iroas}${l.loss ? `, lost ${l.loss}` : ''}; ${l.reasons}. Action: ${l.action}`) : ['- none']));
-  if (notShown(m)) lines.push(notShown(m));
+  const more = notShown(m);
+  if (more) lines.push(more);
   if (m.models.length) lines.push('', 'Models and segments', ...m.models.map((s) => `- ${s}`));
   if (omitted.length) lines.push('', ...omitted.map((o) => `(${o.title} left out: ${o.reason})`));
   lines.push('', m.footer, '', 'Charts are in the HTML version; the full leaderboard is attached as CSV.');
