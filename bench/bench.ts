@@ -12,7 +12,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { openStore } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { generateDataset } from '../src/pipeline/generate.ts';
+import { generateDataset } from '../src/generate/generate.ts';
 import { recomputeKpis } from '../src/stages/kpis.ts';
 
 // as package.json runs the CLI (see README "Performance")
@@ -146,7 +146,7 @@ if (stages.has('digest')) {
   const { parseConfig } = await import('../src/config.ts');
   const { logger } = await import('../src/logger.ts');
   const { modelsStage, clustersStage } = await import('../src/stages/models.ts');
-  const { digestStage } = await import('../src/report/digest-stage.ts');
+  const { digestStage } = await import('../src/stages/digest.ts');
   const { startRun } = await import('../src/db/runs-repo.ts');
   const runId = randomUUID();
   await startRun(store.db, runId, 'bench');

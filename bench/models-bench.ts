@@ -4,11 +4,11 @@
  * silhouette on a 2,000-row sample) on seeded synthetic influencers. Run: npm exec -- node bench/models-bench.ts [n]
  */
 import { pathToFileURL } from 'node:url';
-import { clusterEntities } from '../src/pipeline/clusters.ts';
-import type { ClusterInput } from '../src/pipeline/clusters.ts';
-import { seededRandom } from '../src/pipeline/features.ts';
-import { trainAndScore } from '../src/pipeline/models.ts';
-import type { ModelInput } from '../src/pipeline/models.ts';
+import { clusterEntities } from '../src/pipeline/clusters/clusters.ts';
+import type { ClusterInput } from '../src/pipeline/clusters/clusters.ts';
+import { seededRandom } from '../src/pipeline/models/features.ts';
+import { trainAndScore } from '../src/pipeline/models/train.ts';
+import type { ModelInput } from '../src/pipeline/models/train.ts';
 
 const PLATFORMS = { instagram: 0.3, youtube: 0.5, tiktok: 0, twitter: -0.6, facebook: -0.2 } as const;
 const CATEGORIES = { fitness: 0.4, beauty: 0.2, nutrition: 0, parenting: -0.5, tech: 0.3, lifestyle: 0.1, gaming: -0.1, food: 0.05 } as const;

@@ -10,7 +10,7 @@ import { freshDatabase } from './support/db.ts';
 import { fixtureInbox } from './support/inbox.ts';
 
 const pulse = (args: string[], env: Record<string, string>) =>
-  spawnSync(process.execPath, ['src/cli.ts', ...args], { cwd: join(import.meta.dirname, '..'), env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 120_000 });
+  spawnSync(process.execPath, ['src/cli/main.ts', ...args], { cwd: join(import.meta.dirname, '..'), env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 120_000 });
 
 describe('bad settings', () => {
   it.each([

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
 import { startRun } from '../src/db/runs-repo.ts';
 import { logger } from '../src/logger.ts';
-import { digestStage } from '../src/report/digest-stage.ts';
-import type { StageContext } from '../src/stages/context.ts';
+import { digestStage } from '../src/stages/digest.ts';
+import type { StageContext } from '../src/stages/stage.ts';
 import { clustersStage, modelsStage } from '../src/stages/models.ts';
 import { ingest, kpis, testConfig } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
@@ -64,7 +64,7 @@ function csvLine(line: string): string[] {
 
 function pulse(env: Record<string, string>, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['src/cli.ts', ...args], { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env } }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['src/cli/main.ts', ...args], { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env } }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { freshDatabase } from './support/db.ts';
 import { ingest, kpis } from './support/context.ts';
-import { generateDataset } from '../src/pipeline/generate.ts';
+import { generateDataset } from '../src/generate/generate.ts';
 import { influencerModelInputs } from '../src/db/models-repo.ts';
-import { trainAndScore, type ModelInput, type TaskResult } from '../src/pipeline/models.ts';
-import { seededRandom, shuffleInPlace } from '../src/pipeline/features.ts';
+import { trainAndScore, type ModelInput, type TaskResult } from '../src/pipeline/models/train.ts';
+import { seededRandom, shuffleInPlace } from '../src/pipeline/models/features.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 interface Truth { influencers: { id: string; true_iroas: number; exposed_users: number; control_users: number }[] }

@@ -6,8 +6,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
-import type { RunView } from '../src/jobs/run-status.ts';
-import { buildServer } from '../src/jobs/server.ts';
+import type { RunView } from '../src/db/run-status.ts';
+import { buildServer } from '../src/http/server.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { freshDatabase } from './support/db.ts';
 import { fixtureInbox } from './support/inbox.ts';
@@ -64,7 +64,7 @@ describe('HTTP API', () => {
     await expect(buildServer({ config: { ...cfg, PULSE_API_TOKEN: undefined }, store: db.store, queues })).rejects.toThrow(/set PULSE_API_TOKEN/);
     const { PULSE_API_TOKEN: _, ...env } = configEnv(cfg);
     const out = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(process.execPath, ['src/cli.ts', 'serve'], { cwd: repoRoot, env: { ...process.env, ...env, PULSE_API_TOKEN: '', LOG_LEVEL: 'warn' } }, (err, _o, stderr) =>
+      execFile(process.execPath, ['src/cli/main.ts', 'serve'], { cwd: repoRoot, env: { ...process.env, ...env, PULSE_API_TOKEN: '', LOG_LEVEL: 'warn' } }, (err, _o, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
       ),
     );

@@ -10,7 +10,7 @@ import { recentRuns } from '../src/db/runs-repo.ts';
 import { parsePayload } from '../src/jobs/catalog.ts';
 import { enqueueRun, stageJobId } from '../src/jobs/flow.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
-import { readRun, waitForRuns } from '../src/jobs/run-status.ts';
+import { readRun, waitForRuns } from '../src/db/run-status.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { ingest, kpis } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
@@ -101,7 +101,7 @@ describe('runs on BullMQ', () => {
       expect(await queues.pipeline.getJobState(stageJobId(runId, 'kpis'))).toBe('failed');
 
       // `pulse status` (reading the ops tables) shows it.
-      const { stdout } = await promisify(execFile)(process.execPath, ['src/cli.ts', 'status', '--limit', '3'], {
+      const { stdout } = await promisify(execFile)(process.execPath, ['src/cli/main.ts', 'status', '--limit', '3'], {
         cwd: repoRoot,
         env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: inject('redisUrl'), LOG_LEVEL: 'warn' },
       });

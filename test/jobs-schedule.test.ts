@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
-import { readRun, waitForRuns } from '../src/jobs/run-status.ts';
+import { readRun, waitForRuns } from '../src/db/run-status.ts';
 import { listSchedules, removeSchedules, upsertSchedules } from '../src/jobs/scheduler.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { freshDatabase } from './support/db.ts';
@@ -21,7 +21,7 @@ type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
 function pulse(config: Config, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['src/cli.ts', ...args], { cwd: repoRoot, env: { ...process.env, ...configEnv(config), LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['src/cli/main.ts', ...args], { cwd: repoRoot, env: { ...process.env, ...configEnv(config), LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

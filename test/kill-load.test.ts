@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { freshDatabase } from './support/db.ts';
-import { generateDataset } from '../src/pipeline/generate.ts';
+import { generateDataset } from '../src/generate/generate.ts';
 
 const root = join(import.meta.dirname, '..');
 // node itself (it runs the TypeScript as is), not a wrapper: SIGKILL must reach the process doing the load.
 function pulseRun(env: Record<string, string>, inbox: string) {
-  return spawn(process.execPath, ['src/cli.ts', 'run', '--inbox', inbox, '--stages', 'ingest'], { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['src/cli/main.ts', 'run', '--inbox', inbox, '--stages', 'ingest'], { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 describe('killed mid-load', () => {

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { freshDatabase } from './support/db.ts';
 import { fixtureInbox, inboxWith, sharedData } from './support/inbox.ts';
 import { ingest, kpis } from './support/context.ts';
-import { dataDictionary, dictionaryPath } from '../src/docs/data-dictionary.ts';
+import { dataDictionary, dictionaryPath } from '../src/cli/data-dictionary.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from './database.ts';
-import type { ModelInput, TaskResult } from '../pipeline/models.ts';
-import type { ClusterInput, ClusterResult } from '../pipeline/clusters.ts';
+import type { ModelInput, TaskResult } from '../pipeline/models/train.ts';
+import type { ClusterInput, ClusterResult } from '../pipeline/clusters/clusters.ts';
 
 export type Entity = 'influencer' | 'ad_campaign';
 

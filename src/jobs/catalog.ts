@@ -2,8 +2,8 @@
 // their options from here and workers their payload types, so the two cannot drift apart.
 import { UnrecoverableError, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { parsePeriod } from '../pipeline/period.ts';
-import { stageNames, type StageName } from '../stages/context.ts';
+import { parsePeriod } from '../pipeline/shared/calendar.ts';
+import { stageNames, type StageName } from '../stages/stage.ts';
 
 /** `pipeline` runs the stages, one job at a time across all workers; `control` starts runs. */
 export const queueNames = ['control', 'pipeline'] as const;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FlowJob } from 'bullmq';
 import type { DbOrTrx } from '../db/database.ts';
 import { finishRun, startRun } from '../db/runs-repo.ts';
-import { discardRun, runState } from './run-status.ts';
+import { discardRun, runState } from '../db/run-status.ts';
 import { describeIssues, jobOptions, runRequest, type RetryTuning, type RunRequest, type StagePayload } from './catalog.ts';
 import type { Queues } from './queues.ts';
 

@@ -4,12 +4,12 @@ import type { Config } from '../config.ts';
 import type { Store } from '../db/database.ts';
 import { finishRun } from '../db/runs-repo.ts';
 import { logger, type Logger } from '../logger.ts';
-import type { StageName } from '../stages/context.ts';
-import { runStage } from '../stages/run-pipeline.ts';
+import type { StageName } from '../stages/stage.ts';
+import { runStage } from '../stages/run.ts';
 import { isJobName, jobCatalog, parsePayload, type JobName, type JobPayload, type QueueName, type RetryTuning } from './catalog.ts';
 import { derivedRunId, enqueueRun, releasePending, stageJobId } from './flow.ts';
 import { connectionErrorLogger, openQueues, redisConnection, requireService, type Queues } from './queues.ts';
-import { failRunIfRunning } from './run-status.ts';
+import { failRunIfRunning } from '../db/run-status.ts';
 
 export interface WorkerOptions {
   /** Jobs one process works on at once (stages are still one at a time across all workers). */

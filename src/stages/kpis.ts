@@ -5,7 +5,7 @@ import type { Db, DbOrTrx } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { sqlDir } from '../db/migrate.ts';
 import { LOAD_LOCK } from './ingest.ts';
-import { holdout, type GroupStats, type HoldoutResult } from '../pipeline/holdout.ts';
+import { holdout, type GroupStats, type HoldoutResult } from '../pipeline/kpis/holdout.ts';
 
 export interface KpiOptions {
   baselineRevenuePerOrder: number;

@@ -1,7 +1,7 @@
 import { adCampaignClusterInputs, adCampaignModelInputs, influencerClusterInputs, influencerModelInputs, recordClusters, recordTask, replaceInfluencerScores } from '../db/models-repo.ts';
-import { clusterEntities } from '../pipeline/clusters.ts';
-import { trainAndScore } from '../pipeline/models.ts';
-import type { StageContext, StageOutcome } from './context.ts';
+import { clusterEntities } from '../pipeline/clusters/clusters.ts';
+import { trainAndScore } from '../pipeline/models/train.ts';
+import type { StageContext, StageOutcome } from './stage.ts';
 
 /**
  * Trains the profitability classifier and ROAS regressor for influencers and ad campaigns,

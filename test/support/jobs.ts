@@ -170,7 +170,7 @@ export interface WorkerChild {
  * or with `cli` the real `pulse worker` command (production settings, config from env).
  */
 export function spawnWorker(config: Config, opts: { worker?: Omit<WorkerOptions, 'connection' | 'log'>; cli?: boolean } = {}): WorkerChild {
-  const args = opts.cli ? ['src/cli.ts', 'worker'] : ['test/support/worker-process.ts', JSON.stringify({ env: configEnv(config), worker: opts.worker ?? fastWorker })];
+  const args = opts.cli ? ['src/cli/main.ts', 'worker'] : ['test/support/worker-process.ts', JSON.stringify({ env: configEnv(config), worker: opts.worker ?? fastWorker })];
   const child = spawn(process.execPath, [...args], {
     cwd: repoRoot,
     env: { ...process.env, ...(opts.cli ? configEnv(config) : {}), LOG_LEVEL: 'warn' },

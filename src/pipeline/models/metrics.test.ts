@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, adjustedRandIndex, auc, f1, mae, meanOf, r2, rmse, silhouette } from './ml-metrics.ts';
+import { accuracy, adjustedRandIndex, auc, f1, mae, meanOf, r2, rmse, silhouette } from './metrics.ts';
 
 // Reference values are scikit-learn's for the same inputs.
 describe('classification metrics', () => {

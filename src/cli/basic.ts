@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
-import { openApp } from '../app.ts';
+import { openApp } from '../db/open.ts';
 import { config } from '../config.ts';
 import { recentRuns } from '../db/runs-repo.ts';
 import { logger } from '../logger.ts';
-import { stageNames, type StageName } from '../stages/context.ts';
-import { runPipeline, runStage } from '../stages/run-pipeline.ts';
+import { stageNames, type StageName } from '../stages/stage.ts';
+import { runPipeline, runStage } from '../stages/run.ts';
 import { randomUUID } from 'node:crypto';
 import { startRun, finishRun } from '../db/runs-repo.ts';
 

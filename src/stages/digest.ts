@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
-import type { StageContext, StageOutcome } from '../stages/context.ts';
-import { lastCompleteWeek, parsePeriod, type Period } from '../pipeline/period.ts';
-import { loadDigestData } from './digest-data.ts';
-import { buildDigestModel } from './digest-model.ts';
-import { renderDigestHtml, renderDigestText } from './render-email.ts';
-import { mailOptions, smtpTransport, writeDigestFiles, type DigestMessage } from './deliver.ts';
-import { digestCharts } from './digest-charts.ts';
+import type { StageContext, StageOutcome } from './stage.ts';
+import { lastCompleteWeek, parsePeriod, type Period } from '../pipeline/shared/calendar.ts';
+import { loadDigestData } from '../db/digest-repo.ts';
+import { buildDigestModel } from '../report/digest-model.ts';
+import { renderDigestHtml, renderDigestText } from '../report/render-email.ts';
+import { mailOptions, smtpTransport, writeDigestFiles, type DigestMessage } from '../report/deliver.ts';
+import { digestCharts } from '../report/digest-charts.ts';
 
 // A claim older than this is taken to belong to a process that died while sending.
 const STALE_CLAIM_MINUTES = 15;

@@ -1,15 +1,15 @@
 // The service-mode commands: worker, schedule, trigger, serve (Redis + Postgres).
-import { openApp } from '../app.ts';
+import { openApp } from '../db/open.ts';
 import { config, type Config } from '../config.ts';
 import type { Store } from '../db/database.ts';
 import { logger } from '../logger.ts';
 import { enqueueRun } from '../jobs/flow.ts';
 import { openQueues, requireService } from '../jobs/queues.ts';
-import { waitForRuns, type RunView } from '../jobs/run-status.ts';
+import { waitForRuns, type RunView } from '../db/run-status.ts';
 import { listSchedules, removeSchedules, upsertSchedules } from '../jobs/scheduler.ts';
-import { buildServer, requireApiToken } from '../jobs/server.ts';
-import { parsePeriodRange } from '../pipeline/period.ts';
-import { stageNames, type StageName } from '../stages/context.ts';
+import { buildServer, requireApiToken } from '../http/server.ts';
+import { parsePeriodRange } from '../pipeline/shared/calendar.ts';
+import { stageNames, type StageName } from '../stages/stage.ts';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 

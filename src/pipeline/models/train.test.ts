@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from './features.ts';
-import { isSkipped, trainAndScore } from './models.ts';
-import type { ModelInput, TaskTrained } from './models.ts';
+import { isSkipped, trainAndScore } from './train.ts';
+import type { ModelInput, TaskTrained } from './train.ts';
 
 function normal(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { DbOrTrx } from '../db/database.ts';
-import { previousWeek, type Period } from '../pipeline/period.ts';
+import type { DbOrTrx } from './database.ts';
+import { previousWeek, type Period } from '../pipeline/shared/calendar.ts';
 
 export interface WeekRow { week: string; week_start: string; influencers: number; orders: number; revenue: number; payout: number; roas: number | null; iroas_baseline: number | null }
 export interface InfluencerRow {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { finishRun, finishStage, startRun, startStage } from '../db/runs-repo.ts';
-import type { StageContext, StageName, StageOutcome } from './context.ts';
-import { stageHandlers } from './stages.ts';
+import type { StageContext, StageName, StageOutcome } from './stage.ts';
+import { stageHandlers } from './registry.ts';
 
 /** Runs one stage with its bookkeeping in ops.stage_runs; rethrows the stage's error. */
 export async function runStage(stage: StageName, ctx: StageContext): Promise<StageOutcome> {

@@ -14,7 +14,7 @@ import { encodeRows, fitFeatureSpec, isPresent, seededRandom, shuffleInPlace } f
 import type { FeatureRow, FeatureSpec } from './features.ts';
 import { fitLinear, predictLinear } from './linear.ts';
 import { fitLogistic, predictLogistic } from './logistic.ts';
-import { accuracy, auc, f1, mae, meanOf, r2, rmse } from './ml-metrics.ts';
+import { accuracy, auc, f1, mae, meanOf, r2, rmse } from './metrics.ts';
 
 export interface ModelInput extends FeatureRow {
   id: string;

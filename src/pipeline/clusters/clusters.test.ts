@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { clusterEntities, defaultLabeller } from './clusters.ts';
 import type { ClusterInput, ClusterResult, Clustered } from './clusters.ts';
-import { seededRandom } from './features.ts';
-import { adjustedRandIndex } from './ml-metrics.ts';
+import { seededRandom } from '../models/features.ts';
+import { adjustedRandIndex } from '../models/metrics.ts';
 
 function normal(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tierOf } from './generate-world.ts';
+import { tierOf } from './world.ts';
 import { allocateRows, generateDataset, HEADERS, keyedRng, type GenerateResult, type Truth } from './generate.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pulse-generate-'));

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DbOrTrx } from '../db/database.ts';
+import type { DbOrTrx } from './database.ts';
 
 export async function runState(db: DbOrTrx, runId: string): Promise<string | undefined> {
   return (await sql<{ state: string }>`SELECT state FROM ops.pipeline_runs WHERE run_id = ${runId}`.execute(db)).rows[0]?.state;

@@ -1,4 +1,4 @@
-import { generateDataset } from '../pipeline/generate.ts';
+import { generateDataset } from '../generate/generate.ts';
 import { logger } from '../logger.ts';
 
 export async function generate(o: { out: string; orders: number; seed: number; influencers?: number }) {

@@ -1,8 +1,8 @@
 import { ingestInbox } from './ingest.ts';
 import { recomputeKpis } from './kpis.ts';
 import { clustersStage, modelsStage } from './models.ts';
-import { digestStage } from '../report/digest-stage.ts';
-import type { StageContext, StageName, StageOutcome } from './context.ts';
+import { digestStage } from './digest.ts';
+import type { StageContext, StageName, StageOutcome } from './stage.ts';
 
 export const stageHandlers: Record<StageName, (ctx: StageContext) => Promise<StageOutcome>> = {
   async ingest(ctx) {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { Config } from './config.ts';
-import { openStore, type Store } from './db/database.ts';
-import { migrate } from './db/migrate.ts';
+import type { Config } from '../config.ts';
+import { openStore, type Store } from './database.ts';
+import { migrate } from './migrate.ts';
 
 /** Opens the configured database (Postgres, or embedded PGlite under PULSE_DATA_DIR) and migrates it. */
 export async function openApp(config: Config): Promise<Store> {

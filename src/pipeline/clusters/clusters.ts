@@ -5,8 +5,8 @@
  * always gives the same segments with the same names.
  */
 import { kmeans } from 'ml-kmeans';
-import { isPresent, quantileSorted, sampleIndices, seededRandom, wantsLog } from './features.ts';
-import { silhouette } from './ml-metrics.ts';
+import { isPresent, quantileSorted, sampleIndices, seededRandom, wantsLog } from '../models/features.ts';
+import { silhouette } from '../models/metrics.ts';
 
 export interface ClusterInput {
   id: string;

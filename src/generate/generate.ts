@@ -28,11 +28,11 @@ import {
   GENDER_CUM, GENDERS, MEAN_UNITS, ORDER_BASIS_EFFECT, ORDER_BASIS_SHARE, PERSONA_EFFECT, PLATFORM_COMMENT_SHARE,
   PLATFORM_CUM, PLATFORM_EFFECT, PLATFORM_ER, PLATFORM_REACH, PLATFORMS, productMix, PRODUCTS, ROW_REVENUE_SIGMA,
   SCORE_INTERCEPT, SCORE_NOISE, TIER_CUM, TIER_EFFECT, TIER_ER, TIER_LOG10, TIER_ORDER_RATE, tierOf, TIERS, UNITS_CUM,
-} from './generate-world.ts';
-import type { Category, Gender, Platform, Tier } from './generate-world.ts';
+} from './world.ts';
+import type { Category, Gender, Platform, Tier } from './world.ts';
 import {
   ascii, centsText, CHUNK_BYTES, closeOutput, csvLine, openOutput, putBytes, putCents, putUint, writeChunk, writeLines,
-} from './generate-writer.ts';
+} from './writer.ts';
 
 export interface GenerateOptions {
   outDir: string;

@@ -8,10 +8,10 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Store } from '../db/database.ts';
 import { logger, type Logger } from '../logger.ts';
-import { describeIssues, periodLabel, stageList, type RetryTuning } from './catalog.ts';
-import { enqueueRun, type Enqueued } from './flow.ts';
-import { ServiceConfigError, type Queues } from './queues.ts';
-import { readRun, recentRunViews } from './run-status.ts';
+import { describeIssues, periodLabel, stageList, type RetryTuning } from '../jobs/catalog.ts';
+import { enqueueRun, type Enqueued } from '../jobs/flow.ts';
+import { ServiceConfigError, type Queues } from '../jobs/queues.ts';
+import { readRun, recentRunViews } from '../db/run-status.ts';
 
 export interface ServerDeps {
   config: Config;

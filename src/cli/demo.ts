@@ -2,13 +2,13 @@
 // inbox and runs the whole pipeline on the embedded database; the digest lands in out/.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseConfig } from './config.ts';
-import { generateDataset } from './pipeline/generate.ts';
-import { openStore } from './db/database.ts';
-import { migrate } from './db/migrate.ts';
-import { logger } from './logger.ts';
-import { runPipeline } from './stages/run-pipeline.ts';
-import { stageNames } from './stages/context.ts';
+import { parseConfig } from '../config.ts';
+import { generateDataset } from '../generate/generate.ts';
+import { openStore } from '../db/database.ts';
+import { migrate } from '../db/migrate.ts';
+import { logger } from '../logger.ts';
+import { runPipeline } from '../stages/run.ts';
+import { stageNames } from '../stages/stage.ts';
 
 // The demo always uses the embedded database and writes files, whatever the environment says.
 const cfg = { ...parseConfig({ ...process.env, DATABASE_URL: undefined, SMTP_URL: undefined, REDIS_URL: undefined }) };

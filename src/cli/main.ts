@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { config, ConfigError } from './config.ts';
+import { config, ConfigError } from '../config.ts';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v.replace(/_/g, ''));
@@ -20,12 +20,12 @@ program
   .option('--orders <n>', 'number of order rows', int('--orders'), 100_000)
   .option('--seed <s>', 'random seed: the same seed gives the same bytes', int('--seed'), 42)
   .option('--influencers <n>', 'number of influencers (default: scales with --orders)', int('--influencers'))
-  .action(async (o) => (await import('./commands/generate.ts')).generate(o));
+  .action(async (o) => (await import('./generate.ts')).generate(o));
 
 program
   .command('migrate')
   .description('apply pending database migrations (also done automatically before every run)')
-  .action(async () => (await import('./commands/basic.ts')).migrateCommand());
+  .action(async () => (await import('./basic.ts')).migrateCommand());
 
 program
   .command('run')
@@ -34,7 +34,7 @@ program
   .option('--period <week>', 'digest period: an ISO week like 2026-W46, or "latest" for the newest week with data (default: last complete week)')
   .option('--stages <list>', 'comma-separated subset of stages to run, in pipeline order')
   .option('--rebuild', 'kpis stage: rebuild the sums behind the KPIs from every stored order and recompute every week, instead of folding in only new loads (after removing rows by hand, or to check the incremental sums)')
-  .action(async (o) => (await import('./commands/basic.ts')).runCommand(o));
+  .action(async (o) => (await import('./basic.ts')).runCommand(o));
 
 program
   .command('digest')
@@ -43,28 +43,28 @@ program
   .option('--preview', 'write the files to OUT_DIR, send nothing')
   .option('--to <emails>', 'comma-separated recipients (default DIGEST_TO)')
   .option('--resend', 'send again even if this period was already delivered')
-  .action(async (o) => (await import('./commands/basic.ts')).digestCommand(o));
+  .action(async (o) => (await import('./basic.ts')).digestCommand(o));
 
 program
   .command('status')
   .description('recent runs with stage timings and row counts, loaded files and rejects')
   .option('--limit <n>', 'number of runs to show', int('--limit'), 10)
   .option('--rejects <n>', 'number of recent rejects to list', int('--rejects'), 10)
-  .action(async (o) => (await import('./commands/basic.ts')).statusCommand(o));
+  .action(async (o) => (await import('./basic.ts')).statusCommand(o));
 
 // Service mode (REDIS_URL + DATABASE_URL): BullMQ workers, schedules, on-demand runs, HTTP API.
 program
   .command('worker')
   .description('process queued runs (BullMQ) until SIGTERM/SIGINT, which lets the current job finish; needs REDIS_URL and DATABASE_URL')
   .option('--concurrency <n>', 'jobs this process works on at once (stages still run one at a time across all workers)', int('--concurrency'), 1)
-  .action(async (o) => (await import('./commands/service.ts')).workerCommand(o));
+  .action(async (o) => (await import('./service.ts')).workerCommand(o));
 
 program
   .command('schedule')
   .description('create or update the nightly ETL (ETL_CRON) and weekly digest (DIGEST_CRON) schedules in PULSE_TIMEZONE; running it again replaces them')
   .option('--list', 'show the schedules and their next run, change nothing')
   .option('--remove', 'delete both schedules')
-  .action(async (o) => (await import('./commands/service.ts')).scheduleCommand(o));
+  .action(async (o) => (await import('./service.ts')).scheduleCommand(o));
 
 program
   .command('trigger')
@@ -74,13 +74,13 @@ program
   .option('--wait', 'follow the run(s) to the end; exit non-zero if one failed')
   .option('--rebuild', 'kpis stage: rebuild its sums from every stored order and recompute every week (as pulse run --rebuild)')
   .option('--attempts <n>', 'tries per stage before the run fails (default: the job catalog, with exponential backoff)', int('--attempts'))
-  .action(async (target, o) => (await import('./commands/service.ts')).triggerCommand(target, o));
+  .action(async (target, o) => (await import('./service.ts')).triggerCommand(target, o));
 
 program
   .command('serve')
   .description('HTTP API: POST /runs, GET /runs/:id, GET /health, Bull Board at /admin/queues (Bearer PULSE_API_TOKEN) on PORT')
   .option('--host <addr>', 'address to listen on', '0.0.0.0')
-  .action(async (o) => (await import('./commands/service.ts')).serveCommand(o));
+  .action(async (o) => (await import('./service.ts')).serveCommand(o));
 
 async function main() {
   try {

@@ -33,7 +33,7 @@ export async function dataDictionary(db: DbOrTrx): Promise<string> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { openApp } = await import('../app.ts');
+  const { openApp } = await import('../db/open.ts');
   const { config } = await import('../config.ts');
   const store = await openApp(config());
   writeFileSync(dictionaryPath, await dataDictionary(store.db));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastCompleteWeek, parsePeriod, parsePeriodRange, weekOf } from './period.ts';
+import { lastCompleteWeek, parsePeriod, parsePeriodRange, weekOf } from './calendar.ts';
 
 describe('ISO weeks', () => {
   it('labels dates across year ends the ISO way', () => {
