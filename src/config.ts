@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from './errors.ts';
 
 const url = (protocols: string[]) =>
   z
@@ -66,7 +67,7 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 /** Parses an environment; the message names each bad variable on one line. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
@@ -74,11 +75,20 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => {
     const name = String(i.path[0] ?? '?');
-    const shown = env[name] === undefined ? '' : ` (got ${JSON.stringify(env[name])})`;
+    const shown = env[name] === undefined ? '' : ` (got ${shownValue(name, env[name])})`;
     return `${name}${shown}: ${i.message}`;
   });
   throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
 }
+
+/** A value as an error message may show it: secrets by length only, URLs without their password. */
+function shownValue(name: string, value: string): string {
+  if (/TOKEN|SECRET|PASSWORD/.test(name)) return `${value.length} characters, not shown`;
+  return JSON.stringify(redactCredentials(value));
+}
+
+/** `scheme://user:password@host` → `scheme://user:***@host`, also in text that is not a valid URL. */
+export const redactCredentials = (text: string): string => text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s]*@/gi, '$1***@');
 
 let cached: Config | undefined;
 

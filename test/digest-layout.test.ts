@@ -10,10 +10,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '../src/db/runs-repo.ts';
 import { logger } from '../src/logger.ts';
-import { digestStage } from '../src/stages/digest.ts';
-import type { StageContext } from '../src/stages/stage.ts';
-import { clustersStage, modelsStage } from '../src/stages/models.ts';
-import { ingest, kpis, testConfig } from './support/context.ts';
+import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 import { fixtureInbox } from './support/inbox.ts';
 
@@ -40,12 +37,11 @@ describe('digest layout in a browser', () => {
     writeFileSync(join(inbox.inbox, 'extra_payouts.csv'), 'influencer_id,basis,rate,orders,total_payout\n101,post,5000,0,5000\n');
     await ingest(db.store, inbox);
     await kpis(db.store);
-    const ctx: StageContext = { store: db.store, config: testConfig({ DATABASE_URL: db.url, OUT_DIR: outDir }), runId: randomUUID(), now: new Date('2026-01-05T07:00:00Z'), log: logger, period: 'latest' };
-    await startRun(db.store.db, ctx.runId, 'test');
-    await modelsStage(ctx);
-    await clustersStage(ctx);
-    const out = await digestStage(ctx);
-    html = (out.detail as { files: { html: string } }).files.html;
+    const run = await testRun(db.store, testConfig({ DATABASE_URL: db.url, OUT_DIR: outDir }));
+    await run.models();
+    await run.clusters();
+    const out = await run.digest({ period: 'latest' });
+    html = out.detail!.files!.html;
   });
   afterAll(async () => {
     await browser?.close();

@@ -13,10 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
 import { startRun } from '../src/db/runs-repo.ts';
 import { logger } from '../src/logger.ts';
-import { digestStage } from '../src/stages/digest.ts';
-import type { StageContext } from '../src/stages/stage.ts';
-import { clustersStage, modelsStage } from '../src/stages/models.ts';
-import { ingest, kpis, testConfig } from './support/context.ts';
+import type { StageParams } from '../src/stages/params.ts';
+import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 import { fixtureInbox } from './support/inbox.ts';
 import { startSmtp, type ReceivedMail, type TestSmtp } from './support/smtp.ts';
@@ -78,14 +76,8 @@ describe('digest over SMTP (healthkart)', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'pulse-digest-out-'));
   const baseEnv = () => ({ DATABASE_URL: db.url, SMTP_URL: smtp.url, DIGEST_TO: `${ana},${ben}`, OUT_DIR: outDir });
 
-  const ctx = (over: Partial<StageContext> = {}, env: Record<string, string> = {}): StageContext => ({
-    store: db.store,
-    config: testConfig({ ...baseEnv(), ...env }),
-    runId,
-    now: new Date('2026-01-05T07:00:00Z'),
-    log: logger,
-    ...over,
-  });
+  let run: Awaited<ReturnType<typeof testRun>>;
+  const digest = (params: StageParams<'digest'> = {}, env: Record<string, string> = {}) => run.digest(params, testConfig({ ...baseEnv(), ...env }));
   const mailsFor = (period: string): ReceivedMail[] => smtp.received.filter((m) => m.parsed.subject?.startsWith(`Week ${Number(period.slice(-2))}:`));
   const digestRows = async (period: string) =>
     (await sql<{ recipient: string; state: string; message_id: string | null; attempts: number; error: string | null }>`
@@ -99,10 +91,10 @@ describe('digest over SMTP (healthkart)', () => {
     const files = await ingest(db.store, inbox);
     expect(files.map((f) => f.status)).toEqual(['loaded', 'loaded', 'loaded', 'loaded', 'loaded']);
     await kpis(db.store);
-    runId = randomUUID();
-    await startRun(db.store.db, runId, 'test');
-    await modelsStage(ctx());
-    await clustersStage(ctx());
+    run = await testRun(db.store, testConfig(baseEnv()));
+    runId = run.runId;
+    await run.models();
+    await run.clusters();
     latest = (await sql<{ week: string }>`SELECT max(week) AS week FROM mart.weekly_kpis`.execute(db.store.db)).rows[0]!.week;
   });
   afterAll(async () => {
@@ -112,7 +104,7 @@ describe('digest over SMTP (healthkart)', () => {
 
   it('sends one complete mail per recipient: subject, CID images, text part, CSV, ops.digests', async () => {
     // Render time is measured by `npm run bench`, not asserted here.
-    const out = await digestStage(ctx({ period: 'latest' }));
+    const out = await digest({ period: 'latest' });
     expect(latest).toBe('2025-W29');
     expect(out).toMatchObject({ rows: 2, detail: { period: latest, sent: 2 } });
 
@@ -175,18 +167,18 @@ describe('digest over SMTP (healthkart)', () => {
 
   it('a second run for the same week sends nothing; --resend sends again', async () => {
     const before = mailsFor(latest).length;
-    const again = await digestStage(ctx({ period: latest }));
+    const again = await digest({ period: latest });
     expect(again).toMatchObject({ rows: 0, skipped: `digest for ${latest} already delivered` });
     // 'latest' resolves to the same week: also skipped.
-    expect((await digestStage(ctx({ period: 'latest' }))).skipped).toBeDefined();
+    expect((await digest({ period: 'latest' })).skipped).toBeDefined();
     expect(mailsFor(latest)).toHaveLength(before);
 
-    const resent = await digestStage(ctx({ period: latest, resend: true }));
+    const resent = await digest({ period: latest, resend: true });
     expect(resent).toMatchObject({ rows: 2, detail: { sent: 2 } });
     expect(mailsFor(latest).slice(before).map((m) => m.envelopeTo)).toEqual([[ana], [ben]]);
     expect((await digestRows(latest)).map((r) => [r.recipient, r.state, r.attempts])).toEqual([[ana, 'sent', 2], [ben, 'sent', 2]]);
     // After the resend, a plain run is again a no-op.
-    expect((await digestStage(ctx({ period: latest }))).skipped).toBeDefined();
+    expect((await digest({ period: latest })).skipped).toBeDefined();
     expect(mailsFor(latest)).toHaveLength(before + 2);
   });
 
@@ -194,7 +186,7 @@ describe('digest over SMTP (healthkart)', () => {
     const period = '2025-W28';
     smtp.reject.add(ben);
     try {
-      await expect(digestStage(ctx({ period }))).rejects.toThrow(new RegExp(`digest for ${period} not delivered to ${ben}: .*550`));
+      await expect(digest({ period })).rejects.toThrow(new RegExp(`digest for ${period} not delivered to ${ben}: .*550`));
     } finally {
       smtp.reject.delete(ben);
     }
@@ -203,7 +195,7 @@ describe('digest over SMTP (healthkart)', () => {
     expect(failed.map((r) => [r.recipient, r.state])).toEqual([[ana, 'sent'], [ben, 'failed']]);
     expect(failed[1]!.error).toMatch(/550/);
 
-    const retry = await digestStage(ctx({ period }));
+    const retry = await digest({ period });
     expect(retry).toMatchObject({ rows: 1, detail: { sent: 1 } });
     expect(mailsFor(period).map((m) => m.envelopeTo)).toEqual([[ana], [ben]]);
     expect((await digestRows(period)).map((r) => [r.recipient, r.state, r.attempts])).toEqual([[ana, 'sent', 1], [ben, 'sent', 2]]);
@@ -211,7 +203,7 @@ describe('digest over SMTP (healthkart)', () => {
 
   it('a week without data sends the short "no data" digest (DIGEST_EMPTY_WEEK=short) or nothing (skip)', async () => {
     const empty = '2024-W10';
-    const out = await digestStage(ctx({ period: empty }, { DIGEST_EMPTY_WEEK: 'short' }));
+    const out = await digest({ period: empty }, { DIGEST_EMPTY_WEEK: 'short' });
     expect(out).toMatchObject({ rows: 2 });
     const mails = mailsFor(empty);
     expect(mails.map((m) => m.envelopeTo)).toEqual([[ana], [ben]]);
@@ -227,7 +219,7 @@ describe('digest over SMTP (healthkart)', () => {
 
     const skipped = '2024-W11';
     const before = smtp.received.length;
-    const out2 = await digestStage(ctx({ period: skipped }, { DIGEST_EMPTY_WEEK: 'skip' }));
+    const out2 = await digest({ period: skipped }, { DIGEST_EMPTY_WEEK: 'skip' });
     expect(out2).toMatchObject({ rows: 0, skipped: `no data for ${skipped}` });
     expect(smtp.received.length).toBe(before);
     expect(await digestRows(skipped)).toEqual([]);

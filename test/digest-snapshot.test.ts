@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '../src/db/runs-repo.ts';
 import { logger } from '../src/logger.ts';
 import { parsePeriod } from '../src/pipeline/shared/calendar.ts';
-import { loadDigestData, type DigestData } from '../src/db/digest-repo.ts';
+import { loadDigestData } from '../src/db/digest-repo.ts';
+import type { DigestData } from '../src/report/digest-data.ts';
 import { buildDigestModel, LOSS_MAKERS_SHOWN } from '../src/report/digest-model.ts';
 import { renderDigestHtml, renderDigestText, type InlineChart, type OmittedChart } from '../src/report/render-email.ts';
-import { clustersStage, modelsStage } from '../src/stages/models.ts';
-import { ingest, kpis, testConfig } from './support/context.ts';
+import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 import { fixtureInbox } from './support/inbox.ts';
 
@@ -35,10 +35,9 @@ describe('digest snapshots (healthkart)', () => {
     db = await freshDatabase();
     await ingest(db.store, fixtureInbox('healthkart'));
     await kpis(db.store);
-    const ctx = { store: db.store, config: testConfig(), runId: randomUUID(), now: new Date('2026-01-05T07:00:00Z'), log: logger };
-    await startRun(db.store.db, ctx.runId, 'test');
-    await modelsStage(ctx);
-    await clustersStage(ctx);
+    const run = await testRun(db.store, testConfig());
+    await run.models();
+    await run.clusters();
   });
   afterAll(() => db?.drop());
 

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
-import type { RunView } from '../src/db/run-status.ts';
+import type { RunView } from '../src/db/runs-repo.ts';
 import { buildServer } from '../src/http/server.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { freshDatabase } from './support/db.ts';

@@ -6,11 +6,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { recentRuns } from '../src/db/runs-repo.ts';
 import { parsePayload } from '../src/jobs/catalog.ts';
 import { enqueueRun, stageJobId } from '../src/jobs/flow.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
-import { readRun, waitForRuns } from '../src/db/run-status.ts';
+import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { ingest, kpis } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
@@ -107,7 +106,7 @@ describe('runs on BullMQ', () => {
       });
       expect(stdout).toContain(`failed    ${runId}`);
       expect(stdout).toMatch(/error: ingest: .*ENOTDIR/);
-      expect((await recentRuns(db.store.db, 5)).find((r) => r.run_id === runId)).toMatchObject({ state: 'failed' });
+      expect(await readRun(db.store.db, runId)).toMatchObject({ state: 'failed' });
     } finally {
       await w.close();
       await Promise.all(workers.flatMap((x) => x.workers.map((wk) => wk.resume())));

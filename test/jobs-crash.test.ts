@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueRun, stageJobId } from '../src/jobs/flow.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
-import { readRun, waitForRuns } from '../src/db/run-status.ts';
+import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { startWorkers } from '../src/jobs/worker.ts';
 import { ingest } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../src/db/database.ts';
 import { enqueueRun, stageJobId } from '../src/jobs/flow.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
-import { readRun, waitForRuns } from '../src/db/run-status.ts';
+import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { ingest } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
-import { readRun, waitForRuns } from '../src/db/run-status.ts';
+import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { listSchedules, removeSchedules, upsertSchedules } from '../src/jobs/scheduler.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { freshDatabase } from './support/db.ts';

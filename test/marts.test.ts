@@ -125,7 +125,7 @@ describe('incremental recompute', () => {
     const afterIncremental = await allMarts(db);
     const foldedIncrementally = await foldedSums(db);
     // everything again from the orders themselves: per-user sums rebuilt, every week recomputed
-    expect(await kpis(db.store, { full: true, rebuild: true })).toMatchObject({ folded: 'rebuilt' });
+    expect(await kpis(db.store, { rebuild: true })).toMatchObject({ folded: 'rebuilt' });
     expect(await allMarts(db)).toEqual(afterIncremental);
     expect(await foldedSums(db)).toEqual(foldedIncrementally);
     const [p] = (await sql<{ revenue: number }>`SELECT revenue FROM mart.portfolio_kpis`.execute(db.store.db)).rows;
@@ -147,7 +147,7 @@ describe('a changed setting', () => {
     expect(await kpis(db.store, { baselineRevenuePerOrder: 200 })).toMatchObject({ full: true, folded: 'current' });
     expect(await weekly()).not.toEqual(at300);
     const afterChange = await allMarts(db);
-    await kpis(db.store, { baselineRevenuePerOrder: 200, full: true });
+    await kpis(db.store, { baselineRevenuePerOrder: 200, rebuild: true });
     expect(await allMarts(db)).toEqual(afterChange);
     expect(await kpis(db.store, { baselineRevenuePerOrder: 200 })).toMatchObject({ full: false, weeks: 0 });
   });

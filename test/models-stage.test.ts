@@ -5,19 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { freshDatabase } from './support/db.ts';
 import { fixtureInbox } from './support/inbox.ts';
-import { ingest, kpis, testConfig } from './support/context.ts';
+import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { logger } from '../src/logger.ts';
-import { clustersStage, modelsStage } from '../src/stages/models.ts';
-import { startRun } from '../src/db/runs-repo.ts';
 import type { Store } from '../src/db/database.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
 async function runModels(store: Store) {
-  const runId = randomUUID();
-  await startRun(store.db, runId, 'test');
-  const ctx = { store, config: testConfig(), runId, now: new Date(), log: logger };
-  return { runId, models: await modelsStage(ctx), clusters: await clustersStage(ctx) };
+  const run = await testRun(store, testConfig(), new Date());
+  return { runId: run.runId, models: await run.models(), clusters: await run.clusters() };
 }
 
 describe('models and clusters on healthkart + campaigns', () => {

@@ -1,12 +1,14 @@
-import { sql } from 'kysely';
-import { openApp } from '../db/open.ts';
+// The inline commands: migrate, run, digest, status (embedded PGlite or DATABASE_URL).
+import { accessSync, constants, statSync } from 'node:fs';
 import { config } from '../config.ts';
-import { recentRuns } from '../db/runs-repo.ts';
+import { recentFiles, recentRejects, recentSkippedFiles } from '../db/ingest-log-repo.ts';
+import { openApp } from '../db/open.ts';
+import { recentRunViews } from '../db/runs-repo.ts';
+import { InputError } from '../errors.ts';
 import { logger } from '../logger.ts';
-import { stageNames, type StageName } from '../stages/stage.ts';
-import { runPipeline, runStage } from '../stages/run.ts';
-import { randomUUID } from 'node:crypto';
-import { startRun, finishRun } from '../db/runs-repo.ts';
+import { parseRunParams, stagesFromText } from '../stages/params.ts';
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
 
 export async function migrateCommand() {
   const store = await openApp(config());
@@ -14,24 +16,18 @@ export async function migrateCommand() {
   logger.info('database is up to date');
 }
 
-export function parseStages(list?: string): StageName[] {
-  if (!list) return [...stageNames];
-  const wanted = list.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = wanted.filter((s) => !(stageNames as readonly string[]).includes(s));
-  if (unknown.length) throw new Error(`unknown stage ${unknown.join(', ')}; stages are ${stageNames.join(', ')}`);
-  return stageNames.filter((s) => wanted.includes(s));
-}
-
 export async function runCommand(o: { inbox?: string; period?: string; stages?: string; rebuild?: boolean }) {
   const cfg = config();
-  const stages = parseStages(o.stages);
+  // Everything the run was asked for is checked before the database is opened or a file moved.
+  const params = parseRunParams({ stages: stagesFromText(o.stages), inbox: o.inbox, period: o.period, rebuild: o.rebuild });
+  if (params.stages.includes('ingest')) requireReadableFolder(params.inbox ?? cfg.INBOX_DIR, params.inbox ? '--inbox' : 'INBOX_DIR', !params.inbox);
+  const { runInline } = await import('../stages/run.ts');
   const store = await openApp(cfg);
   try {
-    const { runId, outcomes } = await runPipeline({ store, config: cfg, now: new Date(), log: logger, inboxDir: o.inbox, period: o.period, rebuild: o.rebuild }, stages);
-    const digest = outcomes.digest?.detail as { files?: { html: string }; subject?: string } | undefined;
-    process.stdout.write(`run ${runId} succeeded\n`);
-    for (const [stage, out] of Object.entries(outcomes)) process.stdout.write(`  ${stage.padEnd(9)} ${out.skipped ? `skipped: ${out.skipped}` : `${out.rows} rows`}\n`);
-    if (digest?.files) process.stdout.write(`digest: ${digest.files.html}\n`);
+    const { runId, outcomes } = await runInline({ store, config: cfg, log: logger, clock: fixedClock() }, params, 'cli');
+    out(`run ${runId} succeeded`);
+    for (const [stage, o] of Object.entries(outcomes)) out(`  ${stage.padEnd(9)} ${o.skipped ? `skipped: ${o.skipped}` : `${o.rows} rows`}`);
+    if (outcomes.digest?.detail?.files) out(`digest: ${outcomes.digest.detail.files.html}`);
   } finally {
     await store.close();
   }
@@ -39,18 +35,14 @@ export async function runCommand(o: { inbox?: string; period?: string; stages?: 
 
 export async function digestCommand(o: { period?: string; preview?: boolean; to?: string; resend?: boolean }) {
   const cfg = config();
+  const to = o.to?.split(',').map((s) => s.trim()).filter(Boolean);
+  const params = parseRunParams({ stages: ['digest'], period: o.period, preview: o.preview, resend: o.resend, to });
+  const { runInline } = await import('../stages/run.ts');
   const store = await openApp(cfg);
-  const runId = randomUUID();
   try {
-    await startRun(store.db, runId, 'cli-digest', o.period);
-    const to = o.to?.split(',').map((s) => s.trim()).filter(Boolean);
-    const out = await runStage('digest', { store, config: cfg, runId, now: new Date(), log: logger.child({ runId }), period: o.period, preview: o.preview, resend: o.resend, to });
-    await finishRun(store.db, runId, 'succeeded');
-    const d = out.detail as { files?: { html: string }; subject?: string; sent?: number } | undefined;
-    process.stdout.write(out.skipped ? `digest skipped: ${out.skipped}\n` : d?.files ? `digest written: ${d.files.html}\n` : `digest sent to ${d?.sent} recipient(s): ${d?.subject}\n`);
-  } catch (e) {
-    await finishRun(store.db, runId, 'failed', (e as Error).message).catch(() => {});
-    throw e;
+    const { outcomes } = await runInline({ store, config: cfg, log: logger, clock: fixedClock() }, params, 'cli-digest');
+    const d = outcomes.digest!;
+    out(d.skipped ? `digest skipped: ${d.skipped}` : d.detail?.files ? `digest written: ${d.detail.files.html}` : `digest sent to ${d.detail?.sent} recipient(s): ${d.detail?.subject}`);
   } finally {
     await store.close();
   }
@@ -59,26 +51,47 @@ export async function digestCommand(o: { period?: string; preview?: boolean; to?
 export async function statusCommand(o: { limit: number; rejects: number }) {
   const store = await openApp(config());
   try {
-    const runs = await recentRuns(store.db, o.limit);
-    const w = (s: string) => process.stdout.write(s + '\n');
-    w(runs.length ? 'Recent runs:' : 'No runs yet.');
+    const { failDeadInlineRuns } = await import('../stages/run.ts');
+    await failDeadInlineRuns(store);
+    const runs = await recentRunViews(store.db, o.limit);
+    out(runs.length ? 'Recent runs:' : 'No runs yet.');
     for (const r of runs) {
-      w(`  ${new Date(r.started_at).toISOString().slice(0, 19)}Z  ${r.state.padEnd(9)} ${r.run_id}  (${r.trigger}${r.period ? `, ${r.period}` : ''})${r.error ? `  error: ${r.error}` : ''}`);
-      for (const s of r.stages) w(`      ${s.stage.padEnd(9)} ${s.state.padEnd(9)} ${s.seconds === null ? '' : `${s.seconds.toFixed(2)}s`.padStart(9)} ${s.rows === null ? '' : `${s.rows} rows`}${s.error ? `  ${s.error}` : ''}`);
+      out(`  ${r.startedAt.slice(0, 19)}Z  ${r.state.padEnd(9)} ${r.runId}  (${r.trigger}${r.period ? `, ${r.period}` : ''})${r.error ? `  error: ${r.error}` : ''}`);
+      for (const s of r.stages) out(`      ${s.stage.padEnd(9)} ${s.state.padEnd(9)} ${s.seconds === null ? '' : `${s.seconds.toFixed(2)}s`.padStart(9)} ${s.rows === null ? '' : `${s.rows} rows`}${s.error ? `  ${s.error}` : ''}`);
     }
-    const files = await sql<{ file_name: string; kind: string; rows_total: number; rows_loaded: number; rows_duplicate: number; rows_rejected: number; loaded_at: Date }>`
-      SELECT file_name, kind, rows_total, rows_loaded, rows_duplicate, rows_rejected, loaded_at FROM ops.ingest_files ORDER BY file_id DESC LIMIT 20`.execute(store.db);
-    w(files.rows.length ? '\nLoaded files (newest first):' : '\nNo files loaded yet.');
-    for (const f of files.rows) w(`  ${f.file_name.padEnd(32)} ${f.kind.padEnd(12)} ${String(f.rows_total).padStart(9)} rows: ${f.rows_loaded} loaded, ${f.rows_duplicate} duplicate, ${f.rows_rejected} rejected`);
-    const skipped = await sql<{ file_name: string; reason: string }>`SELECT file_name, reason FROM ops.skipped_files ORDER BY seen_at DESC LIMIT 10`.execute(store.db);
-    if (skipped.rows.length) w('\nFiles not loaded:');
-    for (const s of skipped.rows) w(`  ${s.file_name}: ${s.reason}`);
-    const rejects = await sql<{ file_name: string; line: number; column_name: string | null; value: string | null; reason: string }>`
-      SELECT f.file_name, r.line, r.column_name, r.value, r.reason FROM ops.rejects r JOIN ops.ingest_files f USING (file_id)
-      ORDER BY r.file_id DESC, r.line LIMIT ${o.rejects}`.execute(store.db);
-    if (rejects.rows.length) w('\nRecent rejects:');
-    for (const r of rejects.rows) w(`  ${r.file_name} line ${r.line}${r.column_name ? `, column ${r.column_name}` : ''}${r.value !== null ? `: '${r.value}'` : ''} ${r.reason}`);
+    const files = await recentFiles(store.db, 20);
+    out(files.length ? '\nLoaded files (newest first):' : '\nNo files loaded yet.');
+    for (const f of files) out(`  ${f.file_name.padEnd(32)} ${f.kind.padEnd(12)} ${String(f.rows_total).padStart(9)} rows: ${f.rows_loaded} loaded, ${f.rows_duplicate} duplicate, ${f.rows_rejected} rejected`);
+    const skipped = await recentSkippedFiles(store.db, 10);
+    if (skipped.length) out('\nFiles not loaded:');
+    for (const s of skipped) out(`  ${s.file_name}: ${s.reason}`);
+    const rejects = await recentRejects(store.db, o.rejects);
+    if (rejects.length) out('\nRecent rejects:');
+    for (const r of rejects) out(`  ${r.file_name} line ${r.line}${r.column_name ? `, column ${r.column_name}` : ''}${r.value !== null ? `: '${r.value}'` : ''} ${r.reason}`);
   } finally {
     await store.close();
+  }
+}
+
+/** A run's clock: the instant the command started, the same for every stage. */
+function fixedClock(): () => Date {
+  const now = new Date();
+  return () => now;
+}
+
+/** The inbox must be a folder this process can read; the default one may simply not exist yet. */
+function requireReadableFolder(path: string, what: string, mayBeMissing: boolean) {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    if (mayBeMissing) return;
+    throw new InputError(`${what} ${path} does not exist`);
+  }
+  if (!isDir) throw new InputError(`${what} ${path} is not a folder`);
+  try {
+    accessSync(path, constants.R_OK | constants.X_OK);
+  } catch {
+    throw new InputError(`${what} ${path} cannot be read by this user`);
   }
 }

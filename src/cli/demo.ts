@@ -7,8 +7,7 @@ import { generateDataset } from '../generate/generate.ts';
 import { openStore } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { logger } from '../logger.ts';
-import { runPipeline } from '../stages/run.ts';
-import { stageNames } from '../stages/stage.ts';
+import { runInline } from '../stages/run.ts';
 
 // The demo always uses the embedded database and writes files, whatever the environment says.
 const cfg = { ...parseConfig({ ...process.env, DATABASE_URL: undefined, SMTP_URL: undefined, REDIS_URL: undefined }) };
@@ -21,13 +20,14 @@ rmSync(generated.files.truth, { force: true }); // the truth is for tests, not a
 const store = openStore({ dataDir: join(dataDir, 'pgdata') });
 try {
   await migrate(store.db);
-  const { outcomes } = await runPipeline(
-    { store, config: { ...cfg, ARCHIVE_DIR: join(dataDir, 'archive') }, now: new Date(), log: logger, inboxDir: inbox, period: 'latest' },
-    stageNames,
+  const now = new Date();
+  const { outcomes } = await runInline(
+    { store, config: { ...cfg, ARCHIVE_DIR: join(dataDir, 'archive') }, clock: () => now, log: logger },
+    { inbox, period: 'latest' },
     'demo',
   );
-  const digest = outcomes.digest?.detail as { files: { html: string; eml: string }; subject: string };
-  process.stdout.write(`\n${digest.subject}\nDigest written to ${resolve(digest.files.html)}\n(and ${resolve(digest.files.eml)})\n`);
+  const digest = outcomes.digest!.detail!;
+  process.stdout.write(`\n${digest.subject}\nDigest written to ${resolve(digest.files!.html)}\n(and ${resolve(digest.files!.eml)})\n`);
 } finally {
   await store.close();
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { config, ConfigError } from '../config.ts';
+import { readFileSync } from 'node:fs';
+import { config } from '../config.ts';
+import { ConfigError, InputError, ServiceConfigError } from '../errors.ts';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v.replace(/_/g, ''));
@@ -11,6 +13,7 @@ const int = (name: string) => (v: string) => {
 const program = new Command()
   .name('pulse')
   .description('campaign-pulse: ingest campaign exports, recompute KPIs and send the weekly digest')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError();
 
 program
@@ -82,21 +85,20 @@ program
   .option('--host <addr>', 'address to listen on', '0.0.0.0')
   .action(async (o) => (await import('./service.ts')).serveCommand(o));
 
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 async function main() {
   try {
     config();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`pulse: ${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
-  try {
     await program.parseAsync(process.argv);
   } catch (e) {
-    process.stderr.write(`pulse: ${(e as Error).message}\n`);
-    process.exitCode = 1;
+    // What the user can fix is one line; anything else keeps its stack for the bug report.
+    const known = e instanceof ConfigError || e instanceof InputError || e instanceof ServiceConfigError;
+    process.stderr.write(`pulse: ${known ? (e as Error).message : (e as Error)?.stack ?? String(e)}\n`);
+    // 2: the command line or environment is wrong (as commander's own usage errors); 1: it failed.
+    process.exitCode = e instanceof ConfigError || e instanceof InputError ? 2 : 1;
   }
 }
 

@@ -5,11 +5,11 @@ import type { Store } from '../db/database.ts';
 import { logger } from '../logger.ts';
 import { enqueueRun } from '../jobs/flow.ts';
 import { openQueues, requireService } from '../jobs/queues.ts';
-import { waitForRuns, type RunView } from '../db/run-status.ts';
+import { waitForRuns, type RunView } from '../db/runs-repo.ts';
 import { listSchedules, removeSchedules, upsertSchedules } from '../jobs/scheduler.ts';
 import { buildServer, requireApiToken } from '../http/server.ts';
 import { parsePeriodRange } from '../pipeline/shared/calendar.ts';
-import { stageNames, type StageName } from '../stages/stage.ts';
+import { parseRunParams, stagesFromText } from '../stages/params.ts';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 
@@ -31,7 +31,7 @@ function onShutdown(what: string, stop: () => Promise<void>) {
     stop().then(
       () => process.exit(0),
       (e) => {
-        logger.error({ process: what, err: (e as Error).message }, 'shutdown failed');
+        logger.error({ process: what, err: e }, 'shutdown failed');
         process.exit(1);
       },
     );
@@ -73,9 +73,10 @@ export async function scheduleCommand(o: { remove?: boolean; list?: boolean }) {
 }
 
 export async function triggerCommand(target: string, o: { wait?: boolean; period?: string; attempts?: number; rebuild?: boolean }) {
-  const stages = target === 'pipeline' ? [...stageNames] : parseTarget(target);
-  // A range (2026-W40..2026-W46) is a backfill: one run per week.
+  const stages = stagesFromText(target);
+  // A range (2026-W40..2026-W46) is a backfill: one run per week. Each is checked before anything is queued.
   const periods = o.period?.includes('..') ? parsePeriodRange(o.period).map((p) => p.label) : [o.period];
+  for (const period of periods) parseRunParams({ stages, period, rebuild: o.rebuild });
   const { cfg, store } = await openService();
   const queues = await openQueues(cfg);
   try {
@@ -96,13 +97,6 @@ export async function triggerCommand(target: string, o: { wait?: boolean; period
     await queues.close();
     await store.close();
   }
-}
-
-function parseTarget(target: string): StageName[] {
-  const wanted = target.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = wanted.filter((s) => !(stageNames as readonly string[]).includes(s));
-  if (!wanted.length || unknown.length) throw new Error(`unknown target ${unknown.join(', ') || '""'}; use "pipeline" or stages from ${stageNames.join(', ')}`);
-  return stageNames.filter((s) => wanted.includes(s));
 }
 
 function describe(r: RunView): string {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, type PostgresPool, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type Transaction } from 'kysely';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 
@@ -31,6 +31,16 @@ export interface Session {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
   /** Streams data in COPY text format (\N for NULL, newlines escaped) into a `COPY ... FROM STDIN`. */
   copyFrom(copySql: string, source: AsyncIterable<string | Buffer>): Promise<void>;
+}
+
+/** Whether the database answers a trivial query (for health checks). */
+export async function databaseReachable(db: DbOrTrx): Promise<boolean> {
+  try {
+    await sql`SELECT 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function openStore(opts: { databaseUrl?: string; dataDir: string; poolSize?: number }): Store {

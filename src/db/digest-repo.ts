@@ -1,40 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from './database.ts';
 import { previousWeek, type Period } from '../pipeline/shared/calendar.ts';
-
-export interface WeekRow { week: string; week_start: string; influencers: number; orders: number; revenue: number; payout: number; roas: number | null; iroas_baseline: number | null }
-export interface InfluencerRow {
-  influencer_id: string; name: string; platform: string | null; category: string | null; gender: string | null; tier: string | null;
-  orders: number; revenue: number; payout: number; payout_basis: string | null; payout_rate: number | null; roas: number | null;
-  roi: number | null; engagement_rate: number | null; cost_per_order: number | null; iroas: number | null; iroas_method: string | null;
-  iroas_baseline: number | null; iroas_holdout: number | null; iroas_holdout_low: number | null; iroas_holdout_high: number | null;
-  holdout_status: string; is_loss_maker: boolean; loss_reasons: string[]; break_even_rate_per_order: number | null;
-  cluster: string | null; p_profitable: number | null;
-}
-export interface LossMakerRow { influencer_id: string; name: string; platform: string | null; category: string | null; roas: number | null; iroas: number | null; iroas_method: string | null; payout: number; revenue: number; loss_reasons: string[]; recommended_action: string }
-export interface DimRow { key: string; revenue: number; payout: number; orders: number; roas: number | null; loss_makers: number; loss: number }
-export interface PersonaRow { category: string; gender: string; roas: number | null }
-export interface QualityRow { files: number; rows_loaded: number; rows_rejected: number; rows_duplicate: number; last_run: string | null; skipped_files: number }
-export interface ModelSummary { kind: string; algorithm: string; metrics: Record<string, number | null>; chosen: boolean }
-export interface ClusterSummary { entity: string; k: number; silhouette: number | null; labels: { label: string; size: number }[] }
-
-export interface DigestData {
-  period: Period;
-  /** The newest week with data: what an empty week's digest points to. */
-  latestWeek: string | null;
-  week: WeekRow | undefined;
-  previous: WeekRow | undefined;
-  trend: WeekRow[];
-  influencers: InfluencerRow[];
-  lossMakers: LossMakerRow[];
-  platforms: DimRow[];
-  categories: DimRow[];
-  products: DimRow[];
-  personas: PersonaRow[];
-  quality: QualityRow;
-  models: ModelSummary[];
-  clusters: ClusterSummary[];
-}
+import type { WeekRow, InfluencerRow, LossMakerRow, DimRow, PersonaRow, QualityRow, ModelSummary, ClusterSummary, DigestData } from '../report/digest-data.ts';
 
 /** Reads everything a digest shows for one period from the marts and ops (read-only). */
 export async function loadDigestData(db: DbOrTrx, period: Period): Promise<DigestData> {
@@ -111,4 +78,42 @@ async function loadClusterSummary(db: DbOrTrx): Promise<ClusterSummary[]> {
     silhouette: r.metrics.silhouette,
     labels: r.model.centroids.map((c) => ({ label: c.label, size: c.size })),
   }));
+}
+
+/** The newest ISO week with data in mart.weekly_kpis ("2026-W46"), or null. */
+export async function latestWeekWithData(db: DbOrTrx): Promise<string | null> {
+  return (await sql<{ week: string | null }>`SELECT max(week) AS week FROM mart.weekly_kpis`.execute(db)).rows[0]?.week ?? null;
+}
+
+// ops.digests: one row per period and recipient, so a digest is delivered once however often
+// its job is retried. A claim older than this is taken to belong to a process that died while sending.
+const STALE_CLAIM_MINUTES = 15;
+
+/** Recipients this period was already delivered to (or deliberately skipped for). */
+export async function deliveredRecipients(db: DbOrTrx, period: string): Promise<string[]> {
+  const r = await sql<{ recipient: string }>`SELECT recipient FROM ops.digests WHERE period = ${period} AND state IN ('sent', 'skipped')`.execute(db);
+  return r.rows.map((d) => d.recipient);
+}
+
+/** Takes the right to send to one recipient; false when it was sent or is being sent by another process. */
+export async function claimDelivery(db: DbOrTrx, d: { period: string; recipient: string; subject: string; html: string; resend: boolean }): Promise<boolean> {
+  const r = await sql`
+    INSERT INTO ops.digests AS d (period, recipient, state, subject, html, attempts)
+    VALUES (${d.period}, ${d.recipient}, 'sending', ${d.subject}, ${d.html}, 1)
+    ON CONFLICT (period, recipient) DO UPDATE SET state = 'sending', subject = excluded.subject, html = excluded.html,
+      attempts = d.attempts + 1, claimed_at = now(), error = NULL
+    WHERE d.state = 'failed'
+       OR (d.state = 'sending' AND d.claimed_at < now() - make_interval(mins => ${STALE_CLAIM_MINUTES}))
+       OR (${d.resend} AND d.state IN ('sent', 'skipped'))
+    RETURNING 1`.execute(db);
+  return r.rows.length > 0;
+}
+
+export async function markDelivered(db: DbOrTrx, period: string, recipient: string, messageId: string): Promise<void> {
+  await sql`UPDATE ops.digests SET state = 'sent', message_id = ${messageId}, sent_at = now(), error = NULL
+            WHERE period = ${period} AND recipient = ${recipient}`.execute(db);
+}
+
+export async function markDeliveryFailed(db: DbOrTrx, period: string, recipient: string, error: string): Promise<void> {
+  await sql`UPDATE ops.digests SET state = 'failed', error = ${error} WHERE period = ${period} AND recipient = ${recipient}`.execute(db);
 }

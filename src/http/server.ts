@@ -3,15 +3,17 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Store } from '../db/database.ts';
 import { logger, type Logger } from '../logger.ts';
-import { describeIssues, periodLabel, stageList, type RetryTuning } from '../jobs/catalog.ts';
+import type { RetryTuning } from '../jobs/catalog.ts';
 import { enqueueRun, type Enqueued } from '../jobs/flow.ts';
-import { ServiceConfigError, type Queues } from '../jobs/queues.ts';
-import { readRun, recentRunViews } from '../db/run-status.ts';
+import { describeIssues, runParams } from '../stages/params.ts';
+import { ServiceConfigError } from '../errors.ts';
+import type { Queues } from '../jobs/queues.ts';
+import { readRun, recentRunViews } from '../db/runs-repo.ts';
+import { databaseReachable } from '../db/database.ts';
 
 export interface ServerDeps {
   config: Config;
@@ -21,9 +23,11 @@ export interface ServerDeps {
   log?: Logger;
 }
 
-const runBody = z
-  .object({ stages: stageList.optional(), period: periodLabel.optional(), rebuild: z.boolean().optional() })
-  .strict();
+// The run parameters a client may set: the shared schema, less the CLI's own (inbox, recipients, preview).
+const runBody = runParams.pick({ stages: true, period: true, rebuild: true }).strict();
+
+// Run ids are UUIDs or derived ids; anything else cannot name a run.
+const runId = z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'a run id is 1 to 100 letters, digits, dots, colons, dashes or underscores');
 
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
 
@@ -49,10 +53,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
   });
 
+  // Client errors say what was wrong; server errors say only what kind, never a database
+  // message (it can name tables, values or hosts). The log keeps the whole error.
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    if (status >= 500) request.log.error({ err: err.message, url: request.url }, 'request failed');
-    return problem(reply, status, status >= 500 ? 'internal error' : 'bad request', err.message);
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return problem(reply, err.statusCode, 'bad request', err.message);
+    request.log.error({ err, url: request.url }, 'request failed');
+    if (isUnavailable(err)) return problem(reply, 503, 'database unavailable', 'the database cannot be reached; try again later');
+    return problem(reply, 500, 'internal error', 'the server failed; the error is in its log');
   });
   app.setNotFoundHandler((request, reply) => problem(reply, 404, 'not found', `no route ${request.method} ${request.url.split('?')[0]}`));
 
@@ -63,14 +70,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     try {
       queued = await enqueueRun(store.db, queues, { stages: body.data.stages, period: body.data.period, rebuild: body.data.rebuild, trigger: 'http' }, { tuning: deps.retry, coalesce: true });
     } catch (e) {
-      request.log.error({ err: (e as Error).message }, 'run not queued');
-      return problem(reply, 503, 'run not queued', (e as Error).message);
+      request.log.error({ err: e }, 'run not queued');
+      return problem(reply, 503, 'run not queued', isUnavailable(e) ? 'the database cannot be reached; try again later' : 'the queue cannot be reached; try again later');
     }
     return reply.code(202).header('location', `/runs/${queued.runId}`).send(queued);
   });
 
   app.get('/runs/:id', async (request, reply) => {
-    const { id } = request.params as { id: string };
+    const parsed = runId.safeParse((request.params as { id: string }).id);
+    if (!parsed.success) return problem(reply, 400, 'invalid run id', describeIssues(parsed.error));
+    const id = parsed.data;
     const run = await readRun(store.db, id);
     return run ?? problem(reply, 404, 'not found', `no run with id ${id}`);
   });
@@ -83,7 +92,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/health', async (_request, reply) => {
     const [db, redis] = await Promise.all([
-      check(async () => void (await sql`SELECT 1`.execute(store.db))),
+      check(async () => {
+        if (!(await databaseReachable(store.db))) throw new Error('unreachable');
+      }),
       check(async () => void (await queues.connection.ping())),
     ]);
     const ok = db === 'ok' && redis === 'ok';
@@ -118,4 +129,14 @@ async function check(probe: () => Promise<void>): Promise<string> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Whether an error means the database (or its network) is down rather than a bug. */
+function isUnavailable(e: unknown): boolean {
+  const err = e as { code?: string; message?: string; cause?: unknown };
+  if (!err || typeof err !== 'object') return false;
+  // Node socket errors, and Postgres classes 08 (connection), 57P (shutdown) and 53 (resources).
+  if (typeof err.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|08|57P|53)/.test(err.code)) return true;
+  if (/Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(err.message ?? '')) return true;
+  return err.cause !== undefined && err.cause !== e && isUnavailable(err.cause);
 }

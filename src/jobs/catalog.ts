@@ -2,40 +2,14 @@
 // their options from here and workers their payload types, so the two cannot drift apart.
 import { UnrecoverableError, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { parsePeriod } from '../pipeline/shared/calendar.ts';
-import { stageNames, type StageName } from '../stages/stage.ts';
+import { describeIssues, runParams } from '../stages/params.ts';
 
 /** `pipeline` runs the stages, one job at a time across all workers; `control` starts runs. */
 export const queueNames = ['control', 'pipeline'] as const;
 export type QueueName = (typeof queueNames)[number];
 
-export const periodLabel = z
-  .string()
-  .trim()
-  .superRefine((v, ctx) => {
-    if (v === 'latest') return;
-    try {
-      parsePeriod(v);
-    } catch (e) {
-      // parsePeriod says what is wrong with this very label ("2026 has no week 60").
-      ctx.addIssue({ code: 'custom', message: `${(e as Error).message}, or "latest"` });
-    }
-  });
-
-export const stageList = z
-  .array(z.enum(stageNames, { message: `must be one of ${stageNames.join(', ')}` }))
-  .min(1, 'name at least one stage')
-  // Stages always run in pipeline order, whatever order they were asked for in.
-  .transform((list) => stageNames.filter((s) => list.includes(s)));
-
-/** What a run is: which stages, for which digest period, and who asked. */
-export const runRequest = z.object({
-  stages: stageList.default([...stageNames]),
-  period: periodLabel.optional(),
-  /** kpis: build the sums from every stored order instead of folding in new loads. */
-  rebuild: z.boolean().optional(),
-  trigger: z.string().min(1).max(100),
-});
+/** What a run is: which stages with their parameters (the schema every entry point shares), and who asked. */
+export const runRequest = runParams.extend({ trigger: z.string().min(1).max(100) });
 export type RunRequest = z.input<typeof runRequest>;
 
 const stagePayload = runRequest.extend({
@@ -82,10 +56,6 @@ export function isJobName(name: string): name is JobName {
   return Object.hasOwn(jobCatalog, name);
 }
 
-export function isStage(name: string): name is StageName {
-  return (stageNames as readonly string[]).includes(name);
-}
-
 export function jobOptions(name: JobName, tuning: RetryTuning = {}): Pick<JobsOptions, 'attempts' | 'backoff'> {
   const def = jobCatalog[name];
   return { attempts: Math.max(1, tuning.attempts ?? def.attempts), backoff: { type: 'exponential', delay: tuning.backoffMs ?? def.backoffMs } };
@@ -96,8 +66,4 @@ export function parsePayload<N extends JobName>(name: N, data: unknown): JobPayl
   const result = jobCatalog[name].schema.safeParse(data);
   if (result.success) return result.data as JobPayload<N>;
   throw new UnrecoverableError(`job ${name}: invalid payload: ${describeIssues(result.error)}`);
-}
-
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
 }

@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FlowJob } from 'bullmq';
 import type { DbOrTrx } from '../db/database.ts';
-import { finishRun, startRun } from '../db/runs-repo.ts';
-import { discardRun, runState } from '../db/run-status.ts';
-import { describeIssues, jobOptions, runRequest, type RetryTuning, type RunRequest, type StagePayload } from './catalog.ts';
+import { discardRun, finishRun, runState, startRun } from '../db/runs-repo.ts';
+import { InputError, messageOf } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { describeIssues } from '../stages/params.ts';
+import { jobOptions, runRequest, type RetryTuning, type RunRequest, type StagePayload } from './catalog.ts';
 import type { Queues } from './queues.ts';
 
 /** The BullMQ id of a run's stage job: a re-added flow (a retried start-run) is not added twice. */
@@ -60,6 +62,7 @@ export interface EnqueueOptions {
    * all the work this request asks for; 200 clicks make one run, not 200.
    */
   coalesce?: boolean;
+  log?: Logger;
 }
 
 export interface Enqueued {
@@ -74,11 +77,11 @@ export interface Enqueued {
  */
 export async function enqueueRun(db: DbOrTrx, queues: Queues, request: RunRequest, opts: EnqueueOptions = {}): Promise<Enqueued> {
   const result = runRequest.safeParse(request);
-  if (!result.success) throw new RangeError(`invalid run request: ${describeIssues(result.error)}`);
+  if (!result.success) throw new InputError(`invalid run request: ${describeIssues(result.error)}`);
   const parsed = result.data;
   const runId = opts.runId ?? randomUUID();
   // The row comes first: a request that joins this run can follow it at once.
-  await startRun(db, runId, parsed.trigger, parsed.period);
+  await startRun(db, { runId, trigger: parsed.trigger, period: parsed.period });
   let key: string | undefined;
   try {
     if (opts.coalesce) {
@@ -97,8 +100,9 @@ export async function enqueueRun(db: DbOrTrx, queues: Queues, request: RunReques
     const payload: StagePayload = { ...parsed, runId, requestedAt: (opts.now ?? new Date()).toISOString(), ...(key ? { pendingKey: key } : {}) };
     await queues.flow.add(buildRunFlow(payload, opts.tuning));
   } catch (e) {
-    if (key) await releasePending(queues, key, runId).catch(() => {});
-    await finishRun(db, runId, 'failed', `could not queue the run: ${(e as Error).message}`).catch(() => {});
+    // The queueing error is the one to report; clean-up failures on top of it are only logged.
+    if (key) await releasePending(queues, key, runId).catch((cleanup) => opts.log?.debug({ err: cleanup }, 'pending key not released'));
+    await finishRun(db, runId, 'failed', `could not queue the run: ${messageOf(e)}`).catch((cleanup) => opts.log?.warn({ err: cleanup }, 'run failure not recorded'));
     throw e;
   }
   return { runId, coalesced: false };

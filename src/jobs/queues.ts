@@ -1,10 +1,11 @@
 import { FlowProducer, Queue } from 'bullmq';
+import { ServiceConfigError } from '../errors.ts';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { logger, type Logger } from '../logger.ts';
 import type { QueueName } from './catalog.ts';
 
-export class ServiceConfigError extends Error {}
+
 
 /** The service mode needs both stores; says which variable is missing, on one line. */
 export function requireService(config: Config): Config & { DATABASE_URL: string; REDIS_URL: string } {

@@ -2,14 +2,14 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Store } from '../db/database.ts';
-import { finishRun } from '../db/runs-repo.ts';
+import { failRunIfRunning } from '../db/runs-repo.ts';
+import { InputError, messageOf } from '../errors.ts';
 import { logger, type Logger } from '../logger.ts';
-import type { StageName } from '../stages/stage.ts';
-import { runStage } from '../stages/run.ts';
+import type { StageName } from '../stages/params.ts';
+import { failDeadInlineRuns, runStages } from '../stages/run.ts';
 import { isJobName, jobCatalog, parsePayload, type JobName, type JobPayload, type QueueName, type RetryTuning } from './catalog.ts';
 import { derivedRunId, enqueueRun, releasePending, stageJobId } from './flow.ts';
 import { connectionErrorLogger, openQueues, redisConnection, requireService, type Queues } from './queues.ts';
-import { failRunIfRunning } from '../db/run-status.ts';
 
 export interface WorkerOptions {
   /** Jobs one process works on at once (stages are still one at a time across all workers). */
@@ -39,16 +39,16 @@ type Handler<N extends JobName> = (payload: JobPayload<N>, job: Job, env: JobEnv
 const stageHandler =
   (stage: StageName): Handler<StageName> =>
   async (payload, job, env, log) => {
-    const ctx = { store: env.store, config: env.config, runId: payload.runId, now: new Date(payload.requestedAt), log, period: payload.period, rebuild: payload.rebuild };
     // From here on the run reads the inbox: later requests must not join it.
     if (payload.pendingKey && stage === payload.stages[0]) await releasePending(env.queues, payload.pendingKey, payload.runId);
+    const deps = { store: env.store, config: env.config, log, clock: () => new Date(payload.requestedAt), runId: payload.runId };
     try {
-      const outcome = await runStage(stage, ctx);
-      // Stages run in order, so the last one finishing is the run succeeding.
-      if (stage === payload.stages.at(-1)) await finishRun(env.store.db, payload.runId, 'succeeded');
+      const outcomes = await runStages(deps, payload, { only: [stage], isFinal: (e) => isFinalAttempt(job, e) });
+      const outcome = outcomes[stage]!;
       return { rows: outcome.rows, skipped: outcome.skipped };
     } catch (e) {
-      if (isFinalAttempt(job, e)) await failRunIfRunning(env.store.db, payload.runId, `${stage}: ${(e as Error).message}`).catch(() => {});
+      // No retry can fix bad input: fail the job now instead of after every attempt.
+      if (e instanceof InputError) throw new UnrecoverableError(e.message);
       throw e;
     }
   };
@@ -72,7 +72,7 @@ export const jobHandlers: { [N in JobName]: Handler<N> } = {
 };
 
 function isFinalAttempt(job: Job, e: unknown): boolean {
-  return e instanceof UnrecoverableError || (e as Error)?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  return e instanceof UnrecoverableError || e instanceof InputError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 async function processJob(job: Job, env: JobEnv, log: Logger): Promise<unknown> {
@@ -86,8 +86,8 @@ async function processJob(job: Job, env: JobEnv, log: Logger): Promise<unknown> 
   try {
     payload = parsePayload(name, job.data);
   } catch (e) {
-    jobLog.error({ err: (e as Error).message }, 'job payload rejected');
-    if (runId) await failRunIfRunning(env.store.db, runId, (e as Error).message).catch(() => {});
+    jobLog.error({ err: e }, 'job payload rejected');
+    if (runId) await failRunIfRunning(env.store.db, runId, messageOf(e)).catch((bookkeeping) => jobLog.warn({ err: bookkeeping }, 'run failure not recorded'));
     throw e;
   }
   return (jobHandlers[name] as Handler<typeof name>)(payload as never, job, env, jobLog);
@@ -121,10 +121,10 @@ export async function startWorkers(config: Config, store: Store, opts: WorkerOpt
     worker.on('failed', (job, err) => {
       if (!job) return;
       const final = Boolean(job.finishedOn);
-      log.warn({ queue: name, job: job.name, jobId: job.id, runId: job.data?.runId, attempt: job.attemptsMade, final, err: err.message }, final ? 'job failed' : 'job failed, will retry');
+      log.warn({ queue: name, job: job.name, jobId: job.id, runId: job.data?.runId, attempt: job.attemptsMade, final, err }, final ? 'job failed' : 'job failed, will retry');
       // Covers failures the processor never saw, e.g. a job that stalled too often.
       if (final && typeof job.data?.runId === 'string') {
-        failRunIfRunning(store.db, job.data.runId, `${job.name}: ${err.message}`).catch(() => {});
+        failRunIfRunning(store.db, job.data.runId, `${job.name}: ${err.message}`).catch((bookkeeping) => log.warn({ err: bookkeeping }, 'run failure not recorded'));
       }
     });
     worker.on('stalled', (jobId) => log.warn({ queue: name, jobId }, 'job stalled: its worker died or hung; handed to another worker'));
@@ -132,6 +132,8 @@ export async function startWorkers(config: Config, store: Store, opts: WorkerOpt
     worker.on('error', onConnectionError);
     return worker;
   };
+  // Inline runs of processes that died on this host are ended here too, as by `pulse status`.
+  await failDeadInlineRuns(store).catch((e) => log.warn({ err: e }, 'could not check for dead inline runs'));
   const workers = [make('pipeline'), make('control')];
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   log.info({ prefix: config.PULSE_QUEUE_PREFIX, concurrency: opts.concurrency ?? 1 }, 'workers started');

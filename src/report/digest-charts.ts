@@ -1,4 +1,4 @@
-import type { DigestData } from '../db/digest-repo.ts';
+import type { DigestData } from './digest-data.ts';
 import type { InlineChart, OmittedChart } from './render-email.ts';
 import { lossByProductChart, personaHeatmapChart, revenueVsPayoutChart, roasByPlatformChart, weeklyTrendChart } from './charts.ts';
 import { renderCharts } from './render-chart.ts';

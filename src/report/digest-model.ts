@@ -1,4 +1,4 @@
-import type { DigestData, InfluencerRow } from '../db/digest-repo.ts';
+import type { DigestData, InfluencerRow } from './digest-data.ts';
 import { csvCell, fmtChange, fmtMoney, fmtRatio } from './format.ts';
 import { insights } from './insights.ts';
 

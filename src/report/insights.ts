@@ -1,4 +1,4 @@
-import type { DigestData } from '../db/digest-repo.ts';
+import type { DigestData } from './digest-data.ts';
 import { fmtMoney, fmtPct, fmtRatio } from './format.ts';
 
 /**

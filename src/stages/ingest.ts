@@ -18,6 +18,7 @@ import { COPY_OPTIONS, copyFields, isReject, reject, type CleanContext, type Rej
 import { cleaners } from '../pipeline/ingest/cleaners.ts';
 import type { Logger } from '../logger.ts';
 import { progress } from '../progress.ts';
+import { defineStage } from './stage.ts';
 
 // Serialises loads across processes: the check "was this file loaded?" and the load
 // itself happen under it, so two runs never load the same content twice.
@@ -369,3 +370,19 @@ async function moveInto(path: string, dir: string): Promise<string> {
   await rename(path, target);
   return target;
 }
+
+/** The ingest stage: every file of the inbox (INBOX_DIR, or the run's `inbox`) loaded or set aside. */
+export const ingestStage = defineStage({
+  name: 'ingest',
+  async run(deps, params) {
+    const files = await ingestInbox(deps.store, {
+      inboxDir: params.inbox ?? deps.config.INBOX_DIR,
+      archiveDir: deps.config.ARCHIVE_DIR,
+      runId: deps.runId,
+      now: deps.clock(),
+      revenuePerConversion: deps.config.REVENUE_PER_CONVERSION,
+      log: deps.log,
+    });
+    return { rows: files.reduce((n, f) => n + (f.loaded ?? 0), 0), detail: { files } };
+  },
+});

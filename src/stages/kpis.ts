@@ -6,12 +6,11 @@ import type { Logger } from '../logger.ts';
 import { sqlDir } from '../db/migrate.ts';
 import { LOAD_LOCK } from './ingest.ts';
 import { holdout, type GroupStats, type HoldoutResult } from '../pipeline/kpis/holdout.ts';
+import { defineStage } from './stage.ts';
 
 export interface KpiOptions {
   baselineRevenuePerOrder: number;
   minHoldoutUsers: number;
-  /** Recompute every week, not just the weeks touched by new rows. */
-  full?: boolean;
   /** Rebuild the sums derived from the orders from every order instead of folding in the new loads. */
   rebuild?: boolean;
   log?: Logger;
@@ -50,7 +49,7 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
       return result;
     };
     const folded = await foldSums(trx, opts.rebuild ?? false, timed, opts.log);
-    const full = opts.full || folded === 'rebuilt' || (await everyWeekDirty(trx, baseline, opts.log));
+    const full = folded === 'rebuilt' || (await everyWeekDirty(trx, baseline, opts.log));
     await sql`CREATE TEMP TABLE kpi_weeks (week_start date PRIMARY KEY) ON COMMIT DROP`.execute(trx);
     if (full) {
       // as the all-time marts are: a fresh table, rather than every old row left dead in it
@@ -173,3 +172,17 @@ async function portfolioHoldout(db: DbOrTrx, minUsers: number): Promise<unknown[
   return [h.controlUsers || null, h.exposedUsers || null, g(0)?.revenue ?? null, g(1)?.revenue ?? null, h.rpuControl, h.rpuExposed,
     h.incrementalRevenue, h.iroas, h.low, h.high, h.p, h.status];
 }
+
+/** The kpis stage: folds new loads into the sums and recomputes the marts they touch. */
+export const kpisStage = defineStage({
+  name: 'kpis',
+  async run(deps, params) {
+    const r = await recomputeKpis(deps.store.db, {
+      baselineRevenuePerOrder: deps.config.BASELINE_REVENUE_PER_ORDER,
+      minHoldoutUsers: deps.config.MIN_HOLDOUT_USERS,
+      rebuild: params.rebuild,
+      log: deps.log,
+    });
+    return { rows: r.influencers, detail: r };
+  },
+});

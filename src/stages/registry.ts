@@ -1,32 +1,14 @@
-import { ingestInbox } from './ingest.ts';
-import { recomputeKpis } from './kpis.ts';
-import { clustersStage, modelsStage } from './models.ts';
-import { digestStage } from './digest.ts';
-import type { StageContext, StageName, StageOutcome } from './stage.ts';
+// The one list of stages. Each is imported when first run, so a command that runs no stage
+// (status, migrate, trigger, help) never loads vega, mjml or the learners.
+import type { StageName } from './params.ts';
 
-export const stageHandlers: Record<StageName, (ctx: StageContext) => Promise<StageOutcome>> = {
-  async ingest(ctx) {
-    const files = await ingestInbox(ctx.store, {
-      inboxDir: ctx.inboxDir ?? ctx.config.INBOX_DIR,
-      archiveDir: ctx.config.ARCHIVE_DIR,
-      runId: ctx.runId,
-      now: ctx.now,
-      revenuePerConversion: ctx.config.REVENUE_PER_CONVERSION,
-      log: ctx.log,
-    });
-    const rows = files.reduce((n, f) => n + (f.loaded ?? 0), 0);
-    return { rows, detail: { files } };
-  },
-  async kpis(ctx) {
-    const r = await recomputeKpis(ctx.store.db, {
-      baselineRevenuePerOrder: ctx.config.BASELINE_REVENUE_PER_ORDER,
-      minHoldoutUsers: ctx.config.MIN_HOLDOUT_USERS,
-      rebuild: ctx.rebuild,
-      log: ctx.log,
-    });
-    return { rows: r.influencers, detail: { ...r } };
-  },
-  models: modelsStage,
-  clusters: clustersStage,
-  digest: digestStage,
-};
+export const stageRegistry = {
+  ingest: async () => (await import('./ingest.ts')).ingestStage,
+  kpis: async () => (await import('./kpis.ts')).kpisStage,
+  models: async () => (await import('./models.ts')).modelsStage,
+  clusters: async () => (await import('./clusters.ts')).clustersStage,
+  digest: async () => (await import('./digest.ts')).digestStage,
+} as const satisfies Record<StageName, () => Promise<{ name: StageName }>>;
+
+export type StageOf<N extends StageName> = Awaited<ReturnType<(typeof stageRegistry)[N]>>;
+export type DetailOf<N extends StageName> = NonNullable<Awaited<ReturnType<StageOf<N>['run']>>['detail']>;

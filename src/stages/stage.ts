@@ -1,29 +1,29 @@
 import type { Config } from '../config.ts';
 import type { Store } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
+import type { StageName, StageParams } from './params.ts';
 
-/** What every stage gets: the same in the inline runner and in a BullMQ worker. */
-export interface StageContext {
+/** What every stage gets, the same in the inline runner and in a BullMQ worker. */
+export interface StageDeps {
   store: Store;
   config: Config;
-  runId: string;
-  now: Date;
   log: Logger;
-  /** Digest period label ("2026-W46"), "latest" for the newest week with data, or undefined for the last complete week. */
-  period?: string;
-  inboxDir?: string;
-  /** kpis: rebuild the sums from every stored order instead of folding in new loads. */
-  rebuild?: boolean;
-  resend?: boolean;
-  preview?: boolean;
-  to?: string[];
+  /** The run's clock: every stage of a run sees the instant the run was asked for. */
+  clock: () => Date;
+  runId: string;
 }
 
-export interface StageOutcome {
+export interface StageOutcome<Detail = Record<string, unknown>> {
   rows: number;
-  detail?: Record<string, unknown>;
+  detail?: Detail;
+  /** Set when the stage did nothing, with the reason (recorded as state 'skipped'). */
   skipped?: string;
 }
 
-export const stageNames = ['ingest', 'kpis', 'models', 'clusters', 'digest'] as const;
-export type StageName = (typeof stageNames)[number];
+/** One stage: the same signature for every stage, registered in ./registry.ts. */
+export interface Stage<N extends StageName, Detail = Record<string, unknown>> {
+  name: N;
+  run(deps: StageDeps, params: StageParams<N>): Promise<StageOutcome<Detail>>;
+}
+
+export const defineStage = <N extends StageName, Detail>(stage: Stage<N, Detail>): Stage<N, Detail> => stage;

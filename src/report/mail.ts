@@ -53,6 +53,51 @@ export async function writeDigestFiles(m: DigestMessage, to: string[], outDir: s
   return { html: `${base}.html`, eml: `${base}.eml`, text: `${base}.txt` };
 }
 
-export function smtpTransport(smtpUrl: string) {
-  return nodemailer.createTransport(smtpUrl);
+export interface SentMail {
+  messageId: string;
+  /** Where a file transport wrote the digest. */
+  files?: { html: string; eml: string; text: string };
+}
+
+/**
+ * Where a digest goes. `smtp` sends one mail per recipient, and the digest stage records each
+ * delivery in ops.digests so a period reaches a recipient once; `files` writes the digest for
+ * all recipients to a folder (no SMTP_URL, or a preview), which is never "delivered".
+ */
+export interface MailTransport {
+  readonly kind: 'smtp' | 'files';
+  /** Whether sends are real deliveries, to be made once per period and recipient. */
+  readonly deliversOnce: boolean;
+  send(message: DigestMessage, to: string[]): Promise<SentMail>;
+  close(): void;
+}
+
+export function smtpMailTransport(smtpUrl: string): MailTransport {
+  const transport = nodemailer.createTransport(smtpUrl);
+  return {
+    kind: 'smtp',
+    deliversOnce: true,
+    async send(message, to) {
+      const info = await transport.sendMail(mailOptions(message, to.join(', ')));
+      return { messageId: info.messageId };
+    },
+    close: () => transport.close(),
+  };
+}
+
+export function fileMailTransport(outDir: string): MailTransport {
+  return {
+    kind: 'files',
+    deliversOnce: false,
+    async send(message, to) {
+      const files = await writeDigestFiles(message, to, outDir);
+      return { messageId: messageIdFor(message.period, to.join(',')), files };
+    },
+    close() {},
+  };
+}
+
+/** SMTP when SMTP_URL is set and this is no preview; files in OUT_DIR otherwise. */
+export function openMailTransport(settings: { SMTP_URL?: string; OUT_DIR: string }, opts: { preview?: boolean } = {}): MailTransport {
+  return settings.SMTP_URL && !opts.preview ? smtpMailTransport(settings.SMTP_URL) : fileMailTransport(settings.OUT_DIR);
 }

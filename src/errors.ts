@@ -1,0 +1,29 @@
+// One class per kind of failure, each with its own `name` (shown in logs) and the `cause` it wraps.
+// Callers tell them apart with instanceof, never by comparing message or name strings.
+
+/** The environment holds a bad setting; the message names the variable (credentials redacted). */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** A service-mode command was started without what it needs (Redis, Postgres, an API token). */
+export class ServiceConfigError extends Error {
+  override name = 'ServiceConfigError';
+}
+
+/**
+ * Input no retry can fix: run parameters that fail their schema, a period that does not
+ * exist, an inbox that is not a readable folder. Jobs fail at once on it; HTTP answers 400;
+ * the CLI prints its message on one line and exits non-zero.
+ */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** The digest could not be sent to some recipients; those sent are not sent again on retry. */
+export class DeliveryError extends Error {
+  override name = 'DeliveryError';
+}
+
+/** The message of anything thrown, for a one-line summary (logs get the error itself). */
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
