@@ -13,7 +13,7 @@ import { sql } from 'kysely';
 import { openStore } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { generateDataset } from '../src/generate/generate.ts';
-import { recomputeKpis } from '../src/stages/kpis.ts';
+import { recomputeKpis } from '../src/db/kpis-repo.ts';
 
 // as package.json runs the CLI (see README "Performance")
 const NODE_FLAGS = ['--max-semi-space-size=16'];

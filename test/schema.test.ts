@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { loadMigrations } from '../src/db/migrate.ts';
-import { normalise, schemaOfMigrations, schemaPath } from '../src/db/schema-dump.ts';
+import { generateTables, normalise, schemaOfMigrations, schemaPath, withMigratedDatabase } from '../src/db/schema-dump.ts';
 
 describe('sql/schema.sql', () => {
   it('equals a schema-only dump of a database built by every migration', async () => {
@@ -12,6 +12,10 @@ describe('sql/schema.sql', () => {
     const built = await schemaOfMigrations(inject('adminUrl'));
     // compared line by line, so a failure shows the lines that differ
     expect(built.split('\n')).toEqual(committed.split('\n'));
+  });
+
+  it('src/db/tables.ts (the Kysely table types) is what kysely-codegen makes of that database', async () => {
+    await withMigratedDatabase(inject('adminUrl'), (url) => generateTables(url, { verify: true }));
   });
 
   it('covers every migration (the newest one adds columns the snapshot must show)', () => {

@@ -1,8 +1,9 @@
 -- Adds the orders of the loads $1 to $2 to the per-week, per-product and per-campaign sums
 -- the KPI statements read (a new day's load, or with $1 = 0 after a rebuild emptied them, all).
 -- The week is its Monday, by date arithmetic (date_trunc would go through timestamps).
--- Parameters: $1 the first load to fold (file_id; bounds that include, so that partitions of
--- loads outside them are never read), $2 the newest load to fold.
+-- @param $1 first_file: the first load to fold (file_id; bounds that include, so that
+--   partitions of loads outside them are never read)
+-- @param $2 last_file: the newest load to fold
 INSERT INTO core.orders_weekly AS w (week_start, influencer_id, rows, orders, revenue)
 SELECT order_date - (extract(isodow FROM order_date)::int - 1), influencer_id, count(*), sum(orders), sum(revenue)
 FROM core.orders WHERE file_id BETWEEN $1 AND $2

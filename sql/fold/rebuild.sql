@@ -5,7 +5,7 @@
 -- size spill to disk, and their output is in no order): the rows go in in key order, the
 -- primary key is then built from input already sorted, and each user's total over every
 -- influencer of a group is read along that key.
--- Parameters: $1 the newest load to include (file_id).
+-- @param $1 last_file: the newest load to include (file_id)
 TRUNCATE core.orders_weekly, core.orders_product, core.orders_campaign;
 TRUNCATE core.order_users, core.holdout_stats, core.group_stats;
 ALTER TABLE core.order_users DROP CONSTRAINT order_users_pkey;

@@ -10,8 +10,9 @@
 --   range of core.order_users' key (grp, user_id, influencer_id); for the portfolio, a user who
 --   bought through two influencers is one user.
 -- The load lock (src/stages/kpis.ts) keeps other folds out.
--- Parameters: $1 the first load to fold (file_id; bounds that include, so that partitions of
--- loads outside them are never read), $2 the newest load to fold.
+-- @param $1 first_file: the first load to fold (file_id; bounds that include, so that
+--   partitions of loads outside them are never read)
+-- @param $2 last_file: the newest load to fold
 WITH nu AS MATERIALIZED (
   SELECT n.influencer_id, n.grp, n.user_id, n.o, n.r, u.revenue AS old
   FROM (SELECT influencer_id, grp, user_id, sum(orders) AS o, sum(revenue) AS r

@@ -1,5 +1,5 @@
 -- Rebuilds mart.influencer_weekly for the weeks in kpi_weeks (a temp table of Mondays).
--- Parameters: {{baseline}} revenue per order assumed without the influencer.
+-- @param $1 baseline: revenue per order assumed without the influencer (BASELINE_REVENUE_PER_ORDER)
 DELETE FROM mart.influencer_weekly WHERE week_start IN (SELECT week_start FROM kpi_weeks);
 
 INSERT INTO mart.influencer_weekly
@@ -29,5 +29,5 @@ SELECT influencer_id, to_char(week_start, 'IYYY-"W"IW'), week_start, posts, reac
        (likes + comments)::double precision / nullif(reach, 0),
        orders, revenue, payout,
        revenue / nullif(payout, 0), (revenue - payout) / nullif(payout, 0), payout / nullif(orders, 0),
-       (revenue - orders * {{baseline}}) / nullif(payout, 0)
+       (revenue - orders * $1::numeric) / nullif(payout, 0)
 FROM a;

@@ -1,7 +1,18 @@
 -- Rebuilds mart.influencer_kpis: additive measures are sums of mart.influencer_weekly (kept
 -- current week by week), holdout results come from the kpis stage as parallel arrays.
--- Parameters: {{baseline}} revenue per order; $1..$11 holdout arrays (influencer_id, exposed_users,
---   control_users, rpu_exposed, rpu_control, incremental_revenue, iroas, low, high, p, status).
+-- The holdout arrays, one element per influencer with a holdout result:
+-- @param $1 h_influencer_id
+-- @param $2 h_exposed_users
+-- @param $3 h_control_users
+-- @param $4 h_rpu_exposed
+-- @param $5 h_rpu_control
+-- @param $6 h_incremental_revenue
+-- @param $7 h_iroas
+-- @param $8 h_low
+-- @param $9 h_high
+-- @param $10 h_p
+-- @param $11 h_status
+-- @param $12 baseline: revenue per order assumed without the influencer (BASELINE_REVENUE_PER_ORDER)
 TRUNCATE mart.influencer_kpis;
 INSERT INTO mart.influencer_kpis
 WITH w AS (
@@ -24,8 +35,8 @@ WITH w AS (
   LEFT JOIN core.payouts pay ON pay.influencer_id = i.influencer_id
   LEFT JOIN h ON h.influencer_id = i.influencer_id
 ), m AS (
-  SELECT b.*, revenue / nullif(payout, 0) AS roas, (revenue - orders * {{baseline}}) / nullif(payout, 0) AS iroas_baseline,
-         CASE holdout_status WHEN 'ok' THEN iroas_holdout WHEN 'no_control' THEN (revenue - orders * {{baseline}}) / nullif(payout, 0) END AS iroas,
+  SELECT b.*, revenue / nullif(payout, 0) AS roas, (revenue - orders * $12::numeric) / nullif(payout, 0) AS iroas_baseline,
+         CASE holdout_status WHEN 'ok' THEN iroas_holdout WHEN 'no_control' THEN (revenue - orders * $12::numeric) / nullif(payout, 0) END AS iroas,
          CASE holdout_status WHEN 'ok' THEN 'holdout' WHEN 'no_control' THEN 'baseline' END AS iroas_method
   FROM b
 ), r AS (

@@ -4,7 +4,8 @@
 -- computed it: campaign:ad_id, else a hash of the values as read, spend as first estimated
 -- (hence the rates, and numeric arithmetic, which keeps their scale). No weeks are marked, as
 -- before: mart.ad_campaign_kpis is rebuilt whole by every KPI run.
--- Parameters: load_rows (temp table: the cleaned rows and their line), $1 file_id.
+-- Reads load_rows (temp table: the cleaned rows and their line).
+-- @param $1 file_id: the load
 WITH ins AS (
   INSERT INTO core.ad_campaigns AS t (ad_key, campaign, channel, category, day, impressions, clicks, conversions, leads,
                                        spend, revenue, spend_estimated, revenue_estimated, audience, file_id, line)

@@ -1,6 +1,7 @@
 -- Merges a cleaned influencers file into core.influencers: the last row of an id wins, and an
 -- id stored before is updated. Any change means every mart is recomputed ('-infinity').
--- Parameters: load_rows (temp table: the cleaned rows and their line), $1 file_id.
+-- Reads load_rows (temp table: the cleaned rows and their line).
+-- @param $1 file_id: the load
 WITH ins AS (
   INSERT INTO core.influencers AS t (influencer_id, name, platform, category, gender, tier, followers, file_id)
   SELECT DISTINCT ON (influencer_id) influencer_id, name, platform, category, gender, tier, followers, $1

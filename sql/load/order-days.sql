@@ -1,6 +1,8 @@
 -- Records the days a load's orders fall on (how later loads find days they share with it) and
 -- marks the load's weeks for recompute.
--- Parameters: $1 days, $2 rows per day, $3 weeks (Mondays).
+-- @param $1 days: the days of the load's rows (date[])
+-- @param $2 rows: rows per day (bigint[])
+-- @param $3 weeks: the Mondays of those days (date[])
 WITH days AS (
   INSERT INTO core.order_days AS d (order_date, rows)
   SELECT * FROM unnest($1::date[], $2::bigint[])

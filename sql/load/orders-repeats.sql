@@ -6,7 +6,9 @@
 -- Only the partitions of the loads the loader names are read: this one and the earlier ones
 -- whose first and last days (ops.ingest_files) reach the days compared.
 -- Returns the deleted rows' days, which the loader takes back out of its count of days.
--- Parameters: $1 file_id, $2 days to compare (date[]), $3 the loads to read (file_id[], $1 among them).
+-- @param $1 file_id: the load
+-- @param $2 days: the days to compare (date[])
+-- @param $3 files: the loads to read (file_id[], $1 among them)
 WITH ranked AS (
   SELECT ctid AS id, file_id,
     row_number() OVER (PARTITION BY order_date, influencer_id, orders, revenue, source, campaign, user_id, product, grp

@@ -1,7 +1,8 @@
 -- Merges a cleaned payouts file into core.payouts: one payout agreement per influencer, the
 -- last row of an influencer wins, and a later file replaces an earlier one. Any change means
 -- every mart is recomputed ('-infinity').
--- Parameters: load_rows (temp table: the cleaned rows and their line), $1 file_id.
+-- Reads load_rows (temp table: the cleaned rows and their line).
+-- @param $1 file_id: the load
 WITH ins AS (
   INSERT INTO core.payouts AS t (influencer_id, basis, rate, orders, total_payout, file_id, line)
   SELECT DISTINCT ON (influencer_id) influencer_id, basis, rate, orders, total_payout, $1, line

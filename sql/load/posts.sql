@@ -2,7 +2,8 @@
 -- hash of its cleaned values, computed here exactly as earlier loads computed it, so a post sent
 -- again is not stored twice (within the file, its first line is kept). The weeks of new posts
 -- are marked for recompute.
--- Parameters: load_rows (temp table: the cleaned rows and their line), $1 file_id.
+-- Reads load_rows (temp table: the cleaned rows and their line).
+-- @param $1 file_id: the load
 WITH ins AS (
   INSERT INTO core.posts (post_key, influencer_id, platform, post_date, url, caption, reach, likes, comments, file_id, line)
   SELECT DISTINCT ON (k) k, influencer_id, platform, post_date, url, caption, reach, likes, comments, $1, line

@@ -13,10 +13,11 @@ pg.types.setTypeParser(NUMERIC, (v) => Number(v));
 pg.types.setTypeParser(INT8, (v) => Number(v));
 pg.types.setTypeParser(DATE, (v) => v);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Db = Kysely<any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type DbOrTrx = Kysely<any> | Transaction<any>;
+import type { DB } from './tables.ts';
+
+/** The database, typed by its tables (src/db/tables.ts, generated from the migrations). */
+export type Db = Kysely<DB>;
+export type DbOrTrx = Kysely<DB> | Transaction<DB>;
 
 /** A database plus what Kysely cannot do: a session of its own, with COPY ... FROM STDIN. */
 export interface Store {

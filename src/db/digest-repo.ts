@@ -82,7 +82,8 @@ async function loadClusterSummary(db: DbOrTrx): Promise<ClusterSummary[]> {
 
 /** The newest ISO week with data in mart.weekly_kpis ("2026-W46"), or null. */
 export async function latestWeekWithData(db: DbOrTrx): Promise<string | null> {
-  return (await sql<{ week: string | null }>`SELECT max(week) AS week FROM mart.weekly_kpis`.execute(db)).rows[0]?.week ?? null;
+  const row = await db.selectFrom('mart.weekly_kpis').select(({ fn }) => fn.max('week').as('week')).executeTakeFirst();
+  return row?.week ?? null;
 }
 
 // ops.digests: one row per period and recipient, so a digest is delivered once however often
@@ -91,8 +92,8 @@ const STALE_CLAIM_MINUTES = 15;
 
 /** Recipients this period was already delivered to (or deliberately skipped for). */
 export async function deliveredRecipients(db: DbOrTrx, period: string): Promise<string[]> {
-  const r = await sql<{ recipient: string }>`SELECT recipient FROM ops.digests WHERE period = ${period} AND state IN ('sent', 'skipped')`.execute(db);
-  return r.rows.map((d) => d.recipient);
+  const rows = await db.selectFrom('ops.digests').select('recipient').where('period', '=', period).where('state', 'in', ['sent', 'skipped']).execute();
+  return rows.map((d) => d.recipient);
 }
 
 /** Takes the right to send to one recipient; false when it was sent or is being sent by another process. */
@@ -110,10 +111,14 @@ export async function claimDelivery(db: DbOrTrx, d: { period: string; recipient:
 }
 
 export async function markDelivered(db: DbOrTrx, period: string, recipient: string, messageId: string): Promise<void> {
-  await sql`UPDATE ops.digests SET state = 'sent', message_id = ${messageId}, sent_at = now(), error = NULL
-            WHERE period = ${period} AND recipient = ${recipient}`.execute(db);
+  await db
+    .updateTable('ops.digests')
+    .set({ state: 'sent', message_id: messageId, sent_at: sql`now()`, error: null })
+    .where('period', '=', period)
+    .where('recipient', '=', recipient)
+    .execute();
 }
 
 export async function markDeliveryFailed(db: DbOrTrx, period: string, recipient: string, error: string): Promise<void> {
-  await sql`UPDATE ops.digests SET state = 'failed', error = ${error} WHERE period = ${period} AND recipient = ${recipient}`.execute(db);
+  await db.updateTable('ops.digests').set({ state: 'failed', error }).where('period', '=', period).where('recipient', '=', recipient).execute();
 }

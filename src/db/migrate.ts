@@ -2,12 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
+import { takeMigrationLock } from './locks.ts';
 
 export const sqlDir = new URL('../../sql/', import.meta.url).pathname;
 const migrationsDir = join(sqlDir, 'migrations');
 
-// Any constant will do; it only has to be the same for every process of this project.
-const MIGRATION_LOCK = 7_245_118_301;
 
 export interface Migration { id: number; name: string; sql: string }
 
@@ -24,7 +23,7 @@ export function loadMigrations(dir = migrationsDir): Migration[] {
  */
 export async function migrate(db: Db, migrations = loadMigrations()): Promise<string[]> {
   return db.transaction().execute(async (trx) => {
-    await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+    await takeMigrationLock(trx);
     await sql`CREATE SCHEMA IF NOT EXISTS ops`.execute(trx);
     await sql`CREATE TABLE IF NOT EXISTS ops.migrations (id int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(trx);
     const done = new Set((await sql<{ id: number }>`SELECT id FROM ops.migrations`.execute(trx)).rows.map((r) => r.id));

@@ -11,23 +11,24 @@ export interface RunOwner {
 export async function startRun(db: DbOrTrx, run: { runId: string; trigger: string; period?: string; owner?: RunOwner }) {
   const host = run.owner?.host ?? null;
   const pid = run.owner?.pid ?? null;
-  await sql`INSERT INTO ops.pipeline_runs (run_id, trigger, state, period, owner_host, owner_pid, heartbeat_at)
-            VALUES (${run.runId}, ${run.trigger}, 'running', ${run.period ?? null}, ${host}, ${pid}, CASE WHEN ${host}::text IS NULL THEN NULL ELSE now() END)
-            ON CONFLICT (run_id) DO UPDATE SET state = 'running', error = NULL, finished_at = NULL`.execute(db);
+  await db
+    .insertInto('ops.pipeline_runs')
+    .values({ run_id: run.runId, trigger: run.trigger, state: 'running', period: run.period ?? null, owner_host: host, owner_pid: pid, heartbeat_at: host === null ? null : sql`now()` })
+    .onConflict((oc) => oc.column('run_id').doUpdateSet({ state: 'running', error: null, finished_at: null }))
+    .execute();
 }
 
 export async function finishRun(db: DbOrTrx, runId: string, state: 'succeeded' | 'failed', error?: string) {
-  await sql`UPDATE ops.pipeline_runs SET state = ${state}, finished_at = now(), error = ${error ?? null} WHERE run_id = ${runId}`.execute(db);
+  await db.updateTable('ops.pipeline_runs').set({ state, finished_at: sql`now()`, error: error ?? null }).where('run_id', '=', runId).execute();
 }
 
 /** Marks a run failed unless it already ended (several processes may report the same failure). */
 export async function failRunIfRunning(db: DbOrTrx, runId: string, error: string): Promise<void> {
-  await sql`UPDATE ops.pipeline_runs SET state = 'failed', finished_at = now(), error = ${error}
-            WHERE run_id = ${runId} AND state = 'running'`.execute(db);
+  await db.updateTable('ops.pipeline_runs').set({ state: 'failed', finished_at: sql`now()`, error }).where('run_id', '=', runId).where('state', '=', 'running').execute();
 }
 
 export async function heartbeat(db: DbOrTrx, runId: string): Promise<void> {
-  await sql`UPDATE ops.pipeline_runs SET heartbeat_at = now() WHERE run_id = ${runId} AND state = 'running'`.execute(db);
+  await db.updateTable('ops.pipeline_runs').set({ heartbeat_at: sql`now()` }).where('run_id', '=', runId).where('state', '=', 'running').execute();
 }
 
 /** How long an inline run may be silent before it is taken for dead. */
@@ -39,28 +40,33 @@ export const HEARTBEAT_TIMEOUT_SECONDS = 120;
  * with them. Returns the runs it ended.
  */
 export async function failDeadRuns(db: DbOrTrx, self: { host: string; alive: (pid: number) => boolean }): Promise<string[]> {
-  const candidates = await sql<{ run_id: string; owner_host: string; owner_pid: number; heartbeat_at: Date; silent: boolean }>`
-    SELECT run_id, owner_host, owner_pid, heartbeat_at,
-           heartbeat_at < now() - make_interval(secs => ${HEARTBEAT_TIMEOUT_SECONDS}) AS silent
-    FROM ops.pipeline_runs WHERE state = 'running' AND owner_host IS NOT NULL`.execute(db);
+  const candidates = await db
+    .selectFrom('ops.pipeline_runs')
+    .select(['run_id', 'owner_host', 'owner_pid', 'heartbeat_at', sql<boolean>`heartbeat_at < now() - make_interval(secs => ${HEARTBEAT_TIMEOUT_SECONDS})`.as('silent')])
+    .where('state', '=', 'running')
+    .where('owner_host', 'is not', null)
+    .execute();
   const ended: string[] = [];
-  for (const r of candidates.rows) {
-    const gone = r.owner_host === self.host && !self.alive(r.owner_pid);
+  for (const r of candidates) {
+    const gone = r.owner_host === self.host && r.owner_pid !== null && !self.alive(r.owner_pid);
     if (!gone && !r.silent) continue;
-    const since = new Date(r.heartbeat_at).toISOString().slice(0, 19);
+    const since = r.heartbeat_at ? new Date(r.heartbeat_at).toISOString().slice(0, 19) : 'never';
     const reason = gone
       ? `the process running it (pid ${r.owner_pid} on ${r.owner_host}) ended without finishing the run (killed or crashed); last heartbeat ${since}Z`
       : `no heartbeat from its process (pid ${r.owner_pid} on ${r.owner_host}) since ${since}Z: taken for dead`;
     await failRunIfRunning(db, r.run_id, reason);
-    await sql`UPDATE ops.stage_runs SET state = 'failed', finished_at = now(), error = ${reason} WHERE run_id = ${r.run_id} AND state = 'running'`.execute(db);
+    await db.updateTable('ops.stage_runs').set({ state: 'failed', finished_at: sql`now()`, error: reason }).where('run_id', '=', r.run_id).where('state', '=', 'running').execute();
     ended.push(r.run_id);
   }
   return ended;
 }
 
 export async function startStage(db: DbOrTrx, runId: string, stage: string) {
-  await sql`INSERT INTO ops.stage_runs (run_id, stage, state) VALUES (${runId}, ${stage}, 'running')
-            ON CONFLICT (run_id, stage) DO UPDATE SET state = 'running', started_at = now(), finished_at = NULL, error = NULL`.execute(db);
+  await db
+    .insertInto('ops.stage_runs')
+    .values({ run_id: runId, stage, state: 'running' })
+    .onConflict((oc) => oc.columns(['run_id', 'stage']).doUpdateSet({ state: 'running', started_at: sql`now()`, finished_at: null, error: null }))
+    .execute();
 }
 
 export async function finishStage(
@@ -69,18 +75,31 @@ export async function finishStage(
   stage: string,
   outcome: { state: 'succeeded' | 'failed' | 'skipped'; rows?: number; detail?: unknown; error?: string },
 ) {
-  await sql`UPDATE ops.stage_runs SET state = ${outcome.state}, finished_at = now(), rows = ${outcome.rows ?? null},
-              detail = ${outcome.detail === undefined ? null : JSON.stringify(outcome.detail)}::jsonb, error = ${outcome.error ?? null}
-            WHERE run_id = ${runId} AND stage = ${stage}`.execute(db);
+  await db
+    .updateTable('ops.stage_runs')
+    .set({
+      state: outcome.state,
+      finished_at: sql`now()`,
+      rows: outcome.rows ?? null,
+      detail: outcome.detail === undefined ? null : sql`${JSON.stringify(outcome.detail)}::jsonb`,
+      error: outcome.error ?? null,
+    })
+    .where('run_id', '=', runId)
+    .where('stage', '=', stage)
+    .execute();
 }
 
 export async function runState(db: DbOrTrx, runId: string): Promise<string | undefined> {
-  return (await sql<{ state: string }>`SELECT state FROM ops.pipeline_runs WHERE run_id = ${runId}`.execute(db)).rows[0]?.state;
+  return (await db.selectFrom('ops.pipeline_runs').select('state').where('run_id', '=', runId).executeTakeFirst())?.state;
 }
 
 /** Deletes a run that was never queued (its request joined another run). */
 export async function discardRun(db: DbOrTrx, runId: string): Promise<void> {
-  await sql`DELETE FROM ops.pipeline_runs WHERE run_id = ${runId} AND NOT EXISTS (SELECT 1 FROM ops.stage_runs WHERE run_id = ${runId})`.execute(db);
+  await db
+    .deleteFrom('ops.pipeline_runs')
+    .where('run_id', '=', runId)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('ops.stage_runs').select('stage').where('run_id', '=', runId))))
+    .execute();
 }
 
 export interface RunView {
@@ -101,31 +120,37 @@ export async function readRun(db: DbOrTrx, runId: string): Promise<RunView | und
 
 /** The newest runs, newest first. */
 export async function recentRunViews(db: DbOrTrx, limit: number): Promise<RunView[]> {
-  const ids = await sql<{ run_id: string }>`SELECT run_id FROM ops.pipeline_runs ORDER BY started_at DESC LIMIT ${limit}`.execute(db);
-  return readRuns(db, ids.rows.map((r) => r.run_id));
+  const ids = await db.selectFrom('ops.pipeline_runs').select('run_id').orderBy('started_at', 'desc').limit(limit).execute();
+  return readRuns(db, ids.map((r) => r.run_id));
 }
 
 async function readRuns(db: DbOrTrx, runIds: string[]): Promise<RunView[]> {
   if (!runIds.length) return [];
-  const runs = await sql<{ run_id: string; state: RunView['state']; trigger: string; period: string | null; started_at: Date; finished_at: Date | null; error: string | null }>`
-    SELECT run_id, state, trigger, period, started_at, finished_at, error FROM ops.pipeline_runs WHERE run_id = ANY(${runIds}::text[])`.execute(db);
-  const stages = await sql<{ run_id: string; stage: string; state: string; started_at: Date; finished_at: Date | null; seconds: number | null; rows: number | null; error: string | null }>`
-    SELECT run_id, stage, state, started_at, finished_at, extract(epoch FROM finished_at - started_at)::float8 AS seconds, rows, error
-    FROM ops.stage_runs WHERE run_id = ANY(${runIds}::text[]) ORDER BY started_at`.execute(db);
+  const runs = await db
+    .selectFrom('ops.pipeline_runs')
+    .select(['run_id', 'state', 'trigger', 'period', 'started_at', 'finished_at', 'error'])
+    .where('run_id', 'in', runIds)
+    .execute();
+  const stages = await db
+    .selectFrom('ops.stage_runs')
+    .select(['run_id', 'stage', 'state', 'started_at', 'finished_at', 'rows', 'error', sql<number | null>`extract(epoch FROM finished_at - started_at)::float8`.as('seconds')])
+    .where('run_id', 'in', runIds)
+    .orderBy('started_at')
+    .execute();
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-  const byId = new Map(runs.rows.map((r) => [r.run_id, r]));
+  const byId = new Map(runs.map((r) => [r.run_id, r]));
   return runIds.flatMap((id) => {
     const run = byId.get(id);
     if (!run) return [];
     return [{
       runId: run.run_id,
-      state: run.state,
+      state: run.state as RunView['state'],
       trigger: run.trigger,
       period: run.period,
       startedAt: iso(run.started_at)!,
       finishedAt: iso(run.finished_at),
       error: run.error,
-      stages: stages.rows
+      stages: stages
         .filter((s) => s.run_id === id)
         .map((s) => ({ stage: s.stage, state: s.state, startedAt: iso(s.started_at)!, finishedAt: iso(s.finished_at), seconds: s.seconds, rows: s.rows === null ? null : Number(s.rows), error: s.error })),
     }];

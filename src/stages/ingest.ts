@@ -9,6 +9,7 @@ import Papa from 'papaparse';
 import { sql } from 'kysely';
 import type { Store, Session } from '../db/database.ts';
 import { sqlDir } from '../db/migrate.ts';
+import { takeLoadLockOn } from '../db/locks.ts';
 import { csvRecords, fieldsOf, recordProblem, type CsvRecord } from '../pipeline/ingest/csv-records.ts';
 import { dayNumber } from '../pipeline/ingest/clean-orders.ts';
 import { OrdersBatcher } from '../pipeline/ingest/orders-batch.ts';
@@ -20,9 +21,6 @@ import type { Logger } from '../logger.ts';
 import { progress } from '../progress.ts';
 import { defineStage } from './stage.ts';
 
-// Serialises loads across processes: the check "was this file loaded?" and the load
-// itself happen under it, so two runs never load the same content twice.
-export const LOAD_LOCK = 7_245_118_302;
 
 export interface IngestOptions {
   inboxDir: string;
@@ -148,7 +146,7 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
     try {
       // Names the load in pg_stat_activity (for operators, and tests that wait for a load to begin).
       await s.query(`SELECT set_config('application_name', $1, true)`, [`pulse load ${name}`]);
-      await s.query('SELECT pg_advisory_xact_lock($1)', [LOAD_LOCK]);
+      await takeLoadLockOn(s);
       const [{ file_id: fileId }] = await s.query<{ file_id: number }>(
         `INSERT INTO ops.ingest_files (sha256, file_name, kind, bytes, rows_total, rows_loaded, rows_duplicate, rows_rejected, run_id)
          VALUES ('pending ' || gen_random_uuid(), $1, $2, $3, 0, 0, 0, 0, $4) RETURNING file_id`,
@@ -221,7 +219,7 @@ async function* recordsOf(input: LoadInput): AsyncGenerator<CsvRecord[]> {
  * written once (see OrdersBatcher). Repeated rows are then found by value
  * (sql/load/orders-repeats.sql), only on days that earlier loads also have or on which the
  * load's own fingerprints repeat. The sums the KPIs read are the kpis stage's to fold in
- * (src/stages/kpis.ts).
+ * (src/db/kpis-repo.ts).
  */
 async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
   const batcher = new OrdersBatcher(input.file, input.ctx, input.expectedRows, input.maxFingerprints);

@@ -3,7 +3,7 @@ import { parseConfig, type Config } from '../../src/config.ts';
 import type { Store } from '../../src/db/database.ts';
 import { logger } from '../../src/logger.ts';
 import { ingestInbox } from '../../src/stages/ingest.ts';
-import { recomputeKpis } from '../../src/stages/kpis.ts';
+import { recomputeKpis } from '../../src/db/kpis-repo.ts';
 import { startRun } from '../../src/db/runs-repo.ts';
 import { clustersStage } from '../../src/stages/clusters.ts';
 import { digestStage } from '../../src/stages/digest.ts';

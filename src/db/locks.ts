@@ -1,0 +1,27 @@
+// The advisory locks every process of this project shares (any constants will do; they only
+// have to be the same everywhere). Transaction-scoped: released at commit or rollback.
+import { sql } from 'kysely';
+import type { DbOrTrx, Session } from './database.ts';
+
+/** Migrations: two processes starting at once apply each file exactly once. */
+const MIGRATION_LOCK = 7_245_118_301;
+
+/**
+ * Loads and KPI recomputes: "was this file loaded?" and the load happen under it, so two runs
+ * never load the same content twice; and an ingest cannot commit rows into a week a recompute
+ * has already read (and then lose that week's dirty mark).
+ */
+const LOAD_LOCK = 7_245_118_302;
+
+export async function takeMigrationLock(trx: DbOrTrx): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+}
+
+export async function takeLoadLock(trx: DbOrTrx): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${LOAD_LOCK})`.execute(trx);
+}
+
+/** The load lock on a session's open transaction (a load's COPY runs on a session). */
+export async function takeLoadLockOn(session: Session): Promise<void> {
+  await session.query('SELECT pg_advisory_xact_lock($1)', [LOAD_LOCK]);
+}

@@ -1,0 +1,79 @@
+// The one loader for the statement files under sql/ (fold/, kpis/, load/; migrations have
+// their own runner). A file is read once and kept. Its header names its parameters:
+//   -- @param $1 first_file: the first load to fold
+// and callers pass values by those names, bound as parameters: nothing is ever pasted into
+// SQL text. A file may hold several statements; each is sent the parameters $1..$n it uses.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import type { DbOrTrx, Session } from './database.ts';
+import { sqlDir } from './migrate.ts';
+
+export interface SqlStatement {
+  text: string;
+  /** The highest $n the statement uses (0: none, sent without parameters). */
+  arity: number;
+}
+
+export interface SqlFile {
+  name: string;
+  /** Parameter names by position: names[0] is $1. */
+  names: string[];
+  statements: SqlStatement[];
+}
+
+const cache = new Map<string, SqlFile>();
+
+/** A statement file, parsed once per process. `name` is relative to sql/ ("kpis/2_weekly_kpis.sql"). */
+export function sqlFile(name: string): SqlFile {
+  let file = cache.get(name);
+  if (!file) {
+    file = parseSqlFile(name, readFileSync(join(sqlDir, name), 'utf8'));
+    cache.set(name, file);
+  }
+  return file;
+}
+
+export function parseSqlFile(name: string, text: string): SqlFile {
+  const names: string[] = [];
+  for (const m of text.matchAll(/^--\s*@param\s+\$(\d+)\s+([a-z_][a-z0-9_]*)/gim)) names[Number(m[1]) - 1] = m[2]!;
+  const statements = text
+    .replace(/^\s*--.*$/gm, '')
+    // statements end with a semicolon at the end of a line (none of ours has one inside a line)
+    .split(/;\s*\n/)
+    .map((t) => t.trim().replace(/;$/, ''))
+    .filter(Boolean)
+    .map((t) => ({ text: t, arity: Math.max(0, ...[...t.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))) }));
+  const used = Math.max(0, ...statements.map((s) => s.arity));
+  for (let i = 0; i < used; i++) if (!names[i]) throw new Error(`${name}: $${i + 1} is used but has no "-- @param $${i + 1} name" line`);
+  return { name, names, statements };
+}
+
+/** The positional values of a file's parameters, from values by name; a missing name is an error. */
+export function bind(file: SqlFile, values: Record<string, unknown>): unknown[] {
+  return file.names.map((n) => {
+    if (!(n in values)) throw new Error(`${file.name}: no value for parameter ${n}`);
+    return values[n];
+  });
+}
+
+/** Runs every statement of a file in order; returns the rows of the last. */
+export async function runSqlFile<R = Record<string, unknown>>(db: DbOrTrx, name: string, values: Record<string, unknown> = {}): Promise<R[]> {
+  const file = sqlFile(name);
+  const params = bind(file, values);
+  let rows: R[] = [];
+  for (const s of file.statements) {
+    const query = sql.raw<R>(s.text).compile(db);
+    rows = (await db.executeQuery<R>({ ...query, parameters: params.slice(0, s.arity) })).rows;
+  }
+  return rows;
+}
+
+/** The same on a session (a connection held for a COPY and its transaction). */
+export async function runSqlFileOn<R = Record<string, unknown>>(session: Session, name: string, values: Record<string, unknown> = {}): Promise<R[]> {
+  const file = sqlFile(name);
+  const params = bind(file, values);
+  let rows: R[] = [];
+  for (const s of file.statements) rows = await session.query<R>(s.text, s.arity ? params.slice(0, s.arity) : undefined);
+  return rows;
+}
