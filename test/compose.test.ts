@@ -32,7 +32,7 @@ const service = (name: string): Service => {
 
 /** `${NAME:-default}` and `${NAME-default}` as compose reads them with NAME unset; `$$` is a literal `$`. */
 function interpolate(value: string, where: string): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, braced, fallback, bare) => {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, _name, fallback) => {
     if (match === '$$') return '$';
     if (fallback !== undefined) return fallback;
     throw new Error(`${where}: ${match} has no default, so it depends on the shell that runs compose`);
@@ -50,7 +50,8 @@ function environment(name: string): Record<string, string> {
     : Object.entries(raw);
   const env: Record<string, string> = {};
   for (const [key, value] of entries) {
-    if (value === null || value === undefined) throw new Error(`${name}: ${key} has no value, so it comes from the shell that runs compose`);
+    if (value === null || value === undefined)
+      throw new Error(`${name}: ${key} has no value, so it comes from the shell that runs compose`);
     env[key as string] = interpolate(String(value), `${name}.${key}`);
   }
   return env;
@@ -60,7 +61,9 @@ const words = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join('
 const containerPorts = (s: Service) =>
   (s.ports ?? []).map((p) => (typeof p === 'object' ? Number(p.target) : Number(String(p).split('/')[0]!.split(':').at(-1))));
 const dependsOn = (s: Service): Record<string, string | undefined> =>
-  Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, undefined])) : Object.fromEntries(Object.entries(s.depends_on ?? {}).map(([d, c]) => [d, c?.condition]));
+  Array.isArray(s.depends_on)
+    ? Object.fromEntries(s.depends_on.map((d) => [d, undefined]))
+    : Object.fromEntries(Object.entries(s.depends_on ?? {}).map(([d, c]) => [d, c?.condition]));
 
 /** Dockerfile instructions per stage, continuation lines joined and comments dropped. */
 function dockerfileStages(text: string): { from: string; lines: string[] }[] {
@@ -133,7 +136,10 @@ describe('docker-compose.yml', () => {
       const build = typeof s.build === 'string' ? { context: s.build } : s.build!;
       const context = resolve(root, build.context ?? '.');
       expect(context, `${name}.build.context`).toBe(root);
-      expect(existsSync(join(context, build.dockerfile ?? 'Dockerfile')), `${name}: ${build.dockerfile ?? 'Dockerfile'} in the context`).toBe(true);
+      expect(
+        existsSync(join(context, build.dockerfile ?? 'Dockerfile')),
+        `${name}: ${build.dockerfile ?? 'Dockerfile'} in the context`,
+      ).toBe(true);
     });
   });
 
@@ -167,7 +173,12 @@ describe('docker-compose.yml', () => {
     expect(users).toEqual(expect.arrayContaining([...appServices]));
     const shared = users.map((name) => {
       const cfg = parseConfig(environment(name));
-      return { DATABASE_URL: cfg.DATABASE_URL, REDIS_URL: cfg.REDIS_URL, PULSE_QUEUE_PREFIX: cfg.PULSE_QUEUE_PREFIX, PULSE_TIMEZONE: cfg.PULSE_TIMEZONE };
+      return {
+        DATABASE_URL: cfg.DATABASE_URL,
+        REDIS_URL: cfg.REDIS_URL,
+        PULSE_QUEUE_PREFIX: cfg.PULSE_QUEUE_PREFIX,
+        PULSE_TIMEZONE: cfg.PULSE_TIMEZONE,
+      };
     });
     for (const [i, s] of shared.entries()) expect(s, users[i]).toEqual(shared[0]);
   });
@@ -193,10 +204,18 @@ describe('Dockerfile', () => {
     // The sources of each COPY (every argument but the flags and the destination), trailing slashes dropped.
     const sources = runtime.lines
       .filter((l) => /^COPY\s/i.test(l))
-      .flatMap((l) => l.split(/\s+/).slice(1, -1).filter((a) => !a.startsWith('--')))
+      .flatMap((l) =>
+        l
+          .split(/\s+/)
+          .slice(1, -1)
+          .filter((a) => !a.startsWith('--')),
+      )
       .map((a) => a.replace(/\/+$/, ''));
     for (const path of ['node_modules', 'package.json', 'src', 'sql', 'templates']) {
-      expect(sources.some((a) => a === path || a.endsWith(`/${path}`)), `COPY ${path}`).toBe(true);
+      expect(
+        sources.some((a) => a === path || a.endsWith(`/${path}`)),
+        `COPY ${path}`,
+      ).toBe(true);
     }
     const start = runtime.lines.filter((l) => /^(ENTRYPOINT|CMD)\s/i.test(l)).join('\n');
     expect(start).toContain('src/cli/main.ts');
