@@ -3,6 +3,7 @@
 //   ingest  ≥ 0.5 × bare COPY of the orders file into an unindexed table; peak RSS ≤ 300 MB
 //   kpis    full recompute ≤ 1.5 × one hand-written aggregate; one-day append ≤ 10 % of full
 //   models + clusters at 50,000 influencers ≤ 10 s; digest render ≤ 2 s
+//   cli     a command that runs no stage (status, --help) starts in ≤ 3 × an empty `npm run`
 import { execFileSync } from 'node:child_process';
 import { closeSync, cpSync, createReadStream, existsSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -17,7 +18,7 @@ import { recomputeKpis } from '../src/db/kpis-repo.ts';
 
 // as package.json runs the CLI (see README "Performance")
 const NODE_FLAGS = ['--max-semi-space-size=16'];
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '1000000' }, db: { type: 'string' }, stages: { type: 'string', default: 'ingest,kpis,models,digest' } } });
+const { values } = parseArgs({ options: { orders: { type: 'string', default: '1000000' }, db: { type: 'string' }, stages: { type: 'string', default: 'cli,ingest,kpis,models,digest' } } });
 const orders = Number(values.orders);
 const stages = new Set(values.stages!.split(','));
 const adminUrl = values.db ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -160,6 +161,36 @@ if (stages.has('digest')) {
   pipeline.digest = (await time(() => digestStage.run(deps, digestParams)))[1];
   const [out, seconds] = await time(() => digestStage.run(deps, digestParams));
   report('digest render (s)', seconds.toFixed(2), String(out.detail?.subject), null, '≤ 2', seconds <= 2);
+}
+
+if (stages.has('cli')) {
+  // Start-up of commands that run no stage, through npm as a user runs them, against an npm
+  // script that does nothing (npm's own start-up): the median of 7 runs of each.
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const emptyDir = mkdtempSync(join(tmpdir(), 'pulse-bench-npm-'));
+  writeFileSync(join(emptyDir, 'package.json'), JSON.stringify({ name: 'empty', private: true, scripts: { empty: 'true' } }));
+  const median = (cwd: string, args: string[], env: Record<string, string | undefined> = {}) => {
+    const seconds: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t = performance.now();
+      const r = spawnSync('npm', ['run', '-s', ...args], { cwd, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`npm run ${args.join(' ')} failed: ${r.stderr}`);
+      seconds.push((performance.now() - t) / 1000);
+    }
+    return seconds.sort((a, b) => a - b)[3]!;
+  };
+  const empty = median(emptyDir, ['empty']);
+  for (const [label, args] of [['pulse --help', ['pulse', '--', '--help']], ['pulse --version', ['pulse', '--', '--version']], ['pulse status (DATABASE_URL)', ['pulse', '--', 'status']]] as const) {
+    const s = median('.', [...args], { DATABASE_URL: databaseUrl });
+    report(`cli start: ${label} (s)`, s.toFixed(2), `${empty.toFixed(2)} empty npm run`, s / empty, '≤ 3', s / empty <= 3);
+  }
+  // The embedded database's own start (PGlite loads a WebAssembly Postgres and its data dir):
+  // shown beside the target, which is for the command's code, not for starting a database.
+  const embedded = median('.', ['pulse', '--', 'status'], { DATABASE_URL: '', PULSE_DATA_DIR: join(dataDir, 'embedded') });
+  report('cli start: pulse status, embedded PGlite (s)', embedded.toFixed(2), `${empty.toFixed(2)} empty npm run`, embedded / empty, '', null);
+  rmSync(emptyDir, { recursive: true, force: true });
 }
 
 // The whole pipeline: DESIGN.md's peer for it is the seeds' pandas pipeline, which is not run
