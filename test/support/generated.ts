@@ -110,6 +110,9 @@ export interface InfluencerTotals {
   name: string;
   platform: string;
   category: string;
+  /** Payout basis and rate from payouts.csv ('' without a payout). */
+  basis: string;
+  rate: number;
   orders: number;
   /** In cents, summed exactly. */
   revenueCents: number;
@@ -130,14 +133,14 @@ export function influencerTotals(source: string, baselineRevenuePerOrder = 300):
   const totals = new Map<string, InfluencerTotals>();
   for (const r of readCsv(join(source, 'influencers.csv'))) {
     const id = r.id ?? r.ID!;
-    totals.set(id, { id, name: r.name!, platform: r.platform!, category: r.category!, orders: 0, revenueCents: 0, payout: 0, roas: null, iroasBaseline: null, lossMaker: false });
+    totals.set(id, { id, name: r.name!, platform: r.platform!, category: r.category!, basis: '', rate: 0, orders: 0, revenueCents: 0, payout: 0, roas: null, iroasBaseline: null, lossMaker: false });
   }
   for (const r of readCsv(join(source, 'orders.csv'))) {
     const t = totals.get(r.influencer_id!)!;
     t.orders += Number(r.orders);
     t.revenueCents += cents(r.revenue!);
   }
-  for (const r of readCsv(join(source, 'payouts.csv'))) totals.get(r.influencer_id!)!.payout = Number(r.total_payout);
+  for (const r of readCsv(join(source, 'payouts.csv'))) Object.assign(totals.get(r.influencer_id!)!, { payout: Number(r.total_payout), basis: r.basis, rate: Number(r.rate) });
   for (const t of totals.values()) {
     if (t.payout > 0) {
       t.roas = t.revenueCents / 100 / t.payout;
@@ -146,6 +149,17 @@ export function influencerTotals(source: string, baselineRevenuePerOrder = 300):
     t.lossMaker = (t.roas !== null && t.roas < 1) || (t.iroasBaseline !== null && t.iroasBaseline < 0);
   }
   return [...totals.values()];
+}
+
+/** The action mart.loss_makers recommends for a pay-per-post loss-maker with sales (seed 000 wording). */
+export function payPerOrderAction(t: InfluencerTotals): string {
+  const breakEven = Math.floor((t.revenueCents / t.orders)) / 100;
+  return `switch to pay-per-order at or below ${breakEven.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} per order`;
+}
+
+/** Distinct ISO weeks with orders, oldest first. */
+export function orderWeeks(source: string): string[] {
+  return [...new Set(readCsv(join(source, 'orders.csv')).map((r) => isoWeek(r.date!)))].sort();
 }
 
 /** ISO week label (2026-W46) of an ISO date. */
