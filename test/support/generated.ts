@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
-import { generateDataset, type GeneratedFile, type Truth } from '../../src/generate/generate.ts';
+import { generateDataset, type GeneratedFile } from '../../src/generate/generate.ts';
 
 export type InputFile = Exclude<GeneratedFile, 'truth'>;
 
@@ -28,8 +28,9 @@ export interface GeneratedOptions {
 export interface GeneratedInbox {
   inbox: string;
   archive: string;
-  /** The files as put in the inbox (file name → path of the copy kept beside the inbox). */
+  /** A folder with copies of the files as put in the inbox, to compute expectations from. */
   source: string;
+  /** The file names in the inbox. */
   names: string[];
 }
 
@@ -81,10 +82,6 @@ export async function generatedInbox(opts: GeneratedOptions): Promise<GeneratedI
     names.push(name);
   }
   return { inbox, archive: join(dir, 'archive'), source, names };
-}
-
-export function readTruth(opts: Pick<GeneratedOptions, 'orders' | 'seed' | 'influencers' | 'adCampaigns'>): Promise<Truth> {
-  return generatedSet(opts).then((dir) => JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Truth);
 }
 
 /** orders.csv without its last column (`group`): generated order rows never quote a field. */
