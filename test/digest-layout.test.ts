@@ -12,7 +12,7 @@ import { startRun } from '../src/db/runs-repo.ts';
 import { logger } from '../src/logger.ts';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
-import { fixtureInbox } from './support/inbox.ts';
+import { generatedInbox, newestWeek } from './support/generated.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
@@ -21,18 +21,21 @@ const hasChromium = existsSync(chromiumPath);
 if (!hasChromium) console.warn(`digest layout: ${chromiumPath} not found, the browser checks do not run here`);
 
 const artifacts = new URL('../out/test-artifacts/', import.meta.url).pathname;
-// Beside the healthkart set: a loss-maker with a name far longer than any handle (paid, sold nothing).
+// Beside the generated set: a loss-maker with a name far longer than any handle (paid, sold nothing).
 const longName = '@the_extremely_long_official_handle_of_a_brand';
 
 describe('digest layout in a browser', () => {
   let db: Db;
   let html: string;
+  let latest: string;
   let browser: BrowserContext | undefined;
   const outDir = mkdtempSync(join(tmpdir(), 'pulse-layout-'));
 
   beforeAll(async () => {
     db = await freshDatabase();
-    const inbox = fixtureInbox('healthkart');
+    // Generated data without a control group (like the HealthKart export), with loss-makers.
+    const inbox = await generatedInbox({ orders: 3000, seed: 1, groups: false });
+    latest = newestWeek(inbox.source);
     writeFileSync(join(inbox.inbox, 'extra_influencers.csv'), `ID,name,category,gender,follower_count,platform\n101,${longName},Fitness,Female,1200,Instagram\n`);
     writeFileSync(join(inbox.inbox, 'extra_payouts.csv'), 'influencer_id,basis,rate,orders,total_payout\n101,post,5000,0,5000\n');
     await ingest(db.store, inbox);
@@ -49,7 +52,7 @@ describe('digest layout in a browser', () => {
   });
 
   it('writes the HTML with its charts beside it', () => {
-    expect(html).toBe(join(outDir, 'digest-2025-W29.html'));
+    expect(html).toBe(join(outDir, `digest-${latest}.html`));
     for (const f of ['roas-by-platform.png', 'revenue-vs-payout.png', 'weekly-trend.png', 'persona-heatmap.png', 'loss-by-product.png']) expect(existsSync(join(outDir, f)), f).toBe(true);
   });
 

@@ -1,7 +1,9 @@
-// The digest's pure outputs for the healthkart fixture, pinned: the DigestModel (every figure
-// and sentence shown), the HTML with its cid: images, the text part and the leaderboard CSV;
-// and the short digest of a week without data. Only fixed inputs: the footer's "last run" is
-// set here, the charts are fixed references (their pixels are render-chart's tests' business).
+// The digest's pure outputs for a small generated data set, pinned: the DigestModel (every
+// figure and sentence shown), the HTML with its cid: images, the text part and the leaderboard
+// CSV; and the short digest of a week without data. Only fixed inputs: the data are the seeded
+// generator's (same bytes for the same seed), the footer's "last run" is set here, the charts are
+// fixed references (their pixels are render-chart's tests' business). A change to the generator
+// (src/generate) changes these snapshots too: review them, then update with `vitest -u`.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '../src/db/runs-repo.ts';
@@ -13,19 +15,24 @@ import { buildDigestModel, LOSS_MAKERS_SHOWN } from '../src/report/digest-model.
 import { renderDigestHtml, renderDigestText, type InlineChart, type OmittedChart } from '../src/report/render-email.ts';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
-import { fixtureInbox } from './support/inbox.ts';
+import { generatedInbox, influencerTotals, newestWeek, type InfluencerTotals } from './support/generated.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
-const lastRun = '2026-01-05 07:00 UTC';
+const lastRun = '2026-11-23 07:00 UTC';
 const charts: InlineChart[] = [
   { cid: 'roas-by-platform@campaign-pulse', title: 'ROAS by platform', alt: 'ROAS by platform: YouTube 4.7×, Twitter 4.4×, Instagram 4.0×', width: 1120, height: 360 },
   { cid: 'revenue-vs-payout@campaign-pulse', title: 'Revenue vs payout', alt: 'Revenue against payout per influencer', width: 1120, height: 932 },
 ];
 const omitted: OmittedChart[] = [{ title: 'Loss by product', reason: 'no data for it yet' }];
 
-describe('digest snapshots (healthkart)', () => {
+// 1,500 orders of 40 influencers without a control group (like the HealthKart export).
+const dataset = { orders: 1500, seed: 1, groups: false };
+
+describe('digest snapshots (generated data)', () => {
   let db: Db;
+  let week: string;
+  let lossMakers: InfluencerTotals[];
   const load = async (week: string): Promise<DigestData> => {
     const data = await loadDigestData(db.store.db, parsePeriod(week));
     return { ...data, quality: { ...data.quality, last_run: lastRun } };
@@ -33,32 +40,41 @@ describe('digest snapshots (healthkart)', () => {
 
   beforeAll(async () => {
     db = await freshDatabase();
-    await ingest(db.store, fixtureInbox('healthkart'));
+    const inbox = await generatedInbox(dataset);
+    week = newestWeek(inbox.source);
+    lossMakers = influencerTotals(inbox.source).filter((t) => t.lossMaker);
+    await ingest(db.store, inbox);
     await kpis(db.store);
-    const run = await testRun(db.store, testConfig());
+    const run = await testRun(db.store, testConfig(), new Date('2026-11-23T07:00:00Z'));
     await run.models();
     await run.clusters();
   });
   afterAll(() => db?.drop());
 
-  it('week 2025-W29: model, HTML with cid: images, text part and leaderboard', async () => {
-    const model = buildDigestModel(await load('2025-W29'), { minWinnerSpend: 1000 });
+  it('the newest week: model, HTML with cid: images, text part and leaderboard', async () => {
+    expect(week).toBe('2026-W46');
+    const model = buildDigestModel(await load(week), { minWinnerSpend: 1000 });
     const { leaderboardCsv, ...shown } = model;
-    expect(shown.subject).toBe('Week 29: ROAS 3.3× (▼0.8), 4 loss-makers');
-    expect(shown.lossMakers.map((l) => l.name).sort()).toEqual(['@keith66', '@luis92', '@marilyn66', '@taylor48']);
+    expect(lossMakers.length).toBeGreaterThan(0);
+    expect(shown.subject).toMatch(new RegExp(`^Week 46: ROAS \\d+\\.\\d× \\([▲▼■]\\d+\\.\\d\\), ${lossMakers.length} loss-makers$`));
+    expect(shown.lossMakers.map((l) => l.name).sort()).toEqual(lossMakers.map((t) => t.name).sort());
+    // what they cost, summed from the files: payout less revenue
+    const lost = lossMakers.reduce((sum, t) => sum + t.payout * 100 - t.revenueCents, 0) / 100;
+    expect(shown.insights).toContainEqual(expect.stringContaining(`${lossMakers.length} loss-makers (`));
+    expect(shown.insights).toContainEqual(expect.stringContaining(`cost ${Math.round(lost).toLocaleString('en-US')} more than they returned`));
     expect(shown.footer).toContain(`Last successful run: ${lastRun}.`);
     expect(shown).toMatchSnapshot();
 
     const html = await renderDigestHtml(model, charts, omitted);
     expect(await renderDigestHtml(model, charts, omitted)).toBe(html);
     expect([...html.matchAll(/src="cid:([^"]+)"/g)].map((x) => x[1])).toEqual(charts.map((c) => c.cid));
-    await expect(html).toMatchFileSnapshot('__snapshots__/digest-2025-W29.html');
-    await expect(renderDigestText(model, omitted)).toMatchFileSnapshot('__snapshots__/digest-2025-W29.txt');
-    await expect(leaderboardCsv).toMatchFileSnapshot('__snapshots__/leaderboard-2025-W29.csv');
+    await expect(html).toMatchFileSnapshot('__snapshots__/digest-generated-2026-W46.html');
+    await expect(renderDigestText(model, omitted)).toMatchFileSnapshot('__snapshots__/digest-generated-2026-W46.txt');
+    await expect(leaderboardCsv).toMatchFileSnapshot('__snapshots__/leaderboard-generated-2026-W46.csv');
   });
 
   it(`lists the ${LOSS_MAKERS_SHOWN} largest losses and counts the rest, which the leaderboard flags`, async () => {
-    const data = await load('2025-W29');
+    const data = await load(week);
     // 30 loss-makers, largest loss first (as mart.loss_makers is read)
     const lossMakers = Array.from({ length: 30 }, (_, i) => ({ ...data.lossMakers[0]!, influencer_id: `x${i}`, name: `@loss${i}`, payout: 10_000 - i * 100, revenue: 0 }));
     const model = buildDigestModel({ ...data, lossMakers }, { minWinnerSpend: 1000 });

@@ -1,16 +1,34 @@
-// The real public data of the seed projects (../shared/data): every row accounted for, and
-// the published numbers reproduced from the marts.
+// The real public data of the seed projects (PULSE_FIXTURE_DATA, default ../shared/data): every
+// row accounted for, and the published numbers reproduced from the marts. Without that folder
+// these tests are skipped and say why; under CI=true its absence fails the run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { freshDatabase } from './support/db.ts';
-import { fixtureInbox } from './support/inbox.ts';
+import { fixtureData, fixtureInbox, fixtureMissing, inCi, type FixtureSet } from './support/fixture-data.ts';
 import { ingest, kpis } from './support/context.ts';
 import type { Store } from '../src/db/database.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 const q = async <T,>(store: Store, query: ReturnType<typeof sql<T>>) => (await query.execute(store.db)).rows;
 
-describe('healthkart fixture (seed 000)', () => {
+/** The describe name says why it is skipped; the reason is also printed once per set. */
+function fixtureSuite(set: FixtureSet, title: string): [boolean, string] {
+  const missing = fixtureMissing(set);
+  if (missing) console.warn(`fixture tests: ${title} skipped: ${missing}`);
+  return [missing !== null, missing ? `${title} (skipped: ${missing})` : title];
+}
+
+// Only under CI: the folder is required there, so a CI run without it fails instead of skipping.
+if (inCi) describe('fixture data folder (required under CI=true)', () => {
+  it(`is present: ${fixtureData}`, () => {
+    const missing = fixtureMissing();
+    if (missing) throw new Error(`${missing}: CI=true requires the fixture data, so the seed numbers are checked on every CI run`);
+    for (const set of ['healthkart', 'ansh', 'campaigns'] as const) expect(fixtureMissing(set), set).toBeNull();
+  });
+});
+
+const healthkartSuite = fixtureSuite('healthkart', 'healthkart fixture (seed 000)');
+describe.skipIf(healthkartSuite[0])(healthkartSuite[1], () => {
   let db: Db;
   beforeAll(async () => {
     db = await freshDatabase();
@@ -66,7 +84,8 @@ describe('healthkart fixture (seed 000)', () => {
   });
 });
 
-describe('ansh fixture (seed 001)', () => {
+const anshSuite = fixtureSuite('ansh', 'ansh fixture (seed 001)');
+describe.skipIf(anshSuite[0])(anshSuite[1], () => {
   let db: Db;
   beforeAll(async () => {
     db = await freshDatabase();
@@ -120,7 +139,8 @@ describe('ansh fixture (seed 001)', () => {
   });
 });
 
-describe('campaigns fixture (seed 002)', () => {
+const campaignsSuite = fixtureSuite('campaigns', 'campaigns fixture (seed 002)');
+describe.skipIf(campaignsSuite[0])(campaignsSuite[1], () => {
   let db: Db;
   beforeAll(async () => {
     db = await freshDatabase();

@@ -10,7 +10,7 @@ import type { RunView } from '../src/db/runs-repo.ts';
 import { buildServer } from '../src/http/server.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { freshDatabase } from './support/db.ts';
-import { fixtureInbox } from './support/inbox.ts';
+import { dataRows, generatedInbox, type GeneratedInbox } from './support/generated.ts';
 import { configEnv, dropQueueKeys, fastRetry, fastWorker, repoRoot, serviceConfig, waitFor } from './support/jobs.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
@@ -25,7 +25,9 @@ describe('HTTP API', () => {
   let workers: Workers[] = [];
   let app: FastifyInstance;
   let base: string;
-  const inbox = fixtureInbox('ansh');
+  let inbox: GeneratedInbox;
+  // What the first run loads: every data row of the generated files.
+  let rowsIn: (file: string) => number;
 
   const call = async (method: string, path: string, opts: { token?: string | null; body?: unknown; raw?: string } = {}) => {
     const headers: Record<string, string> = {};
@@ -45,6 +47,8 @@ describe('HTTP API', () => {
 
   beforeAll(async () => {
     db = await freshDatabase();
+    inbox = await generatedInbox({ orders: 2500, seed: 1, influencers: 50 });
+    rowsIn = (file) => dataRows(`${inbox.source}/${file}`);
     cfg = serviceConfig(db.url, { INBOX_DIR: inbox.inbox, ARCHIVE_DIR: inbox.archive, PULSE_API_TOKEN: TOKEN });
     queues = await openQueues(cfg);
     workers = await Promise.all([startWorkers(cfg, db.store, { ...fastWorker, concurrency: 4 }), startWorkers(cfg, db.store, { ...fastWorker, concurrency: 4 })]);
@@ -122,7 +126,7 @@ describe('HTTP API', () => {
     const run = await follow(posted.json.runId, 90_000);
     expect(run).toMatchObject({ runId: posted.json.runId, state: 'succeeded', trigger: 'http', period: 'latest', error: null });
     expect(run.stages.map((s) => [s.stage, s.state === 'skipped' ? 'succeeded' : s.state])).toEqual(['ingest', 'kpis', 'models', 'clusters', 'digest'].map((s) => [s, 'succeeded']));
-    expect(run.stages[0]!.rows).toBe(2500 + 100 + 50 + 50);
+    expect(run.stages[0]!.rows).toBe(inbox.names.reduce((n, f) => n + rowsIn(f), 0));
     const listed = await call('GET', '/runs?limit=5');
     expect(listed.json.runs.map((r: RunView) => r.runId)).toContain(posted.json.runId);
   });
@@ -199,7 +203,7 @@ describe('HTTP API', () => {
     expect(await call('GET', '/health', { token: null })).toMatchObject({ status: 200, json: { status: 'ok' } });
     // The core tables still hold the one load of the first run.
     const orders = await sql<{ n: number }>`SELECT count(*) AS n FROM core.orders`.execute(db.store.db);
-    expect(Number(orders.rows[0]!.n)).toBe(2500);
+    expect(Number(orders.rows[0]!.n)).toBe(rowsIn('orders.csv'));
     console.info(`burst: ${BURST} requests accepted in ${acceptedMs} ms → ${ids.size} runs (${BURST - ids.size} joined a queued run), all succeeded after ${doneMs} ms`);
   });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { freshDatabase } from './support/db.ts';
-import { fixtureInbox, inboxWith, sharedData } from './support/inbox.ts';
+import { generatedInbox, type GeneratedInbox } from './support/generated.ts';
+import { inboxWith } from './support/inbox.ts';
 import { ingest, kpis } from './support/context.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
@@ -20,18 +21,26 @@ async function snapshot(db: Db) {
   return r.rows[0];
 }
 
+// 2,500 generated orders of 50 influencers, with control and exposed groups.
+const dataset = { orders: 2500, seed: 1, influencers: 50 };
+
 describe('idempotent loads', () => {
   let db: Db;
-  beforeAll(async () => (db = await freshDatabase()));
+  let first: GeneratedInbox;
+  let orderLines: string[];
+  beforeAll(async () => {
+    db = await freshDatabase();
+    first = await generatedInbox(dataset);
+    orderLines = readFileLines(join(first.source, 'orders.csv'));
+  });
   afterAll(() => db.drop());
 
   it('loading the same inbox twice changes nothing the second time', async () => {
-    const first = fixtureInbox('ansh');
     await ingest(db.store, first);
     await kpis(db.store);
     const before = await snapshot(db);
     const marts = (await sql`SELECT * FROM mart.influencer_kpis ORDER BY influencer_id`.execute(db.store.db)).rows;
-    const again = fixtureInbox('ansh');
+    const again = await generatedInbox(dataset);
     const outcomes = await ingest(db.store, again);
     expect(outcomes.every((o) => o.status === 'already-loaded')).toBe(true);
     await kpis(db.store);
@@ -43,7 +52,7 @@ describe('idempotent loads', () => {
   });
 
   it('loads duplicate rows of a new file once', async () => {
-    const orders = readFileLines(join(sharedData, 'ansh/tracking_data.csv')).slice(0, 11);
+    const orders = orderLines.slice(0, 11);
     const inbox = inboxWith({ 'orders-again.csv': [...orders, ...orders.slice(1, 6)].join('\n') + '\n' });
     const [outcome] = await ingest(db.store, inbox);
     // all 15 rows are already stored (from the first file) or repeated within this one
@@ -51,7 +60,7 @@ describe('idempotent loads', () => {
   });
 
   it('finds the same repeats in a load too large to fingerprint (every day compared by value)', async () => {
-    const orders = readFileLines(join(sharedData, 'ansh/tracking_data.csv')).slice(0, 24);
+    const orders = orderLines.slice(0, 24);
     // three rows of a day no load has, two of them twice in the file
     const newDay = orders.slice(21, 24).map((r) => r.split(',').map((v, i) => (i === 5 ? '2024-01-02 10:00:00' : v)).join(','));
     // 20 rows stored already, 5 of them again within the file, and the new day's rows; a cap of
@@ -63,8 +72,8 @@ describe('idempotent loads', () => {
 
   it('on a day already stored, drops only rows equal in every value (empty equals empty)', async () => {
     const header = 'source,campaign,influencer_id,user_id,product,date,orders,revenue,group';
-    const [, first] = readFileLines(join(sharedData, 'ansh/tracking_data.csv'));
-    const f = first!.split(',');
+    const [, stored] = orderLines;
+    const f = stored!.split(',');
     const row = (changes: Record<number, string>) => f.map((v, i) => changes[i] ?? v).join(',');
     const before = await snapshot(db);
     const inbox = inboxWith({
@@ -86,11 +95,12 @@ describe('idempotent loads', () => {
 
   it('finds a repeat in an early load when later loads hold other days', async () => {
     const header = 'source,campaign,influencer_id,user_id,product,date,orders,revenue,group';
-    const [, first] = readFileLines(join(sharedData, 'ansh/tracking_data.csv'));
-    const f = first!.split(',');
-    const [late] = await ingest(db.store, inboxWith({ 'orders-late.csv': `${header}\n${f.map((v, i) => (i === 5 ? '2025-12-01' : v)).join(',')}\n` }));
+    const [, stored] = orderLines;
+    const f = stored!.split(',');
+    // a day after every generated one (the data end on 2026-11-15; loads run "on" 2026-11-23)
+    const [late] = await ingest(db.store, inboxWith({ 'orders-late.csv': `${header}\n${f.map((v, i) => (i === 5 ? '2026-11-20' : v)).join(',')}\n` }));
     expect(late).toMatchObject({ status: 'loaded', loaded: 1, duplicate: 0 });
-    const [outcome] = await ingest(db.store, inboxWith({ 'orders-first-again.csv': `${header}\n${first}\n` }));
+    const [outcome] = await ingest(db.store, inboxWith({ 'orders-first-again.csv': `${header}\n${stored}\n` }));
     expect(outcome).toMatchObject({ status: 'loaded', total: 1, loaded: 0, duplicate: 1 });
   });
 });

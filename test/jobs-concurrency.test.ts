@@ -13,7 +13,7 @@ import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { ingest, kpis } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
-import { fixtureInbox } from './support/inbox.ts';
+import { dataRows, generatedInbox, type GeneratedInbox } from './support/generated.ts';
 import { coreSnapshot, dropQueueKeys, fastRetry, fastWorker, repoRoot, serviceConfig } from './support/jobs.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
@@ -23,12 +23,15 @@ describe('runs on BullMQ', () => {
   let reference: Db;
   let queues: Queues;
   let workers: Workers[] = [];
-  const inbox = fixtureInbox('ansh');
+  // 2,500 generated orders of 50 influencers: four files.
+  const dataset = { orders: 2500, seed: 1, influencers: 50 };
+  let inbox: GeneratedInbox;
   const config = () => serviceConfig(db.url, { INBOX_DIR: inbox.inbox, ARCHIVE_DIR: inbox.archive });
   let cfg: ReturnType<typeof config>;
 
   beforeAll(async () => {
     [db, reference] = await Promise.all([freshDatabase(), freshDatabase()]);
+    inbox = await generatedInbox(dataset);
     cfg = config();
     queues = await openQueues(cfg);
     // Two worker "machines", each willing to run two jobs at once.
@@ -42,7 +45,7 @@ describe('runs on BullMQ', () => {
   });
 
   it('two triggers of the same pipeline at once load the inbox once: core tables equal one inline load', async () => {
-    await ingest(reference.store, fixtureInbox('ansh'));
+    await ingest(reference.store, await generatedInbox(dataset));
     await kpis(reference.store);
     const expected = await coreSnapshot(reference.store);
 
@@ -55,10 +58,10 @@ describe('runs on BullMQ', () => {
     expect(runs.map((r) => r.state)).toEqual(['succeeded', 'succeeded']);
     const snapshot = await coreSnapshot(db.store);
     expect(snapshot).toEqual(expected);
-    expect(snapshot).toMatchObject({ orders: 2500, files: 4, distinct_files: 4 });
+    expect(snapshot).toMatchObject({ orders: dataRows(`${inbox.source}/orders.csv`), files: 4, distinct_files: 4 });
     // One run loaded the files, the other found nothing new.
     const ingestRows = runs.map((r) => r.stages.find((s) => s.stage === 'ingest')!.rows).sort((a, b) => a! - b!);
-    expect(ingestRows).toEqual([0, 2500 + 100 + 50 + 50]);
+    expect(ingestRows).toEqual([0, inbox.names.reduce((n, f) => n + dataRows(`${inbox.source}/${f}`), 0)]);
     // The stages of the two runs never overlapped (the pipeline queue runs one stage at a time).
     const spans = runs.flatMap((r) => r.stages.map((s) => [Date.parse(s.startedAt), Date.parse(s.finishedAt!)] as const)).sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1] - 5);
@@ -84,7 +87,7 @@ describe('runs on BullMQ', () => {
     // An archive path under a regular file: every attempt loads (or finds loaded) and then cannot move the file.
     const blocker = join(mkdtempSync(join(tmpdir(), 'pulse-block-')), 'not-a-dir');
     writeFileSync(blocker, '');
-    const badInbox = fixtureInbox('ansh');
+    const badInbox = await generatedInbox(dataset);
     const bad = { ...cfg, INBOX_DIR: badInbox.inbox, ARCHIVE_DIR: join(blocker, 'archive') };
     const w = await startWorkers(bad, db.store, { ...fastWorker, concurrency: 1 });
     // Workers of the first test are paused so only the misconfigured one takes this run.

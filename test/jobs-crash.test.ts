@@ -8,7 +8,8 @@ import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { startWorkers } from '../src/jobs/worker.ts';
 import { ingest } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
-import { fixtureInbox, inboxWith } from './support/inbox.ts';
+import { generatedInbox, type GeneratedInbox } from './support/generated.ts';
+import { inboxWith } from './support/inbox.ts';
 import { coreSnapshot, dropQueueKeys, fastRetry, fastWorker, fileLoaded, loadStarted, serviceConfig, spawnWorker, waitFor, writeOrders, type WorkerChild } from './support/jobs.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
@@ -21,11 +22,14 @@ describe('a worker killed with SIGKILL in the middle of ingest', () => {
   let reference: Db;
   let queues: Queues;
   const children: WorkerChild[] = [];
-  const inbox = fixtureInbox('ansh');
+  // 2,500 generated orders of influencers 1..50 (the ids writeOrders uses).
+  const dataset = { orders: 2500, seed: 1, influencers: 50 };
+  let inbox: GeneratedInbox;
   let cfg: ReturnType<typeof serviceConfig>;
 
   beforeAll(async () => {
     [db, reference] = await Promise.all([freshDatabase(), freshDatabase()]);
+    inbox = await generatedInbox(dataset);
     cfg = serviceConfig(db.url, { INBOX_DIR: inbox.inbox, ARCHIVE_DIR: inbox.archive });
     queues = await openQueues(cfg);
   });
@@ -38,9 +42,9 @@ describe('a worker killed with SIGKILL in the middle of ingest', () => {
 
   it('another worker finishes the run; one clean load', async () => {
     const big = await writeOrders(join(inbox.inbox, 'big-orders.csv'), BIG_ORDERS);
-    // What one inline load of the ansh files gives, plus the generated rows.
-    await ingest(reference.store, fixtureInbox('ansh'));
-    const ansh = await coreSnapshot(reference.store);
+    // What one inline load of the generated files gives, plus the big file's rows.
+    await ingest(reference.store, await generatedInbox(dataset));
+    const base = await coreSnapshot(reference.store);
 
     const first = spawnWorker(cfg);
     children.push(first);
@@ -69,13 +73,13 @@ describe('a worker killed with SIGKILL in the middle of ingest', () => {
 
       const snapshot = await coreSnapshot(db.store);
       expect(snapshot).toEqual({
-        ...ansh,
-        orders: ansh.orders + BIG_ORDERS,
-        revenue: expect.closeTo(ansh.revenue + big.revenue, 2),
-        day_rows: ansh.day_rows + BIG_ORDERS,
+        ...base,
+        orders: base.orders + BIG_ORDERS,
+        revenue: expect.closeTo(base.revenue + big.revenue, 2),
+        day_rows: base.day_rows + BIG_ORDERS,
         users: expect.any(Number),
-        files: ansh.files + 1,
-        distinct_files: ansh.distinct_files + 1,
+        files: base.files + 1,
+        distinct_files: base.distinct_files + 1,
       });
       console.info(`SIGKILL test: ${BIG_ORDERS} rows, run finished ${tookOverMs} ms after the kill; orders ${snapshot.orders}, files ${snapshot.files}`);
     } finally {

@@ -14,32 +14,35 @@ import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { ingest } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
-import { fixtureInbox } from './support/inbox.ts';
+import { generatedInbox, type GeneratedInbox } from './support/generated.ts';
 import { coreSnapshot, dropQueueKeys, fastRetry, fastWorker, fileLoaded, loadStarted, serviceConfig, tcpProxy, waitFor, writeOrders, type CoreSnapshot, type TcpProxy } from './support/jobs.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
 const BIG_ORDERS = 100_000;
 
-/** What the run must leave: the ansh files loaded once plus the generated rows. */
-function expectedAfter(ansh: CoreSnapshot, bigRevenue: number) {
+// 2,500 generated orders of influencers 1..50 (the ids writeOrders uses).
+const dataset = { orders: 2500, seed: 1, influencers: 50 };
+
+/** What the run must leave: the generated files loaded once plus the big file's rows. */
+function expectedAfter(base: CoreSnapshot, bigRevenue: number) {
   return {
-    ...ansh,
-    orders: ansh.orders + BIG_ORDERS,
-    revenue: expect.closeTo(ansh.revenue + bigRevenue, 2),
-    day_rows: ansh.day_rows + BIG_ORDERS,
+    ...base,
+    orders: base.orders + BIG_ORDERS,
+    revenue: expect.closeTo(base.revenue + bigRevenue, 2),
+    day_rows: base.day_rows + BIG_ORDERS,
     users: expect.any(Number),
-    files: ansh.files + 1,
-    distinct_files: ansh.distinct_files + 1,
+    files: base.files + 1,
+    distinct_files: base.distinct_files + 1,
   };
 }
 
 let reference: Db;
-let ansh: CoreSnapshot;
+let base: CoreSnapshot;
 beforeAll(async () => {
   reference = await freshDatabase();
-  await ingest(reference.store, fixtureInbox('ansh'));
-  ansh = await coreSnapshot(reference.store);
+  await ingest(reference.store, await generatedInbox(dataset));
+  base = await coreSnapshot(reference.store);
 });
 afterAll(() => reference?.drop());
 
@@ -50,10 +53,11 @@ describe('Postgres unreachable during a stage', () => {
   let queues: Queues;
   let workers: Workers | undefined;
   let cfg: ReturnType<typeof serviceConfig>;
-  const inbox = fixtureInbox('ansh');
+  let inbox: GeneratedInbox;
 
   beforeAll(async () => {
     db = await freshDatabase();
+    inbox = await generatedInbox(dataset);
     proxy = await tcpProxy(Number(new URL(db.url).port || 5432), new URL(db.url).hostname);
     const viaProxy = new URL(db.url);
     viaProxy.hostname = '127.0.0.1';
@@ -96,7 +100,7 @@ describe('Postgres unreachable during a stage', () => {
     expect(run!.stages.map((s) => [s.stage, s.state])).toEqual([['ingest', 'succeeded'], ['kpis', 'succeeded']]);
     const done = (await queues.pipeline.getJob(stageJobId(runId, 'ingest')))!;
     expect(done.attemptsMade).toBeGreaterThanOrEqual(3);
-    expect(await coreSnapshot(db.store)).toEqual(expectedAfter(ansh, big.revenue));
+    expect(await coreSnapshot(db.store)).toEqual(expectedAfter(base, big.revenue));
     console.info(`Postgres outage: ingest took ${done.attemptsMade} attempts, down for ${Date.now() - cutAt} ms before the run ended`);
   });
 });
@@ -107,10 +111,11 @@ describe('Redis restarted during a run', () => {
   let queues: Queues;
   let workers: Workers | undefined;
   let cfg: ReturnType<typeof serviceConfig>;
-  const inbox = fixtureInbox('ansh');
+  let inbox: GeneratedInbox;
 
   beforeAll(async () => {
     db = await freshDatabase();
+    inbox = await generatedInbox(dataset);
     redis = await ownRedis();
     cfg = { ...serviceConfig(db.url, { INBOX_DIR: inbox.inbox, ARCHIVE_DIR: inbox.archive }), REDIS_URL: redis.url };
     queues = await openQueues(cfg);
@@ -135,7 +140,7 @@ describe('Redis restarted during a run', () => {
     const [run] = await waitForRuns(db.store.db, [runId], { pollMs: 100, timeoutMs: 60_000 });
     expect(run!.state).toBe('succeeded');
     expect(run!.stages.map((s) => [s.stage, s.state])).toEqual([['ingest', 'succeeded'], ['kpis', 'succeeded']]);
-    expect(await coreSnapshot(db.store)).toEqual(expectedAfter(ansh, big.revenue));
+    expect(await coreSnapshot(db.store)).toEqual(expectedAfter(base, big.revenue));
     expect(redis.starts).toBe(2);
     // The queue is healthy after the restart: nothing failed, nothing left behind.
     expect(await queues.pipeline.getJobCounts('failed', 'active', 'wait', 'delayed', 'waiting-children')).toEqual({ failed: 0, active: 0, wait: 0, delayed: 0, 'waiting-children': 0 });

@@ -1,11 +1,12 @@
 // The BI contract: documented, read-only for BI, never Infinity or NaN, and the same numbers
 // whether recomputed incrementally or in full.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { freshDatabase } from './support/db.ts';
-import { fixtureInbox, inboxWith, sharedData } from './support/inbox.ts';
+import { generatedInbox } from './support/generated.ts';
+import { inboxWith } from './support/inbox.ts';
 import { ingest, kpis } from './support/context.ts';
 import { dataDictionary, dictionaryPath } from '../src/cli/data-dictionary.ts';
 
@@ -96,14 +97,18 @@ describe('incremental recompute', () => {
   afterAll(() => db.drop());
 
   it('recomputes only touched weeks and agrees with a full recompute', async () => {
-    const lines = readFileSync(`${sharedData}/ansh/tracking_data.csv`, 'utf8').trim().split('\n');
+    // 2,500 generated orders of 50 influencers, with control and exposed groups
+    const base = await generatedInbox({ orders: 2500, seed: 1, influencers: 50 });
+    const lines = readFileSync(`${base.source}/orders.csv`, 'utf8').trim().split('\n');
     const [header, ...rows] = lines;
-    const lastDay = rows.map((r) => r.split(',')[5]!.slice(0, 10)).sort().at(-1)!;
-    const older = rows.filter((r) => !r.includes(`,${lastDay} `));
-    const appended = rows.filter((r) => r.includes(`,${lastDay} `));
+    const dayOf = (r: string) => r.split(',')[5]!.slice(0, 10);
+    const lastDay = rows.map(dayOf).sort().at(-1)!;
+    const older = rows.filter((r) => dayOf(r) !== lastDay);
+    const appended = rows.filter((r) => dayOf(r) === lastDay);
     expect(appended.length).toBeGreaterThan(0);
-    // and a user of the older rows buying again on the last day (ansh has none): the fold adds
-    // to that user's sums rather than starting new ones
+    expect(older.length).toBeGreaterThan(appended.length);
+    // and a user of the older rows buying again on the last day: the fold adds to that user's
+    // sums rather than starting new ones
     const again = older[0]!.split(',');
     again[5] = `${lastDay} 09:00:00`;
     again[7] = '12.34';
@@ -114,9 +119,9 @@ describe('incremental recompute', () => {
     elsewhere[2] = older.map((r) => r.split(',')[2]!).find((id) => id !== again[2])!;
     elsewhere[7] = '5.67';
     appended.push(elsewhere.join(','));
-    const base = fixtureInbox('ansh');
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(`${base.inbox}/tracking_data.csv`, [header, ...older].join('\n') + '\n');
+    // every revenue of the file plus the two added, summed in cents
+    const revenueCents = rows.reduce((sum, r) => sum + Math.round(Number(r.split(',')[7]) * 100), 0) + 1234 + 567;
+    writeFileSync(`${base.inbox}/orders.csv`, [header, ...older].join('\n') + '\n');
     await ingest(db.store, base);
     expect(await kpis(db.store)).toMatchObject({ full: true, folded: 'rebuilt' });
     await ingest(db.store, inboxWith({ 'append.csv': [header, ...appended].join('\n') + '\n' }));
@@ -129,7 +134,7 @@ describe('incremental recompute', () => {
     expect(await allMarts(db)).toEqual(afterIncremental);
     expect(await foldedSums(db)).toEqual(foldedIncrementally);
     const [p] = (await sql<{ revenue: number }>`SELECT revenue FROM mart.portfolio_kpis`.execute(db.store.db)).rows;
-    expect(p!.revenue).toBe(531_346.61 + 12.34 + 5.67);
+    expect(p!.revenue).toBe(revenueCents / 100);
   });
 });
 
@@ -139,7 +144,8 @@ describe('a changed setting', () => {
   afterAll(() => db.drop());
 
   it('recomputes every week when the baseline revenue per order changes, and only then', async () => {
-    await ingest(db.store, fixtureInbox('healthkart'));
+    // generated data without a control group (like the HealthKart export): the baseline method
+    await ingest(db.store, await generatedInbox({ orders: 2000, seed: 2, groups: false }));
     await kpis(db.store);
     const weekly = async () => (await sql<{ iroas_baseline: number | null }>`SELECT * FROM mart.influencer_weekly ORDER BY 1, 2`.execute(db.store.db)).rows;
     const at300 = await weekly();

@@ -1,17 +1,8 @@
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const sharedData = new URL('../../../shared/data/', import.meta.url).pathname;
-
-/** A temporary inbox holding copies of a fixture set from ../shared/data (never the originals). */
-export function fixtureInbox(set: 'healthkart' | 'ansh' | 'campaigns'): { inbox: string; archive: string } {
-  const dir = mkdtempSync(join(tmpdir(), `pulse-${set}-`));
-  const inbox = join(dir, 'inbox');
-  cpSync(join(sharedData, set), inbox, { recursive: true });
-  return { inbox, archive: join(dir, 'archive') };
-}
-
+/** A temporary inbox with these files (name → content): small inline cases. */
 export function inboxWith(files: Record<string, string | Buffer>): { inbox: string; archive: string } {
   const dir = mkdtempSync(join(tmpdir(), 'pulse-inbox-'));
   const inbox = join(dir, 'inbox');

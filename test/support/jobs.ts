@@ -86,7 +86,7 @@ export async function coreSnapshot(store: Store): Promise<CoreSnapshot> {
 }
 
 /**
- * Writes an orders export of `rows` distinct rows for influencers 1..50 (the ansh set);
+ * Writes an orders export of `rows` distinct rows for influencers 1..50 (load a set with 50 first);
  * returns its sha256 and the revenue total.
  */
 export async function writeOrders(path: string, rows: number): Promise<{ sha256: string; revenue: number }> {
