@@ -84,6 +84,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 /** A value as an error message may show it: secrets by length only, URLs without their password. */
 function shownValue(name: string, value: string): string {
   if (/TOKEN|SECRET|PASSWORD/.test(name)) return `${value.length} characters, not shown`;
+  // A URL that did not parse may hold its credentials anywhere before the last @: drop all of it.
+  if (name.endsWith('_URL')) return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^]*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`));
   return JSON.stringify(redactCredentials(value));
 }
 

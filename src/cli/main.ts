@@ -97,8 +97,8 @@ async function main() {
     // What the user can fix is one line; anything else keeps its stack for the bug report.
     const known = e instanceof ConfigError || e instanceof InputError || e instanceof ServiceConfigError;
     process.stderr.write(`pulse: ${known ? (e as Error).message : (e as Error)?.stack ?? String(e)}\n`);
-    // 2: the command line or environment is wrong (as commander's own usage errors); 1: it failed.
-    process.exitCode = e instanceof ConfigError || e instanceof InputError ? 2 : 1;
+    // 2: the environment is wrong (nothing can run); 1: this command failed, or was asked for something invalid.
+    process.exitCode = e instanceof ConfigError ? 2 : 1;
   }
 }
 

@@ -1,0 +1,34 @@
+// A bad setting is named on one line, and its value is shown without credentials.
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/errors.ts';
+import { parseConfig, redactCredentials } from '../src/config.ts';
+
+const messageOf = (env: Record<string, string>) => {
+  try {
+    parseConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('config errors', () => {
+  it('a malformed DATABASE_URL or SMTP_URL is shown without its password', () => {
+    const db = messageOf({ DATABASE_URL: 'mysql://admin:hunter2-secret@db.internal:3306/pulse' });
+    expect(db).toMatch(/^Invalid environment: DATABASE_URL \(got "mysql:\/\/\*\*\*@db\.internal:3306\/pulse"\): must be a URL/);
+    expect(db).not.toContain('hunter2');
+    const smtp = messageOf({ SMTP_URL: 'smtp://mailer:p@ss w0rd@mail host:25' });
+    expect(smtp).not.toMatch(/p@ss|w0rd/);
+  });
+
+  it('a token that is too short is described by its length, never shown', () => {
+    const m = messageOf({ PULSE_API_TOKEN: 'short-secret' });
+    expect(m).toBe('Invalid environment: PULSE_API_TOKEN (got 12 characters, not shown): must be at least 16 characters');
+  });
+
+  it('redacts every user:password@ in a text, and leaves other text alone', () => {
+    expect(redactCredentials('from postgres://u:pw@h/db to redis://:pw2@r:6379')).toBe('from postgres://u:***@h/db to redis://:***@r:6379');
+    expect(redactCredentials('see https://example.com/a@b and user@example.com')).toBe('see https://example.com/a@b and user@example.com');
+  });
+});
