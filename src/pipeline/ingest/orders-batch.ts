@@ -1,7 +1,7 @@
-import { fieldsOf, recordProblem, type CsvRecord } from './csv-records.ts';
+import { fieldsOf, recordReject, type CsvRecord } from './csv-records.ts';
 import { dayNumber, ordersCleaner } from './clean-orders.ts';
 import { OrderDays } from './order-days.ts';
-import { isReject, reject, type CleanContext, type Reject } from './row-cleaner.ts';
+import { isReject, type CleanContext, type Reject } from './row-cleaner.ts';
 import type { Recognised } from './file-kinds.ts';
 import { RowFingerprints } from './row-fingerprints.ts';
 
@@ -17,11 +17,11 @@ export class OrdersBatcher {
   written = 0;
   private readonly cleaner;
   private readonly fingerprints;
-  private readonly width: number;
+  private readonly header: readonly string[];
 
   constructor(file: Recognised, ctx: CleanContext, expectedRows: number, maxFingerprints?: number) {
     this.cleaner = ordersCleaner(file, ctx);
-    this.width = file.header.length;
+    this.header = file.header;
     this.fingerprints = new RowFingerprints(expectedRows, maxFingerprints);
   }
 
@@ -47,8 +47,7 @@ export class OrdersBatcher {
         copy = r.text!;
         this.fingerprints.add(day, copy);
       } else {
-        const problem = recordProblem(r, this.width);
-        const row = problem === undefined ? cleaner.clean(fieldsOf(r)) : reject(null, null, problem);
+        const row = recordReject(r, this.header) ?? cleaner.clean(fieldsOf(r));
         if (isReject(row)) {
           this.rejects.push({ line: r.line, reject: row });
           continue;
