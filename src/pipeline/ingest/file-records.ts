@@ -30,7 +30,7 @@ export interface FileAccount {
   total: number;
   /** records cleaned into rows (loaded, or found to repeat a stored row) */
   written: number;
-  rejects: { line: number; reject: Reject }[];
+  rejects: { line: number; lines?: number; reject: Reject }[];
   /** the rows in COPY text, one a line, each ending with its line number */
   copy: string;
   stats: ReadStats;

@@ -12,7 +12,8 @@ import { RowFingerprints } from './row-fingerprints.ts';
  */
 export class OrdersBatcher {
   readonly days = new OrderDays();
-  readonly rejects: { line: number; reject: Reject }[] = [];
+  /** the records not loaded: first line, lines covered (when more than one), and why */
+  readonly rejects: { line: number; lines?: number; reject: Reject }[] = [];
   total = 0;
   written = 0;
   private readonly cleaner;
@@ -49,7 +50,7 @@ export class OrdersBatcher {
       } else {
         const row = recordReject(r, this.header) ?? cleaner.clean(fieldsOf(r));
         if (isReject(row)) {
-          this.rejects.push({ line: r.line, reject: row });
+          this.rejects.push(r.lines ? { line: r.line, lines: r.lines, reject: row } : { line: r.line, reject: row });
           continue;
         }
         copy = cleaner.copyText(row);

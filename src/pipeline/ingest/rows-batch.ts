@@ -9,7 +9,8 @@ import { copyFields, isReject, type CleanContext, type Reject } from './row-clea
  * Keeps the rejects; every record is either written or rejected.
  */
 export class RowsBatcher {
-  readonly rejects: { line: number; reject: Reject }[] = [];
+  /** the records not loaded: first line, lines covered (when more than one), and why */
+  readonly rejects: { line: number; lines?: number; reject: Reject }[] = [];
   total = 0;
   written = 0;
   private readonly cleaner;
@@ -33,7 +34,7 @@ export class RowsBatcher {
     for (const r of records) {
       this.total++;
       const row = recordReject(r, this.header) ?? this.cleaner.clean(fieldsOf(r));
-      if (isReject(row)) this.rejects.push({ line: r.line, reject: row });
+      if (isReject(row)) this.rejects.push(r.lines ? { line: r.line, lines: r.lines, reject: row } : { line: r.line, reject: row });
       else {
         this.written++;
         out += `${copyFields(row)},${this.fileId},${r.line}\n`;
