@@ -121,7 +121,7 @@ describe('bad rows become rejects with line, column and reason', () => {
       'IG,C1,1,u6,Whey,1890-01-01,1,10,1',
       'IG,C1,99,u7,Whey,2025-06-03,1,10,1',
       'IG,C1,2,u8,Whey,2025-06-04 10:11:12.123,22.0,10,0',
-    ].join('\r\n');
+    ].join('\r\n') + '\r\n'; // (a last line without its line end is rejected as incomplete)
     const inbox = inboxWith({ 'a-influencers.csv': '\uFEFF' + influencers, 'b-orders.csv': orders });
     const outcomes = await ingest(db.store, inbox);
     expect(outcomes.map((o) => [o.kind, o.loaded, o.rejected])).toEqual([['influencers', 2, 0], ['orders', 3, 5]]);

@@ -63,15 +63,28 @@ const keepWeeksWhole = (html: string) => html.replace(/\d{4}-W\d{2}/g, (w) => `<
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 async function toHtml(m: DigestModel, parts: string[]): Promise<string> {
-  const mjml = readFileSync(templatePath, 'utf8')
-    .replace('{{{body}}}', parts.join('\n'))
-    .replaceAll('{{subject}}', esc(m.subject))
-    .replaceAll('{{preview}}', esc(m.insights[0] ?? m.notice ?? m.subject))
-    .replaceAll('{{period}}', esc(m.period))
-    .replaceAll('{{footer}}', esc(m.footer));
+  const mjml = fillTemplate(readFileSync(templatePath, 'utf8'), {
+    '{{{body}}}': parts.join('\n'),
+    '{{subject}}': esc(m.subject),
+    '{{preview}}': esc(m.insights[0] ?? m.notice ?? m.subject),
+    '{{period}}': esc(m.period),
+    '{{footer}}': esc(m.footer),
+  });
   const out = await mjml2html(mjml, { validationLevel: 'strict' });
   if (out.errors?.length) throw new Error(`digest template is invalid MJML: ${out.errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('; ')}`);
   return out.html;
+}
+
+/**
+ * Fills a template's placeholders in one pass over the template. A value goes in as it is
+ * (a replacer function, so `$&` or `$'` in it mean nothing) and is never scanned again (so a
+ * name holding `{{footer}}` stays that text). A placeholder without a value is an error.
+ */
+export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(/\{\{\{?[a-z]+\}?\}\}/g, (placeholder) => {
+    if (!Object.hasOwn(values, placeholder)) throw new Error(`digest template: no value for ${placeholder}`);
+    return values[placeholder]!;
+  });
 }
 
 /** The plain-text alternative: the same content, for clients that do not show HTML. */

@@ -1,22 +1,22 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, createReadStream, mkdtempSync, openSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
-import Papa from 'papaparse';
 import { sql } from 'kysely';
 import type { Store, Session } from '../db/database.ts';
 import { sqlDir } from '../db/migrate.ts';
 import { takeLoadLockOn } from '../db/locks.ts';
-import { csvRecords, fieldsOf, recordProblem, type CsvRecord } from '../pipeline/ingest/csv-records.ts';
+import type { CsvRecord, ReadStats } from '../pipeline/ingest/csv-records.ts';
+import { accountingProblem, fileRecords } from '../pipeline/ingest/file-records.ts';
+import { HEADER_LIMIT, headerOf, type HeaderRead } from '../pipeline/ingest/file-header.ts';
+import { RowsBatcher } from '../pipeline/ingest/rows-batch.ts';
 import { dayNumber } from '../pipeline/ingest/clean-orders.ts';
 import { OrdersBatcher } from '../pipeline/ingest/orders-batch.ts';
 import { isoDay } from '../pipeline/ingest/order-days.ts';
 import { loadOrder, recogniseHeader, type FileKind, type Recognised } from '../pipeline/ingest/file-kinds.ts';
-import { COPY_OPTIONS, copyFields, isReject, reject, type CleanContext, type Reject } from '../pipeline/ingest/row-cleaner.ts';
-import { cleaners } from '../pipeline/ingest/cleaners.ts';
+import { COPY_OPTIONS, copyFields, type CleanContext, type Reject } from '../pipeline/ingest/row-cleaner.ts';
 import type { Logger } from '../logger.ts';
 import { progress } from '../progress.ts';
 import { defineStage } from './stage.ts';
@@ -47,11 +47,22 @@ export interface FileOutcome {
 }
 
 export async function ingestInbox(store: Store, opts: IngestOptions): Promise<FileOutcome[]> {
-  const names = (await readdir(opts.inboxDir, { withFileTypes: true }).catch(() => []))
-    .filter((d) => d.isFile() && /\.(csv|txt|tsv)$/i.test(d.name))
-    .map((d) => join(opts.inboxDir, d.name));
+  const entries = await readdir(opts.inboxDir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`inbox ${opts.inboxDir} cannot be read (${e.code ?? e.message}); nothing was loaded`);
+  });
+  const inboxReal = await realpath(opts.inboxDir);
   const planned: { path: string; recognised?: Recognised; reason?: string }[] = [];
-  for (const path of names) {
+  for (const d of entries) {
+    if (!/\.(csv|txt|tsv)$/i.test(d.name)) continue;
+    const path = join(opts.inboxDir, d.name);
+    if (d.isSymbolicLink()) {
+      // followed only to a file inside the inbox; any other link is set aside (the link, never its target)
+      const why = await linkProblem(path, inboxReal);
+      if (why) {
+        planned.push({ path, reason: why });
+        continue;
+      }
+    } else if (!d.isFile()) continue;
     const header = await readHeader(path);
     if (!header.ok) planned.push({ path, reason: header.reason });
     else {
@@ -63,41 +74,45 @@ export async function ingestInbox(store: Store, opts: IngestOptions): Promise<Fi
   planned.sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path));
 
   const outcomes: FileOutcome[] = [];
+  // a file that cannot be loaded (or a link not followed) goes aside, with its reason in ops.skipped_files
+  const setAside = async (path: string, reason: string) => {
+    const moved = await moveInto(path, join(opts.inboxDir, 'unrecognised'));
+    await sql`INSERT INTO ops.skipped_files (file_name, reason, moved_to) VALUES (${basename(path)}, ${reason}, ${moved})`.execute(store.db);
+    opts.log.warn({ file: basename(path), reason, movedTo: moved }, 'file not loaded, moved aside');
+  };
   for (const p of planned) {
     if (!p.recognised) {
-      const moved = await moveInto(p.path, join(opts.inboxDir, 'unrecognised'));
-      await sql`INSERT INTO ops.skipped_files (file_name, reason, moved_to) VALUES (${basename(p.path)}, ${p.reason}, ${moved})`.execute(store.db);
-      opts.log.warn({ file: basename(p.path), reason: p.reason, movedTo: moved }, 'file not recognised, moved aside');
+      await setAside(p.path, p.reason!);
       outcomes.push({ file: basename(p.path), status: 'unrecognised', reason: p.reason });
       continue;
     }
     const outcome = await ingestFile(store, p.path, p.recognised, opts);
-    await moveInto(p.path, join(opts.archiveDir, opts.now.toISOString().slice(0, 10)));
+    if (outcome.status === 'unrecognised') await setAside(p.path, outcome.reason!);
+    else await moveInto(p.path, join(opts.archiveDir, opts.now.toISOString().slice(0, 10)));
     outcomes.push(outcome);
   }
   return outcomes;
 }
 
-type HeaderRead = { ok: true; header: string[] } | { ok: false; reason: string };
-
 async function readHeader(path: string): Promise<HeaderRead> {
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(256 * 1024);
+    const buf = Buffer.alloc(HEADER_LIMIT);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const head = buf.subarray(0, bytesRead);
-    if (bytesRead === 0) return { ok: false, reason: 'the file is empty' };
-    if (head.subarray(0, 8192).includes(0)) return { ok: false, reason: 'the file looks binary (it has NUL bytes), not CSV' };
-    const end = head.indexOf(0x0a);
-    const firstLine = head.subarray(0, end < 0 ? head.length : end).toString('utf8');
-    const { data, errors } = Papa.parse<string[]>(firstLine.replace(/^\uFEFF/, '').replace(/\r$/, ''), { delimiter: ',' });
-    if (errors.length > 0) return { ok: false, reason: `the header line is not valid CSV (${errors[0]!.message})` };
-    const header = data[0]?.map((h) => h.trim());
-    if (!header?.length || header.every((h) => h === '')) return { ok: false, reason: 'the first line is empty; expected a header row' };
-    return { ok: true, header };
+    return headerOf(buf.subarray(0, bytesRead), (await fh.stat()).size);
   } finally {
     await fh.close();
   }
+}
+
+/** Why a symbolic link in the inbox is not followed, or undefined for a link to a file inside the inbox. */
+async function linkProblem(path: string, inboxReal: string): Promise<string | undefined> {
+  const target = await realpath(path).catch(() => undefined);
+  if (target === undefined) return 'is a symbolic link whose target does not exist (or cannot be reached): not followed';
+  const rel = relative(inboxReal, target);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return `is a symbolic link to ${target}, outside the inbox: not followed (copy the file into the inbox instead)`;
+  if (!(await stat(target)).isFile()) return `is a symbolic link to ${target}, which is not a file: not followed`;
+  return undefined;
 }
 
 /** Rows in a file, judged from the lines in its first 256 KB (to size the repeat check). */
@@ -141,6 +156,7 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
   }
   const started = Date.now();
   let rejects: Rejects | undefined;
+  let refused: string | undefined;
   const counts = await store.session(async (s) => {
     await s.query('BEGIN');
     try {
@@ -158,8 +174,15 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
       rejects = new Rejects(fileId);
       const hash = createHash('sha256');
       const load = file.kind === 'orders' ? loadOrders : loadMerged;
-      const c = await load(s, { path, file, fileId, ctx, rejects, hash, tick: bar.tick, expectedRows: await estimateRows(path, bytes), maxFingerprints: opts.maxFingerprints });
+      const stats: ReadStats = { lines: 0, records: 0 };
+      const c = await load(s, { path, file, fileId, ctx, rejects, hash, stats, tick: bar.tick, expectedRows: await estimateRows(path, bytes), maxFingerprints: opts.maxFingerprints });
       bar.done();
+      // every record is loaded, a repeat or a reject, or the file is not recorded as loaded
+      refused = accountingProblem(c, stats);
+      if (refused !== undefined) {
+        await s.query('ROLLBACK');
+        return undefined;
+      }
       const digest = hash.digest('hex');
       if ((await s.query('SELECT 1 FROM ops.ingest_files WHERE sha256 = $1', [digest])).length > 0) {
         await s.query('ROLLBACK');
@@ -179,6 +202,10 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
       throw e;
     }
   }).finally(() => rejects?.dispose());
+  if (refused !== undefined) {
+    log.error({ reason: refused }, 'file not loaded');
+    return { file: name, kind: file.kind, status: 'unrecognised', reason: refused };
+  }
   if (!counts) {
     log.info('file content loaded before, skipped');
     return { file: name, kind: file.kind, status: 'already-loaded' };
@@ -196,6 +223,8 @@ interface LoadInput {
   rejects: Rejects;
   /** the file's sha256, fed as it is read */
   hash: Hash;
+  /** lines and records read, filled as the file is read */
+  stats: ReadStats;
   tick: (bytes: number, rows: number) => void;
   expectedRows: number;
   maxFingerprints?: number;
@@ -207,8 +236,7 @@ async function* recordsOf(input: LoadInput): AsyncGenerator<CsvRecord[]> {
     input.hash.update(buf);
     input.tick(buf.length, 0);
   };
-  for await (const batch of csvRecords(textChunks(input.path, read))) {
-    const records = batch[0]?.line === 1 ? batch.slice(1) : batch;
+  for await (const records of fileRecords(fileChunks(input.path, read), input.stats)) {
     input.tick(0, records.length);
     yield records;
   }
@@ -268,32 +296,21 @@ async function storedDays(s: Session, days: string[]): Promise<string[]> {
 
 /** The small kinds: COPY into a temporary table, then one statement merges it into core. */
 async function loadMerged(s: Session, input: LoadInput): Promise<Counts> {
-  const cleaner = cleaners[input.file.kind as Exclude<FileKind, 'orders'>](input.file, input.ctx);
-  let total = 0;
-  let written = 0;
+  const batcher = new RowsBatcher(input.file, input.ctx, input.fileId);
   const fileId = input.fileId;
   async function* copyText() {
     for await (const records of recordsOf(input)) {
-      let out = '';
-      for (const r of records) {
-        total++;
-        const problem = recordProblem(r, input.file.header.length);
-        const row = problem === undefined ? cleaner.clean(fieldsOf(r)) : reject(null, null, problem);
-        if (isReject(row)) input.rejects.add(r.line, row);
-        else {
-          written++;
-          out += `${copyFields(row)},${fileId},${r.line}\n`;
-        }
-      }
+      const out = batcher.batch(records);
+      for (const r of batcher.rejects.splice(0)) input.rejects.add(r.line, r.reject);
       if (out) yield out;
     }
   }
-  const columns = Object.entries(cleaner.columns);
+  const columns = Object.entries(batcher.columns);
   await s.query(`CREATE TEMP TABLE load_rows (${columns.map(([c, type]) => `${c} ${type}`).join(', ')}, file_id bigint, line bigint) ON COMMIT DROP`);
   await s.copyFrom(`COPY load_rows FROM STDIN WITH ${COPY_OPTIONS}`, copyText());
   const [merged] = await s.query<{ loaded: number; min_date: string | null; max_date: string | null }>(await sqlFile(`load/${input.file.kind}.sql`), [fileId]);
   const loaded = Number(merged!.loaded);
-  return { total, loaded, duplicate: written - loaded, rejected: input.rejects.count, minDate: merged!.min_date, maxDate: merged!.max_date };
+  return { total: batcher.total, loaded, duplicate: batcher.written - loaded, rejected: input.rejects.count, minDate: merged!.min_date, maxDate: merged!.max_date };
 }
 
 const sqlFiles = new Map<string, string>();
@@ -303,18 +320,14 @@ async function sqlFile(name: string): Promise<string> {
 }
 
 /**
- * A file as UTF-8 text in 64 KB chunks (a character split between two reads is kept whole).
- * Small chunks keep each batch of records short-lived: larger ones outlive the young
- * generation and triple the garbage collector's work.
+ * A file in 64 KB chunks (fileRecords decodes them). Small chunks keep each batch of records
+ * short-lived: larger ones outlive the young generation and triple the garbage collector's work.
  */
-async function* textChunks(path: string, onRead: (buf: Buffer) => void): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
+async function* fileChunks(path: string, onRead: (buf: Buffer) => void): AsyncGenerator<Buffer> {
   for await (const buf of createReadStream(path, { highWaterMark: 1 << 16 })) {
     onRead(buf as Buffer);
-    yield decoder.write(buf as Buffer);
+    yield buf as Buffer;
   }
-  const tail = decoder.end();
-  if (tail) yield tail;
 }
 
 /**

@@ -16,6 +16,13 @@ describe('ordersCleaner', () => {
   const c = cleanerFor();
   const clean = (line: string) => c.clean(line.split(','));
 
+  it('defect 12: a value over the length limit is reported under its own column, with its own value', () => {
+    const long = (c: string) => c.repeat(201);
+    expect(clean(`IG,C1,1,u1,${long('p')},2025-06-01,1,10,1`)).toEqual({ column: 'product', value: `${'p'.repeat(80)}…`, reason: 'is longer than 200 characters' });
+    expect(clean(`IG,${long('c')},1,u1,Whey,2025-06-01,1,10,1`)).toEqual({ column: 'campaign', value: `${'c'.repeat(80)}…`, reason: 'is longer than 200 characters' });
+    expect(clean(`IG,C1,1,${long('u')},Whey,2025-06-01,1,10,1`)).toEqual({ column: 'user_id', value: `${'u'.repeat(80)}…`, reason: 'is longer than 200 characters' });
+  });
+
   it('reads messy cells', () => {
     expect(clean('IG,C1,1,u1,Whey,6/2/2025,22.0,$1200.5,control')).toEqual({
       influencer: '1', source: 'Instagram', campaign: 'C1', user: 'u1', product: 'Whey', day: '2025-06-02', orders: 22, cents: 120050, grp: 0,

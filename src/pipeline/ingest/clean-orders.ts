@@ -80,9 +80,10 @@ export function ordersCleaner(file: Recognised, ctx: CleanContext) {
       const user = cleanText(f[iUser!]);
       const product = cleanText(f[iProduct!]);
       const campaign = cleanText(f[iCampaign!]);
-      if ((user?.length ?? 0) > 200 || (product?.length ?? 0) > 200 || (campaign?.length ?? 0) > 200) {
-        return reject(label('user_id'), user, 'user_id, product or campaign is longer than 200 characters');
-      }
+      // the column that is too long, and its value (not another column's)
+      if ((user?.length ?? 0) > 200) return reject(label('user_id'), user, 'is longer than 200 characters');
+      if ((product?.length ?? 0) > 200) return reject(label('product'), product, 'is longer than 200 characters');
+      if ((campaign?.length ?? 0) > 200) return reject(label('campaign'), campaign, 'is longer than 200 characters');
       return { influencer, source: cleanPlatform(f[iSource!]), campaign, user, product, day, orders, cents: toCents(revenue), grp };
     },
 

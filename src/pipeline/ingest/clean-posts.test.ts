@@ -51,11 +51,13 @@ describe('posts cleaner', () => {
     expect(clean({ likes: '-1' })).toEqual({ column: 'reach', value: '1,000', reason: 'reach, likes and comments must be 0 or more' });
   });
 
-  it('limits url and caption, counting characters as PostgreSQL does', () => {
-    const tooLong = 'url or caption is too long (2,000 / 5,000 characters)';
-    expect(clean({ url: 'u'.repeat(2001), caption: ' Nice ' })).toEqual({ column: 'caption', value: 'Nice', reason: tooLong });
-    expect(clean({ url: 'u'.repeat(2001), caption: '' })).toEqual({ column: 'caption', value: null, reason: tooLong });
-    expect(clean({ caption: 'c'.repeat(5001) })).toEqual({ column: 'caption', value: 'c'.repeat(80), reason: tooLong });
+  it('defect 12: limits url and caption, naming the one too long, counting characters as PostgreSQL does', () => {
+    // defect 12: the reject names the column that is too long, with its value
+    const urlTooLong = 'is longer than 2,000 characters';
+    const captionTooLong = 'is longer than 5,000 characters';
+    expect(clean({ url: 'u'.repeat(2001), caption: ' Nice ' })).toEqual({ column: 'url', value: 'u'.repeat(80), reason: urlTooLong });
+    expect(clean({ url: 'u'.repeat(2001), caption: '' })).toEqual({ column: 'url', value: 'u'.repeat(80), reason: urlTooLong });
+    expect(clean({ caption: 'c'.repeat(5001) })).toEqual({ column: 'caption', value: 'c'.repeat(80), reason: captionTooLong });
     expect(clean({ caption: '😀'.repeat(5000) })).toHaveLength(8);
     expect((clean({ caption: '😀'.repeat(5001) }) as Reject).value).toBe('😀'.repeat(80));
   });

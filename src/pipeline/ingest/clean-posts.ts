@@ -38,9 +38,8 @@ export function postsCleaner(file: Recognised, ctx: CleanContext): RowCleaner {
       }
       const url = cleanText(f[iUrl!]);
       const caption = cleanText(f[iCaption!]);
-      if (longerThan(url, 2000) || longerThan(caption, 5000)) {
-        return reject(label('caption'), caption === null ? null : left(caption, 80), 'url or caption is too long (2,000 / 5,000 characters)');
-      }
+      if (longerThan(url, 2000)) return reject(label('url'), left(url!, 80), 'is longer than 2,000 characters');
+      if (longerThan(caption, 5000)) return reject(label('caption'), left(caption!, 80), 'is longer than 5,000 characters');
       return [influencer, cleanPlatform(f[iPlatform!]), day, url, caption, reach, likes, comments];
     },
   };

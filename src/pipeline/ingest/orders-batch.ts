@@ -1,7 +1,7 @@
-import { fieldsOf, recordProblem, type CsvRecord } from './csv-records.ts';
+import { fieldsOf, recordReject, type CsvRecord } from './csv-records.ts';
 import { dayNumber, ordersCleaner } from './clean-orders.ts';
 import { OrderDays } from './order-days.ts';
-import { isReject, reject, type CleanContext, type Reject } from './row-cleaner.ts';
+import { isReject, type CleanContext, type Reject } from './row-cleaner.ts';
 import type { Recognised } from './file-kinds.ts';
 import { RowFingerprints } from './row-fingerprints.ts';
 
@@ -12,16 +12,17 @@ import { RowFingerprints } from './row-fingerprints.ts';
  */
 export class OrdersBatcher {
   readonly days = new OrderDays();
-  readonly rejects: { line: number; reject: Reject }[] = [];
+  /** the records not loaded: first line, lines covered (when more than one), and why */
+  readonly rejects: { line: number; lines?: number; reject: Reject }[] = [];
   total = 0;
   written = 0;
   private readonly cleaner;
   private readonly fingerprints;
-  private readonly width: number;
+  private readonly header: readonly string[];
 
   constructor(file: Recognised, ctx: CleanContext, expectedRows: number, maxFingerprints?: number) {
     this.cleaner = ordersCleaner(file, ctx);
-    this.width = file.header.length;
+    this.header = file.header;
     this.fingerprints = new RowFingerprints(expectedRows, maxFingerprints);
   }
 
@@ -47,10 +48,9 @@ export class OrdersBatcher {
         copy = r.text!;
         this.fingerprints.add(day, copy);
       } else {
-        const problem = recordProblem(r, this.width);
-        const row = problem === undefined ? cleaner.clean(fieldsOf(r)) : reject(null, null, problem);
+        const row = recordReject(r, this.header) ?? cleaner.clean(fieldsOf(r));
         if (isReject(row)) {
-          this.rejects.push({ line: r.line, reject: row });
+          this.rejects.push(r.lines ? { line: r.line, lines: r.lines, reject: row } : { line: r.line, reject: row });
           continue;
         }
         copy = cleaner.copyText(row);
