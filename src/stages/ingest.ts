@@ -4,10 +4,11 @@ import { mkdir, open, readdir, readFile, realpath, rename, rm, stat } from 'node
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { sql } from 'kysely';
 import type { Store, Session } from '../db/database.ts';
-import { sqlDir } from '../db/migrate.ts';
-import { takeLoadLockOn } from '../db/locks.ts';
+import {
+  commitLoad, contentLoaded, contentLoadedOn, copyOrdersIntoPartition, deleteRepeatedOrders, dropOrdersPartition, knownInfluencers,
+  loadedByNameAndSize, mergeRows, openLoad, overlappingLoads, recordOrderDays, recordSkippedFile, rollbackLoad, storedDays, type LoadCounts,
+} from '../db/loads-repo.ts';
 import type { CsvRecord, ReadStats } from '../pipeline/ingest/csv-records.ts';
 import { accountingProblem, fileRecords } from '../pipeline/ingest/file-records.ts';
 import { HEADER_LIMIT, headerOf, type HeaderRead } from '../pipeline/ingest/file-header.ts';
@@ -77,7 +78,7 @@ export async function ingestInbox(store: Store, opts: IngestOptions): Promise<Fi
   // a file that cannot be loaded (or a link not followed) goes aside, with its reason in ops.skipped_files
   const setAside = async (path: string, reason: string) => {
     const moved = await moveInto(path, join(opts.inboxDir, 'unrecognised'));
-    await sql`INSERT INTO ops.skipped_files (file_name, reason, moved_to) VALUES (${basename(path)}, ${reason}, ${moved})`.execute(store.db);
+    await recordSkippedFile(store.db, { name: basename(path), reason, movedTo: moved });
     opts.log.warn({ file: basename(path), reason, movedTo: moved }, 'file not loaded, moved aside');
   };
   for (const p of planned) {
@@ -135,7 +136,7 @@ async function sha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-interface Counts { total: number; loaded: number; duplicate: number; rejected: number; minDate: string | null; maxDate: string | null }
+type Counts = LoadCounts;
 
 /**
  * Loads one file in one transaction: its rows are cleaned here as they stream from disk and
@@ -149,8 +150,7 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
   // A file named and sized as one loaded before is probably that file again: it is hashed
   // first, to be skipped unread. Any other file is hashed as it streams, sparing a second read
   // (and if its content was loaded before under another name, the load is rolled back).
-  if ((await sql`SELECT 1 FROM ops.ingest_files WHERE file_name = ${name} AND bytes = ${bytes}`.execute(store.db)).rows.length > 0
-      && await alreadyLoaded(store.db, await sha256(path))) {
+  if ((await loadedByNameAndSize(store.db, name, bytes)) && (await contentLoaded(store.db, await sha256(path)))) {
     log.info('file already loaded, skipped');
     return { file: name, kind: file.kind, status: 'already-loaded' };
   }
@@ -158,18 +158,9 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
   let rejects: Rejects | undefined;
   let refused: string | undefined;
   const counts = await store.session(async (s) => {
-    await s.query('BEGIN');
+    const fileId = await openLoad(s, { name, kind: file.kind, bytes, runId: opts.runId });
     try {
-      // Names the load in pg_stat_activity (for operators, and tests that wait for a load to begin).
-      await s.query(`SELECT set_config('application_name', $1, true)`, [`pulse load ${name}`]);
-      await takeLoadLockOn(s);
-      const [{ file_id: fileId }] = await s.query<{ file_id: number }>(
-        `INSERT INTO ops.ingest_files (sha256, file_name, kind, bytes, rows_total, rows_loaded, rows_duplicate, rows_rejected, run_id)
-         VALUES ('pending ' || gen_random_uuid(), $1, $2, $3, 0, 0, 0, 0, $4) RETURNING file_id`,
-        [name, file.kind, bytes, opts.runId],
-      ) as [{ file_id: number }];
-      const known = await s.query<{ influencer_id: string }>('SELECT influencer_id FROM core.influencers');
-      const ctx: CleanContext = { now: opts.now, knownInfluencers: new Set(known.map((r) => r.influencer_id)), revenuePerConversion: opts.revenuePerConversion };
+      const ctx: CleanContext = { now: opts.now, knownInfluencers: await knownInfluencers(s), revenuePerConversion: opts.revenuePerConversion };
       const bar = progress(`ingest ${name}`, bytes, log);
       rejects = new Rejects(fileId);
       const hash = createHash('sha256');
@@ -180,25 +171,21 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
       // every record is loaded, a repeat or a reject, or the file is not recorded as loaded
       refused = accountingProblem(c, stats);
       if (refused !== undefined) {
-        await s.query('ROLLBACK');
+        await rollbackLoad(s);
         return undefined;
       }
       const digest = hash.digest('hex');
-      if ((await s.query('SELECT 1 FROM ops.ingest_files WHERE sha256 = $1', [digest])).length > 0) {
-        await s.query('ROLLBACK');
+      if (await contentLoadedOn(s, digest)) {
+        await rollbackLoad(s);
         return undefined;
       }
-      if (rejects.count > 0) await s.copyFrom(`COPY ops.rejects (file_id, line, column_name, value, reason) FROM STDIN WITH ${COPY_OPTIONS}`, rejects.lines());
-      await s.query(
-        `UPDATE ops.ingest_files SET sha256 = $2, rows_total = $3, rows_loaded = $4, rows_duplicate = $5, rows_rejected = $6,
-           min_date = $7, max_date = $8
-         WHERE file_id = $1`,
-        [fileId, digest, c.total, c.loaded, c.duplicate, c.rejected, c.minDate, c.maxDate],
-      );
-      await s.query('COMMIT');
+      const r = rejects;
+      await commitLoad(s, fileId, digest, c, { count: r.count, copyText: () => r.lines() }, COPY_OPTIONS);
       return c;
     } catch (e) {
-      await s.query('ROLLBACK').catch(() => {});
+      // The load's own error is the one to report. A failed rollback means the connection is
+      // gone, and the session hands a broken connection back to be discarded, not reused.
+      await rollbackLoad(s).catch((rollback) => log.debug({ err: rollback }, 'rollback after a failed load failed too'));
       throw e;
     }
   }).finally(() => rejects?.dispose());
@@ -258,11 +245,8 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
       if (text) yield text;
     }
   }
-  // the load's own partition: no index to keep while the rows stream in (sql/migrations/0005_orders_by_load.sql)
   const fileId = Number(input.fileId);
-  const partition = `core.orders_load_${fileId}`;
-  await s.query(`CREATE TABLE ${partition} PARTITION OF core.orders (file_id DEFAULT ${fileId}) FOR VALUES FROM (${fileId}) TO (${fileId + 1})`);
-  await s.copyFrom(`COPY ${partition} (${batcher.copyColumns.join(', ')}) FROM STDIN WITH ${COPY_OPTIONS}`, copyText());
+  await copyOrdersIntoPartition(s, fileId, batcher.copyColumns, COPY_OPTIONS, copyText());
 
   const { days } = batcher;
   const repeatDays = batcher.repeatDays();
@@ -273,25 +257,15 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
     // only the partitions of loads whose days reach the days compared are read (a load that
     // recorded no days, as some before 0005 may not have, is read in case)
     compare.sort();
-    const overlapping = await s.query<{ file_id: number }>(
-      `SELECT file_id FROM ops.ingest_files
-       WHERE kind = 'orders' AND file_id < $1 AND (min_date IS NULL OR min_date <= $3) AND (max_date IS NULL OR max_date >= $2)`,
-      [fileId, compare[0], compare.at(-1)],
-    );
-    const files = [...overlapping.map((r) => Number(r.file_id)), fileId];
-    const repeats = await s.query<{ order_date: string }>(await sqlFile('load/orders-repeats.sql'), [fileId, compare, files]);
-    for (const r of repeats) days.add(dayNumber(r.order_date), -1);
+    const files = [...(await overlappingLoads(s, fileId, compare[0]!, compare.at(-1)!)), fileId];
+    const repeats = await deleteRepeatedOrders(s, fileId, compare, files);
+    for (const day of repeats) days.add(dayNumber(day), -1);
     duplicate = repeats.length;
   }
-  if (batcher.written === duplicate) await s.query(`DROP TABLE ${partition}`);
-  await s.query(await sqlFile('load/order-days.sql'), [...days.arrays(), days.weeks()]);
+  if (batcher.written === duplicate) await dropOrdersPartition(s, fileId);
+  await recordOrderDays(s, ...days.arrays(), days.weeks());
   const loadedDays = days.days();
   return { total: batcher.total, loaded: batcher.written - duplicate, duplicate, rejected: input.rejects.count, minDate: loadedDays[0] ?? null, maxDate: loadedDays.at(-1) ?? null };
-}
-
-/** Which of these days earlier loads have rows on. */
-async function storedDays(s: Session, days: string[]): Promise<string[]> {
-  return (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [days])).map((r) => r.d);
 }
 
 /** The small kinds: COPY into a temporary table, then one statement merges it into core. */
@@ -305,18 +279,9 @@ async function loadMerged(s: Session, input: LoadInput): Promise<Counts> {
       if (out) yield out;
     }
   }
-  const columns = Object.entries(batcher.columns);
-  await s.query(`CREATE TEMP TABLE load_rows (${columns.map(([c, type]) => `${c} ${type}`).join(', ')}, file_id bigint, line bigint) ON COMMIT DROP`);
-  await s.copyFrom(`COPY load_rows FROM STDIN WITH ${COPY_OPTIONS}`, copyText());
-  const [merged] = await s.query<{ loaded: number; min_date: string | null; max_date: string | null }>(await sqlFile(`load/${input.file.kind}.sql`), [fileId]);
-  const loaded = Number(merged!.loaded);
-  return { total: batcher.total, loaded, duplicate: batcher.written - loaded, rejected: input.rejects.count, minDate: merged!.min_date, maxDate: merged!.max_date };
-}
-
-const sqlFiles = new Map<string, string>();
-async function sqlFile(name: string): Promise<string> {
-  if (!sqlFiles.has(name)) sqlFiles.set(name, await readFile(join(sqlDir, name), 'utf8'));
-  return sqlFiles.get(name)!;
+  const kind = input.file.kind as Exclude<FileKind, 'orders'>;
+  const merged = await mergeRows(s, kind, fileId, Object.entries(batcher.columns), COPY_OPTIONS, copyText());
+  return { total: batcher.total, loaded: merged.loaded, duplicate: batcher.written - merged.loaded, rejected: input.rejects.count, minDate: merged.minDate, maxDate: merged.maxDate };
 }
 
 /**
@@ -368,10 +333,6 @@ class Rejects {
   async dispose() {
     if (this.spill) await rm(dirname(this.spill.path), { recursive: true, force: true });
   }
-}
-
-async function alreadyLoaded(db: Store['db'], digest: string): Promise<boolean> {
-  return (await sql`SELECT 1 FROM ops.ingest_files WHERE sha256 = ${digest}`.execute(db)).rows.length > 0;
 }
 
 async function moveInto(path: string, dir: string): Promise<string> {
