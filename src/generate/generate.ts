@@ -22,6 +22,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Faker, base, en } from '@faker-js/faker';
+import { addDays, dayStart, daysSinceMonday } from '../pipeline/shared/calendar.ts';
 import {
   AD_CAMPAIGNS, AD_CHANNELS, AD_DAYS, AD_VARIANT, ALWAYS_ON, ALWAYS_ON_SHARE, CAMPAIGN_WAVES, CATEGORIES, CATEGORY_CUM,
   CATEGORY_EFFECT, CATEGORY_UNIT_REVENUE, cumulative, DAYS, DEFAULT_AD_CAMPAIGNS, ENGAGEMENT_EFFECT, ENGAGEMENT_SIGMA,
@@ -197,18 +198,17 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
 // Calendar
 
 function dayStrings(endDate: string, days: number): string[] {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(endDate) || Number.isNaN(Date.parse(`${endDate}T00:00:00Z`))) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(endDate) || Number.isNaN(dayStart(endDate))) {
     throw new Error(`endDate '${endDate}' is not an ISO date (YYYY-MM-DD)`);
   }
-  const end = Date.parse(`${endDate}T00:00:00Z`);
-  return Array.from({ length: days }, (_, d) => new Date(end - (days - 1 - d) * 86_400_000).toISOString().slice(0, 10));
+  return Array.from({ length: days }, (_, d) => addDays(endDate, d - (days - 1)));
 }
 
 /** Order volume by day: a gentle upward trend and busier weekends, so weeks differ. */
 function dayWeights(days: string[]): Float64Array {
   return cumulative(days.map((iso, d) => {
-    const weekday = new Date(`${iso}T00:00:00Z`).getUTCDay();
-    return (1 + (0.4 * d) / days.length) * (weekday === 0 || weekday === 6 ? 1.2 : 1) * (1 + 0.08 * Math.sin(d / 5));
+    const weekend = daysSinceMonday(iso) >= 5;
+    return (1 + (0.4 * d) / days.length) * (weekend ? 1.2 : 1) * (1 + 0.08 * Math.sin(d / 5));
   }));
 }
 
