@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from './features.ts';
+import { seededRandom } from '../shared/random.ts';
 import { isSkipped, trainAndScore } from './train.ts';
 import type { ModelInput, TaskTrained } from './train.ts';
 

@@ -10,7 +10,8 @@
  */
 import { fitForest, predictForest } from './forest.ts';
 import type { ForestParams } from './forest.ts';
-import { encodeRows, fitFeatureSpec, isPresent, seededRandom, shuffleInPlace } from './features.ts';
+import { encodeRows, fitFeatureSpec, isPresent } from './features.ts';
+import { seededRandom, shuffleInPlace } from '../shared/random.ts';
 import type { FeatureRow, FeatureSpec } from './features.ts';
 import { fitLinear, predictLinear } from './linear.ts';
 import { fitLogistic, predictLogistic } from './logistic.ts';
