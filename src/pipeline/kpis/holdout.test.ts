@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { holdout, studentTCdf, studentTQuantile } from './holdout.ts';
+import { studentTCdf, studentTQuantile } from '../shared/statistics.ts';
+import { holdout } from './holdout.ts';
 
 describe('Student t', () => {
   it('matches published quantiles', () => {
