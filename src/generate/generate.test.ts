@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tierOf } from './world.ts';
+import { tierOf } from '../pipeline/shared/tiers.ts';
 import { allocateRows, generateDataset, HEADERS, type GenerateResult, type Truth } from './generate.ts';
 import { keyedRng } from '../pipeline/shared/random.ts';
 

@@ -23,17 +23,20 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Faker, base, en } from '@faker-js/faker';
 import { addDays, dayStart, daysSinceMonday } from '../pipeline/shared/calendar.ts';
+import { centsText } from '../pipeline/shared/cents.ts';
+import { csvLine } from '../pipeline/shared/csv.ts';
 import { keyedRng, normalSampler, poisson, type Rng } from '../pipeline/shared/random.ts';
+import { tierOf, TIERS, type Tier } from '../pipeline/shared/tiers.ts';
 import {
   AD_CAMPAIGNS, AD_CHANNELS, AD_DAYS, AD_VARIANT, ALWAYS_ON, ALWAYS_ON_SHARE, CAMPAIGN_WAVES, CATEGORIES, CATEGORY_CUM,
   CATEGORY_EFFECT, CATEGORY_UNIT_REVENUE, cumulative, DAYS, DEFAULT_AD_CAMPAIGNS, ENGAGEMENT_EFFECT, ENGAGEMENT_SIGMA,
   GENDER_CUM, GENDERS, MEAN_UNITS, ORDER_BASIS_EFFECT, ORDER_BASIS_SHARE, PERSONA_EFFECT, PLATFORM_COMMENT_SHARE,
   PLATFORM_CUM, PLATFORM_EFFECT, PLATFORM_ER, PLATFORM_REACH, PLATFORMS, productMix, PRODUCTS, ROW_REVENUE_SIGMA,
-  SCORE_INTERCEPT, SCORE_NOISE, TIER_CUM, TIER_EFFECT, TIER_ER, TIER_LOG10, TIER_ORDER_RATE, tierOf, TIERS, UNITS_CUM,
+  SCORE_INTERCEPT, SCORE_NOISE, TIER_CUM, TIER_EFFECT, TIER_ER, TIER_LOG10, TIER_ORDER_RATE, UNITS_CUM,
 } from './world.ts';
-import type { Category, Gender, Platform, Tier } from './world.ts';
+import type { Category, Gender, Platform } from './world.ts';
 import {
-  ascii, centsText, CHUNK_BYTES, closeOutput, csvLine, openOutput, putBytes, putCents, putUint, writeChunk, writeLines,
+  ascii, CHUNK_BYTES, closeOutput, openOutput, putBytes, putCents, putUint, writeChunk, writeLines,
 } from './writer.ts';
 
 export interface GenerateOptions {
