@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from './database.ts';
 import { previousWeek, type Period } from '../pipeline/shared/calendar.ts';
+import { TREND_WEEKS } from '../report/theme.ts';
 
 export interface WeekRow { week: string; week_start: string; influencers: number; orders: number; revenue: number; payout: number; roas: number | null; iroas_baseline: number | null }
 export interface InfluencerRow {
@@ -40,7 +41,7 @@ export interface DigestData {
 export async function loadDigestData(db: DbOrTrx, period: Period): Promise<DigestData> {
   const weeks = await sql<WeekRow>`
     SELECT week, week_start::text AS week_start, influencers, orders, revenue, payout, roas, iroas_baseline
-    FROM mart.weekly_kpis WHERE week_start <= ${period.start}::date AND week_start > ${period.start}::date - 84
+    FROM mart.weekly_kpis WHERE week_start <= ${period.start}::date AND week_start > ${period.start}::date - ${sql.lit(TREND_WEEKS * 7)}
     ORDER BY week_start`.execute(db);
   const week = weeks.rows.find((w) => w.week === period.label);
   const latest = await sql<{ week: string | null }>`SELECT max(week) AS week FROM mart.weekly_kpis`.execute(db);

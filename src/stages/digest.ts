@@ -39,7 +39,7 @@ export async function digestStage(ctx: StageContext): Promise<StageOutcome> {
     return { rows: 0, skipped: `no data for ${period.label}`, detail: { period: period.label } };
   }
   // An empty week's digest is the short notice: no charts to draw.
-  const charts = model.empty ? { inline: [], omitted: [], images: [] } : await digestCharts(data, false);
+  const charts = model.empty ? { inline: [], omitted: [], images: [] } : await digestCharts(data);
   const html = await renderDigestHtml(model, charts.inline, charts.omitted);
   const message: DigestMessage = {
     period: period.label,
