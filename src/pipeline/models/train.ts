@@ -76,10 +76,6 @@ export interface ModelOptions {
 /** Below this many rows with a ROAS, cross-validated metrics are noise dressed up as numbers. */
 export const MIN_LABELLED_ROWS = 20;
 
-export function isSkipped(t: TaskResult): t is TaskSkipped {
-  return 'skipped' in t;
-}
-
 // ---------------------------------------------------------------- cross-validation and scoring
 
 interface Learner {
