@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { clusterEntities } from '../src/pipeline/clusters/clusters.ts';
 import type { ClusterInput } from '../src/pipeline/clusters/clusters.ts';
-import { seededRandom } from '../src/pipeline/models/features.ts';
+import { seededRandom } from '../src/pipeline/shared/random.ts';
 import { trainAndScore } from '../src/pipeline/models/train.ts';
 import type { ModelInput } from '../src/pipeline/models/train.ts';
 

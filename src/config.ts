@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
@@ -13,19 +14,40 @@ const url = (protocols: string[]) =>
       }
     }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
 
-const cron = z
-  .string()
-  .trim()
-  .regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression such as "0 2 * * *"');
-
-const timeZone = z.string().refine((tz) => {
+const isTimeZone = (tz: unknown) => {
+  if (typeof tz !== 'string') return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
   } catch {
     return false;
   }
-}, 'must be an IANA time zone such as "Europe/Berlin" or "UTC"');
+};
+const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin" or "UTC"');
+
+/**
+ * Why BullMQ's job scheduler would not run `pattern` in time zone `tz`, or null when it would.
+ * The check is the scheduler's own (bullmq's repeat strategy: cron-parser's parse with the
+ * repeat options, then next()), so any expression it takes passes: 5 fields, 6 with seconds
+ * first, names (MON, JAN), L, W, #, ? and the @daily-style aliases. One stricter rule: fewer than
+ * five fields, which cron-parser pads with defaults in front ("0 2 * *" would run every minute
+ * of midnight on the 2nd), is refused as the mistake it almost always is.
+ */
+export function cronProblem(pattern: string, tz: string): string | null {
+  if (pattern === '') return 'it is empty';
+  const fields = pattern.split(/\s+/).length;
+  if (fields < 5 && !pattern.startsWith('@')) return `it has ${fields} field${fields === 1 ? '' : 's'}; write 5 (minute hour day month weekday) or 6 (seconds first)`;
+  try {
+    // next() as well: a date that never comes (30 February) parses, yet schedules nothing
+    CronExpressionParser.parse(pattern, { tz, currentDate: new Date() }).next();
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+const cron = z.string().trim();
+const CRON_SETTINGS = ['ETL_CRON', 'DIGEST_CRON'] as const;
 
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -63,7 +85,17 @@ export const configSchema = z.object({
   PORT: setting(number('3000').int().min(1).max(65535), 3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PULSE_SEED: setting(number('42').int(), 42),
-});
+}).superRefine((c, ctx) => {
+  // checked with the schedule's time zone, as the scheduler parses them; with UTC when the zone
+  // is itself invalid (that gets its own message)
+  const tz = isTimeZone(c.PULSE_TIMEZONE) ? c.PULSE_TIMEZONE : 'UTC';
+  for (const key of CRON_SETTINGS) {
+    if (typeof c[key] !== 'string') continue;
+    const problem = cronProblem(c[key], tz);
+    if (problem) ctx.addIssue({ code: 'custom', path: [key], message: `must be a cron expression such as "0 2 * * *": ${problem}` });
+  }
+  // also when another setting is wrong, so one message names every problem
+}, { when: () => true });
 
 export type Config = z.infer<typeof configSchema>;
 

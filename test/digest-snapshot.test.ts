@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '../src/db/runs-repo.ts';
 import { logger } from '../src/logger.ts';
 import { parsePeriod } from '../src/pipeline/shared/calendar.ts';
+import { TREND_WEEKS } from '../src/report/theme.ts';
 import { loadDigestData } from '../src/db/digest-repo.ts';
 import type { DigestData } from '../src/report/digest-data.ts';
 import { buildDigestModel, LOSS_MAKERS_SHOWN } from '../src/report/digest-model.ts';
@@ -34,7 +35,7 @@ describe('digest snapshots (generated data)', () => {
   let week: string;
   let lossMakers: InfluencerTotals[];
   const load = async (week: string): Promise<DigestData> => {
-    const data = await loadDigestData(db.store.db, parsePeriod(week));
+    const data = await loadDigestData(db.store.db, parsePeriod(week), { trendWeeks: TREND_WEEKS });
     return { ...data, quality: { ...data.quality, last_run: lastRun } };
   };
 

@@ -4,10 +4,10 @@ import { previousWeek, type Period } from '../pipeline/shared/calendar.ts';
 import type { WeekRow, InfluencerRow, LossMakerRow, DimRow, PersonaRow, QualityRow, ModelSummary, ClusterSummary, DigestData } from '../report/digest-data.ts';
 
 /** Reads everything a digest shows for one period from the marts and ops (read-only). */
-export async function loadDigestData(db: DbOrTrx, period: Period): Promise<DigestData> {
+export async function loadDigestData(db: DbOrTrx, period: Period, opts: { trendWeeks: number }): Promise<DigestData> {
   const weeks = await sql<WeekRow>`
     SELECT week, week_start::text AS week_start, influencers, orders, revenue, payout, roas, iroas_baseline
-    FROM mart.weekly_kpis WHERE week_start <= ${period.start}::date AND week_start > ${period.start}::date - 84
+    FROM mart.weekly_kpis WHERE week_start <= ${period.start}::date AND week_start > ${period.start}::date - ${7 * opts.trendWeeks}::int
     ORDER BY week_start`.execute(db);
   const week = weeks.rows.find((w) => w.week === period.label);
   const latest = await sql<{ week: string | null }>`SELECT max(week) AS week FROM mart.weekly_kpis`.execute(db);

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tierOf } from './world.ts';
-import { allocateRows, generateDataset, HEADERS, keyedRng, type GenerateResult, type Truth } from './generate.ts';
+import { tierOf } from '../pipeline/shared/tiers.ts';
+import { allocateRows, generateDataset, HEADERS, type GenerateResult, type Truth } from './generate.ts';
+import { keyedRng } from '../pipeline/shared/random.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pulse-generate-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

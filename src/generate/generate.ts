@@ -22,16 +22,21 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Faker, base, en } from '@faker-js/faker';
+import { addDays, dayStart, daysSinceMonday } from '../pipeline/shared/calendar.ts';
+import { centsText } from '../pipeline/shared/cents.ts';
+import { csvLine } from '../pipeline/shared/csv.ts';
+import { keyedRng, normalSampler, poisson, type Rng } from '../pipeline/shared/random.ts';
+import { tierOf, TIERS, type Tier } from '../pipeline/shared/tiers.ts';
 import {
   AD_CAMPAIGNS, AD_CHANNELS, AD_DAYS, AD_VARIANT, ALWAYS_ON, ALWAYS_ON_SHARE, CAMPAIGN_WAVES, CATEGORIES, CATEGORY_CUM,
   CATEGORY_EFFECT, CATEGORY_UNIT_REVENUE, cumulative, DAYS, DEFAULT_AD_CAMPAIGNS, ENGAGEMENT_EFFECT, ENGAGEMENT_SIGMA,
   GENDER_CUM, GENDERS, MEAN_UNITS, ORDER_BASIS_EFFECT, ORDER_BASIS_SHARE, PERSONA_EFFECT, PLATFORM_COMMENT_SHARE,
   PLATFORM_CUM, PLATFORM_EFFECT, PLATFORM_ER, PLATFORM_REACH, PLATFORMS, productMix, PRODUCTS, ROW_REVENUE_SIGMA,
-  SCORE_INTERCEPT, SCORE_NOISE, TIER_CUM, TIER_EFFECT, TIER_ER, TIER_LOG10, TIER_ORDER_RATE, tierOf, TIERS, UNITS_CUM,
+  SCORE_INTERCEPT, SCORE_NOISE, TIER_CUM, TIER_EFFECT, TIER_ER, TIER_LOG10, TIER_ORDER_RATE, UNITS_CUM,
 } from './world.ts';
-import type { Category, Gender, Platform, Tier } from './world.ts';
+import type { Category, Gender, Platform } from './world.ts';
 import {
-  ascii, centsText, CHUNK_BYTES, closeOutput, csvLine, openOutput, putBytes, putCents, putUint, writeChunk, writeLines,
+  ascii, CHUNK_BYTES, closeOutput, openOutput, putBytes, putCents, putUint, writeChunk, writeLines,
 } from './writer.ts';
 
 export interface GenerateOptions {
@@ -108,75 +113,10 @@ export const HEADERS: Record<Exclude<GeneratedFile, 'truth'>, string> = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Seeded randomness
-
-export type Rng = () => number;
-
-function fmix32(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** sfc32 keyed by a list of integers: independent streams per (seed, purpose, influencer). */
-export function keyedRng(...keys: number[]): Rng {
-  let h = 0x9e3779b9;
-  for (const k of keys) {
-    // seeds may exceed 32 bits: fold both halves in
-    const lo = Number(BigInt.asUintN(32, BigInt(Math.trunc(k))));
-    const hi = Number(BigInt.asUintN(32, BigInt(Math.trunc(k)) >> 32n));
-    h = fmix32(h ^ fmix32(lo + 0x632be5ab));
-    h = fmix32(h ^ fmix32(hi + 0x2545f491));
-  }
-  let a = fmix32(h ^ 0x1b873593);
-  let b = fmix32(a ^ 0xcc9e2d51);
-  let c = fmix32(b ^ 0xe6546b64);
-  let d = 1;
-  const next = () => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 12; i++) next();
-  return next;
-}
-
-/** Standard normal by Box–Muller (exact, unlike table lookups, so lognormal means stay exact). */
-function normalSampler(rand: Rng): () => number {
-  let spare = Number.NaN;
-  return () => {
-    if (!Number.isNaN(spare)) {
-      const s = spare;
-      spare = Number.NaN;
-      return s;
-    }
-    let u = rand();
-    while (u <= 0) u = rand();
-    const m = Math.sqrt(-2 * Math.log(u));
-    const angle = 2 * Math.PI * rand();
-    spare = m * Math.sin(angle);
-    return m * Math.cos(angle);
-  };
-}
+// Seeded randomness (the streams themselves are in pipeline/shared/random.ts)
 
 /** exp(sigma z - sigma^2 / 2): a multiplicative noise with mean exactly 1. */
 const meanOneLognormal = (z: number, sigma: number) => Math.exp(sigma * z - (sigma * sigma) / 2);
-
-/** Knuth's method: fine for the small means used here. */
-function poisson(rand: Rng, lambda: number): number {
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  let p = rand();
-  while (p > limit) {
-    k++;
-    p *= rand();
-  }
-  return k;
-}
 
 /** Index of the first cumulative weight above u (binary search). */
 function pickIndex(cum: Float64Array, u: number, from = 0): number {
@@ -197,18 +137,17 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
 // Calendar
 
 function dayStrings(endDate: string, days: number): string[] {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(endDate) || Number.isNaN(Date.parse(`${endDate}T00:00:00Z`))) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(endDate) || Number.isNaN(dayStart(endDate))) {
     throw new Error(`endDate '${endDate}' is not an ISO date (YYYY-MM-DD)`);
   }
-  const end = Date.parse(`${endDate}T00:00:00Z`);
-  return Array.from({ length: days }, (_, d) => new Date(end - (days - 1 - d) * 86_400_000).toISOString().slice(0, 10));
+  return Array.from({ length: days }, (_, d) => addDays(endDate, d - (days - 1)));
 }
 
 /** Order volume by day: a gentle upward trend and busier weekends, so weeks differ. */
 function dayWeights(days: string[]): Float64Array {
   return cumulative(days.map((iso, d) => {
-    const weekday = new Date(`${iso}T00:00:00Z`).getUTCDay();
-    return (1 + (0.4 * d) / days.length) * (weekday === 0 || weekday === 6 ? 1.2 : 1) * (1 + 0.08 * Math.sin(d / 5));
+    const weekend = daysSinceMonday(iso) >= 5;
+    return (1 + (0.4 * d) / days.length) * (weekend ? 1.2 : 1) * (1 + 0.08 * Math.sin(d / 5));
   }));
 }
 

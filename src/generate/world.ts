@@ -6,6 +6,8 @@
  * Changing a number here changes the generated files, and truth.json with them.
  */
 
+import type { Tier } from '../pipeline/shared/tiers.ts';
+
 // Days of posts and orders (sixteen weeks) and of ad-campaign rows, each ending at the end date.
 export const DAYS = 16 * 7;
 export const AD_DAYS = 28;
@@ -47,17 +49,14 @@ export const GENDER_CUM = cumulative([0.45, 0.45, 0.1]);
 // Small persona effects so the category x gender heatmap is not flat.
 export const PERSONA_EFFECT: Partial<Record<`${Category}/${Gender}`, number>> = { 'Beauty/Female': 0.2, 'Fitness/Male': 0.15, 'Parenting/Female': 0.15, 'Lifestyle/Other': 0.15 };
 
-export const TIERS = ['Nano', 'Micro', 'Macro', 'Mega'] as const;
-export type Tier = (typeof TIERS)[number];
+// The levels (TIERS, in this order) and their follower thresholds are pipeline/shared/tiers.ts's,
+// shared with the ingest.
 export const TIER_CUM = cumulative([0.2, 0.4, 0.3, 0.1]);
-// log10 follower ranges; the thresholds are those the ingest derives a tier with.
+// log10 follower ranges, matching TIER_MIN_FOLLOWERS (tierOf labels each drawn count).
 export const TIER_LOG10: Record<Tier, [number, number]> = { Nano: [3, 4], Micro: [4, 5], Macro: [5, 6], Mega: [6, 6.8] };
 export const TIER_EFFECT: Record<Tier, number> = { Nano: 0.05, Micro: 0.3, Macro: 0, Mega: -0.35 };
 export const TIER_ER: Record<Tier, number> = { Nano: 1.8, Micro: 1.3, Macro: 0.9, Mega: 0.6 };
 export const TIER_ORDER_RATE: Record<Tier, number> = { Nano: 450, Micro: 550, Macro: 650, Mega: 750 };
-
-export const tierOf = (followers: number): Tier =>
-  followers >= 1_000_000 ? 'Mega' : followers >= 100_000 ? 'Macro' : followers >= 10_000 ? 'Micro' : 'Nano';
 
 export const ORDER_BASIS_SHARE = 0.45;
 export const ORDER_BASIS_EFFECT = 0.45;

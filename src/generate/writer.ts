@@ -1,5 +1,6 @@
 /**
- * How generate.ts puts bytes on disk: CSV quoting, ~64 KB writes that wait for 'drain' (so
+ * How generate.ts puts bytes on disk (CSV quoting and cents text: pipeline/shared/csv.ts and
+ * cents.ts): ~64 KB writes that wait for 'drain' (so
  * memory does not grow with a file of ten million rows), and the byte-level number formatting the
  * orders file uses instead of building a string per row.
  */
@@ -8,22 +9,6 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 
 export const CHUNK_BYTES = 64 * 1024;
-
-// ---------------------------------------------------------------------------------------------
-// CSV text
-
-function csvField(value: string | number): string {
-  const s = String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-export const csvLine = (fields: (string | number)[]) => fields.map(csvField).join(',') + '\n';
-
-export function centsText(cents: number): string {
-  const whole = Math.floor(cents / 100);
-  const frac = cents - whole * 100;
-  return `${whole}${frac < 10 ? '.0' : '.'}${frac}`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Streams
@@ -89,6 +74,7 @@ export function putUint(buf: Buffer, pos: number, n: number): number {
   return pos + digits;
 }
 
+/** centsText (pipeline/shared/cents.ts) written as bytes, for the orders file's non-negative amounts. */
 export function putCents(buf: Buffer, pos: number, cents: number): number {
   const whole = Math.floor(cents / 100);
   const frac = cents - whole * 100;

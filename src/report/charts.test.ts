@@ -2,18 +2,17 @@ import type { LoggerInterface } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import {
-  CHART_WIDTH,
   lossByProductChart,
   personaHeatmapChart,
   revenueVsPayoutChart,
   roasByPlatformChart,
   TOP_PRODUCTS,
-  TREND_WEEKS,
   weeklyTrendChart,
   wrapLines,
   type ChartSpec,
   type PersonaRoasRow,
 } from './charts.ts';
+import { CHART_WIDTH, TREND_WEEKS } from './theme.ts';
 
 // Shaped like the HealthKart seed (../shared/data/healthkart): three platforms, four loss-makers.
 const platforms = [

@@ -1,5 +1,6 @@
 import type { Config, TopLevelSpec } from 'vega-lite';
 import { fmtMoney, fmtRatio } from './format.ts';
+import { CHART_WIDTH, palette, TREND_WEEKS } from './theme.ts';
 
 /**
  * Vega-Lite specs for the digest's charts. Every builder is pure: plain rows in, a self-contained
@@ -15,22 +16,7 @@ export interface ChartSpec {
   spec: TopLevelSpec;
 }
 
-// Colours match templates/digest.mjml so the charts sit in the email without clashing.
-export const palette = {
-  ink: '#1f2933',
-  muted: '#52606d',
-  faint: '#9aa5b1',
-  grid: '#e4e7eb',
-  domain: '#cbd2d9',
-  primary: '#0b3d91',
-  cost: '#d97706',
-  bad: '#b42318',
-  good: '#1a7f37',
-  categories: ['#0b3d91', '#d97706', '#1a7f37', '#7c3aed', '#0e7490', '#be185d', '#854d0e', '#b42318'],
-} as const;
-
-// The email body is 600 px; 560 leaves its side padding. Every single-view chart is fitted to it.
-export const CHART_WIDTH = 560;
+// Colours and widths are theme.ts's, shared with the email, so the charts sit in it without clashing.
 const PADDING = 8;
 const FONT = 'DejaVu Sans';
 
@@ -278,8 +264,6 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
 
 export interface WeeklyTrendRow { week: string; revenue: number; payout: number; roas: number | null }
 
-export const TREND_WEEKS = 12;
-
 export function weeklyTrendChart(rows: WeeklyTrendRow[]): ChartSpec | null {
   // ISO week labels ('2026-W46') sort correctly as text.
   const weeks = [...rows].sort((a, b) => byText(a.week, b.week)).slice(-TREND_WEEKS);
@@ -383,9 +367,9 @@ const ROAS_BANDS = [
   { below: 4, label: '2–4×', fill: '#d3e3f5', text: palette.ink },
   { below: 8, label: '4–8×', fill: '#93bce6', text: palette.ink },
   { below: 16, label: '8–16×', fill: '#3f7fc4', text: 'white' },
-  { below: Infinity, label: '16× and up', fill: '#0b3d91', text: 'white' },
+  { below: Infinity, label: '16× and up', fill: palette.primary, text: 'white' },
 ] as const;
-const NO_PAYOUT = { label: 'no payout', fill: '#f5f7fa', text: palette.muted } as const;
+const NO_PAYOUT = { label: 'no payout', fill: palette.page, text: palette.muted } as const;
 const bandOf = (roas: number | null) => (finite(roas) ? ROAS_BANDS.find((b) => roas < b.below)! : NO_PAYOUT);
 
 export function personaHeatmapChart(rows: PersonaRoasRow[]): ChartSpec | null {

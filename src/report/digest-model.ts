@@ -1,5 +1,6 @@
 import type { DigestData, InfluencerRow } from './digest-data.ts';
-import { csvCell, fmtChange, fmtMoney, fmtRatio } from './format.ts';
+import { csvLine } from '../pipeline/shared/csv.ts';
+import { fmtChange, fmtMoney, fmtRatio } from './format.ts';
 import { insights } from './insights.ts';
 
 export interface Tile { label: string; value: string; change: string; good: boolean | null }
@@ -105,7 +106,9 @@ const csvColumns: (keyof InfluencerRow)[] = ['influencer_id', 'name', 'platform'
 
 export function leaderboardCsv(rows: InfluencerRow[]): string {
   const sorted = [...rows].sort((a, b) => (b.roas ?? -Infinity) - (a.roas ?? -Infinity) || a.influencer_id.localeCompare(b.influencer_id));
-  return [csvColumns.join(','), ...sorted.map((r) => csvColumns.map((c) => csvCell(typeof r[c] === 'number' ? round(r[c] as number) : r[c])).join(','))].join('\r\n') + '\r\n';
+  // spreadsheet-safe: a name such as '=HYPERLINK(...)' must not run when the manager opens the file
+  const opts = { escapeFormulas: true, newline: '\r\n' };
+  return csvLine(csvColumns, opts) + sorted.map((r) => csvLine(csvColumns.map((c) => (typeof r[c] === 'number' ? round(r[c] as number) : r[c])), opts)).join('');
 }
 
 const round = (v: number) => Math.round(v * 10_000) / 10_000;

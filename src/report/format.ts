@@ -1,4 +1,4 @@
-/** Number formats for people: one place, so the email, text part and CSV agree. */
+/** Number formats for people: one place, so the email, text part and CSV agree (CSV quoting: pipeline/shared/csv.ts). */
 export const fmtMoney = (v: number | null | undefined) =>
   v === null || v === undefined ? '–' : Math.round(v).toLocaleString('en-US');
 export const fmtRatio = (v: number | null | undefined, digits = 2) =>
@@ -10,11 +10,3 @@ export const fmtChange = (v: number | null | undefined, format: (x: number) => s
 
 export const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-
-/** CSV cell safe to open in a spreadsheet: formula-looking cells are prefixed with a quote. */
-export function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  let s = Array.isArray(v) ? v.join(';') : String(v);
-  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}

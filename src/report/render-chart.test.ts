@@ -1,7 +1,8 @@
 import { Resvg } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
-import { CHART_WIDTH, lossByProductChart, personaHeatmapChart, revenueVsPayoutChart, roasByPlatformChart, weeklyTrendChart, type ChartSpec } from './charts.ts';
+import { CHART_WIDTH } from './theme.ts';
+import { lossByProductChart, personaHeatmapChart, revenueVsPayoutChart, roasByPlatformChart, weeklyTrendChart, type ChartSpec } from './charts.ts';
 import { fontFiles, measureText, renderChartPng, renderCharts } from './render-chart.ts';
 
 const charts: ChartSpec[] = [

@@ -2,15 +2,27 @@ import { readFileSync } from 'node:fs';
 import mjml2html from 'mjml';
 import type { DigestModel } from './digest-model.ts';
 import { escapeHtml as esc } from './format.ts';
+import { CHART_WIDTH, EMAIL_WIDTH, palette } from './theme.ts';
 
 export interface InlineChart { cid: string; title: string; alt: string; width: number; height: number }
 export interface OmittedChart { title: string; reason: string }
 
 const templatePath = new URL('../../templates/digest.mjml', import.meta.url);
 
+/** The template with theme.ts's colours and width filled in ({{palette.name}}, {{emailWidth}}). */
+function themedTemplate(): string {
+  return readFileSync(templatePath, 'utf8')
+    .replaceAll('{{emailWidth}}', String(EMAIL_WIDTH))
+    .replace(/\{\{palette\.(\w+)\}\}/g, (_, name: string) => {
+      const colour = (palette as Record<string, unknown>)[name];
+      if (typeof colour !== 'string') throw new Error(`templates/digest.mjml: no colour palette.${name} in report/theme.ts`);
+      return colour;
+    });
+}
+
 // mj-text sets its colour on an inner element, so a class on it cannot recolour the text.
-const colors = { good: '#1a7f37', bad: '#b42318', muted: '#7b8794' };
-const section = (inner: string, bg = '#ffffff') => `<mj-section background-color="${bg}"><mj-column>${inner}</mj-column></mj-section>`;
+const colors = { good: palette.good, bad: palette.bad, muted: palette.subtle };
+const section = (inner: string, bg: string = palette.white) => `<mj-section background-color="${bg}"><mj-column>${inner}</mj-column></mj-section>`;
 const heading = (t: string) => `<mj-text font-size="16px" font-weight="bold" padding-bottom="0">${esc(t)}</mj-text>`;
 const muted = (html: string) => `<br><span class="muted">${html}</span>`;
 /** A label and its figure stay on one line ("lost 6,853,866", not "lost" above the number). */
@@ -27,7 +39,7 @@ const table = (head: string[], rows: string[][]) =>
     .map((r) => `<tr>${r.map((c, i) => (i === r.length - 1 ? `<td class="wide">${c}</td>` : `<td>${c}</td>`)).join('')}</tr>`)
     .join('')}</mj-table>`;
 const tile = (t: DigestModel['tiles'][number]) =>
-  `<mj-column><mj-text align="center" font-size="12px" color="#52606d" padding="4px">${esc(t.label)}</mj-text><mj-text align="center" font-size="20px" font-weight="bold" padding="0 4px">${esc(t.value)}</mj-text><mj-text align="center" font-size="12px" padding="4px" color="${t.good === null ? colors.muted : t.good ? colors.good : colors.bad}">${esc(t.change || '–')}</mj-text></mj-column>`;
+  `<mj-column><mj-text align="center" font-size="12px" color="${palette.muted}" padding="4px">${esc(t.label)}</mj-text><mj-text align="center" font-size="20px" font-weight="bold" padding="0 4px">${esc(t.value)}</mj-text><mj-text align="center" font-size="12px" padding="4px" color="${t.good === null ? colors.muted : t.good ? colors.good : colors.bad}">${esc(t.change || '–')}</mj-text></mj-column>`;
 
 /** The line under a list of loss-makers cut at LOSS_MAKERS_SHOWN, or '' when all are listed. */
 const notShown = (m: DigestModel) => {
@@ -44,14 +56,14 @@ export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], om
   }
   // Two groups of two: four across on a desktop, a 2 × 2 grid on a phone (columns in a group never stack).
   const tileGroups = [m.tiles.slice(0, 2), m.tiles.slice(2, 4)].filter((g) => g.length);
-  parts.push(`<mj-section background-color="#ffffff">${tileGroups.map((g) => `<mj-group>${g.map(tile).join('')}</mj-group>`).join('')}</mj-section>`);
+  parts.push(`<mj-section background-color="${palette.white}">${tileGroups.map((g) => `<mj-group>${g.map(tile).join('')}</mj-group>`).join('')}</mj-section>`);
   if (m.insights.length) parts.push(section(`${heading('What the numbers say')}<mj-text><ul style="padding-left:18px;margin:0">${m.insights.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`));
   parts.push(section(`${heading('Winners (by incremental ROAS)')}${m.winners.length ? table(['Influencer', 'iROAS', 'Revenue'], m.winners.map((w) => [`${nameCell(w.name)}${muted(esc(w.platform))}`, `<b>${esc(w.iroas)}</b>${muted(esc(w.interval))}`, `${esc(w.revenue)}${muted(`${pair('paid', w.payout)} · ${pair('ROAS', w.roas)}`)}`])) : `<mj-text color="${colors.muted}">No influencer above the minimum spend has an incremental ROAS yet.</mj-text>`}`));
   const more = notShown(m);
   parts.push(section(`${heading(`Loss-makers (${m.lossMakersTotal})`)}${m.lossMakers.length ? table(['Influencer', 'ROAS', 'Why, and what to do'], m.lossMakers.map((l) => [`${nameCell(l.name)}${muted(esc(l.platform))}${l.loss ? `<br><span class="bad">${pair('lost', l.loss)}</span>` : ''}`, `<b>${esc(l.roas)}</b>${muted(pair('iROAS', l.iroas))}`, `${esc(l.reasons)}<br><b>${esc(capitalise(l.action))}</b>`])) : '<mj-text>None: every paid influencer returns at least what it costs.</mj-text>'}${more ? `<mj-text color="${colors.muted}">${esc(more)}</mj-text>` : ''}`));
   for (const c of charts) {
     // The chart draws its own title; the section adds none.
-    parts.push(section(`<mj-image src="cid:${esc(c.cid)}" alt="${esc(c.alt)}" title="${esc(c.alt)}" width="${Math.min(c.width, 560)}px" padding="8px 0" />`));
+    parts.push(section(`<mj-image src="cid:${esc(c.cid)}" alt="${esc(c.alt)}" title="${esc(c.alt)}" width="${Math.min(c.width, CHART_WIDTH)}px" padding="8px 0" />`));
   }
   if (omitted.length) parts.push(section(`<mj-text color="${colors.muted}" font-size="12px">${omitted.map((o) => `${esc(o.title)}: left out (${esc(o.reason)}).`).join('<br>')}</mj-text>`));
   if (m.models.length) parts.push(section(`${heading('Models and segments')}<mj-text><ul style="padding-left:18px;margin:0">${m.models.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`));
@@ -63,7 +75,7 @@ const keepWeeksWhole = (html: string) => html.replace(/\d{4}-W\d{2}/g, (w) => `<
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 async function toHtml(m: DigestModel, parts: string[]): Promise<string> {
-  const mjml = fillTemplate(readFileSync(templatePath, 'utf8'), {
+  const mjml = fillTemplate(themedTemplate(), {
     '{{{body}}}': parts.join('\n'),
     '{{subject}}': esc(m.subject),
     '{{preview}}': esc(m.insights[0] ?? m.notice ?? m.subject),

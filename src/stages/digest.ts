@@ -5,6 +5,7 @@ import { digestCharts } from '../report/digest-charts.ts';
 import { buildDigestModel } from '../report/digest-model.ts';
 import { openMailTransport, type DigestMessage } from '../report/mail.ts';
 import { renderDigestHtml, renderDigestText } from '../report/render-email.ts';
+import { TREND_WEEKS } from '../report/theme.ts';
 import type { StageParams } from './params.ts';
 import { defineStage, type StageDeps } from './stage.ts';
 
@@ -45,14 +46,14 @@ export const digestStage = defineStage({
         }
       }
       const started = Date.now();
-      const data = await loadDigestData(store.db, period);
+      const data = await loadDigestData(store.db, period, { trendWeeks: TREND_WEEKS });
       const model = buildDigestModel(data, { minWinnerSpend: config.MIN_WINNER_SPEND });
       if (model.empty && config.DIGEST_EMPTY_WEEK === 'skip') {
         log.info({ period: period.label }, 'no data for the period, digest skipped (DIGEST_EMPTY_WEEK=skip)');
         return { rows: 0, skipped: `no data for ${period.label}`, detail: { period: period.label } as DigestDetail };
       }
       // An empty week's digest is the short notice: no charts to draw.
-      const charts = model.empty ? { inline: [], omitted: [], images: [] } : await digestCharts(data, false);
+      const charts = model.empty ? { inline: [], omitted: [], images: [] } : await digestCharts(data);
       const html = await renderDigestHtml(model, charts.inline, charts.omitted);
       const message: DigestMessage = {
         period: period.label,

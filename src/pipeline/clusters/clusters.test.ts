@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusterEntities, defaultLabeller } from './clusters.ts';
 import type { ClusterInput, ClusterResult, Clustered } from './clusters.ts';
-import { seededRandom } from '../models/features.ts';
+import { seededRandom } from '../shared/random.ts';
 import { adjustedRandIndex } from '../models/metrics.ts';
 
 function normal(rand: () => number): number {

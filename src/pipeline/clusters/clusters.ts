@@ -5,7 +5,8 @@
  * always gives the same segments with the same names.
  */
 import { kmeans } from 'ml-kmeans';
-import { isPresent, quantileSorted, sampleIndices, seededRandom, wantsLog } from '../models/features.ts';
+import { isPresent, quantileSorted, wantsLog } from '../models/features.ts';
+import { sampleIndices, seededRandom } from '../shared/random.ts';
 import { silhouette } from '../models/metrics.ts';
 
 export interface ClusterInput {

@@ -50,7 +50,11 @@ export function channelOf(channel: string | undefined, campaign: string | undefi
 const num = (decimal: string | null) => (decimal === null ? null : Number(decimal));
 const roundedCents = (n: number | null) => (n === null ? null : toCents(n) / 100);
 
-/** The rules of the former sql/clean/ad_campaigns.sql, checked in its order, with its reasons. */
+/**
+ * Cleans ad-campaign rows: a campaign name or id, a date in range if any, readable counts and
+ * amounts none of them negative; spend and revenue a row lacks are estimated from its rates
+ * (and flagged as estimates). Rules are checked in that order, the first that fails is the reason.
+ */
 export function adCampaignsCleaner(file: Recognised, ctx: CleanContext): RowCleaner {
   const { at, label } = columnsOf(file);
   const [iAd, iCampaign, iCampaignId, iChannel, iCategory, iDate, iImpressions, iClicks, iSpend, iConversions, iLeads, iRevenue, iCpc, iCpa, iRoi, iAge, iGender] =
@@ -81,7 +85,7 @@ export function adCampaignsCleaner(file: Recognised, ctx: CleanContext): RowClea
       if (impressions < 0 || clicks < 0 || (num(spend) ?? 0) < 0 || (conversions ?? 0) < 0 || (num(revenue) ?? 0) < 0) {
         return reject(label('impressions'), f[iImpressions!], 'impressions, clicks, spend, conversions and revenue must be 0 or more');
       }
-      // unreadable rates are ignored, as before: they only feed estimates
+      // unreadable rates are ignored: they only feed estimates
       const cpc = cleanDecimal(f[iCpc!]) ?? null;
       const cpa = cleanDecimal(f[iCpa!]) ?? null;
       const roi = cleanDecimal(f[iRoi!]) ?? null;

@@ -1,12 +1,8 @@
 import type { Recognised } from './file-kinds.ts';
 import { cleanInt, cleanLabel, cleanPlatform, cleanText, isBlank } from './clean-values.ts';
 import { columnsOf, reject, type RowCleaner } from './row-cleaner.ts';
+import { tierOf } from '../shared/tiers.ts';
 
-/** Without a tier column, the usual follower bands. */
-export function tierOf(followers: number | null): string | null {
-  if (followers === null) return null;
-  return followers >= 1_000_000 ? 'Mega' : followers >= 100_000 ? 'Macro' : followers >= 10_000 ? 'Micro' : 'Nano';
-}
 
 export function influencersCleaner(file: Recognised): RowCleaner {
   const { at, label } = columnsOf(file);
@@ -25,7 +21,7 @@ export function influencersCleaner(file: Recognised): RowCleaner {
       if (followers === undefined && !isBlank(f[iFollowers!])) return reject(label('followers'), f[iFollowers!], 'is not a whole number');
       if (followers !== undefined && followers !== null && followers < 0) return reject(label('followers'), f[iFollowers!], 'is negative; follower counts are 0 or more');
       const count = followers ?? null;
-      return [id, name, cleanPlatform(f[iPlatform!]), cleanLabel(f[iCategory!]), cleanLabel(f[iGender!]), cleanLabel(f[iTier!]) ?? tierOf(count), count];
+      return [id, name, cleanPlatform(f[iPlatform!]), cleanLabel(f[iCategory!]), cleanLabel(f[iGender!]), cleanLabel(f[iTier!]) ?? (count === null ? null : tierOf(count)), count];
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Recognised } from './file-kinds.ts';
 import { cleanDay, cleanInt, cleanNumber, cleanPlatform, cleanText, isBlank, isDay, PLATFORMS, toCents } from './clean-values.ts';
 import { columnsOf, copyFields, EARLIEST_DAY, reject, tomorrow, type CleanContext, type Reject } from './row-cleaner.ts';
+import { centsText } from '../shared/cents.ts';
 
 /** A cleaned tracking row. Revenue is in whole cents, as numeric(14, 2) stores it. */
 export interface OrderRow {
@@ -136,8 +137,6 @@ function cell(row: OrderRow, field: Field): string | null {
   if (field === 'cents') return centsText(v as number);
   return String(v);
 }
-
-const centsText = (cents: number) => `${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 
 /** 'YYYY-MM-DD' → YYYYMMDD, a number that sorts and compares as the day does. */
 export function dayNumber(day: string): number {

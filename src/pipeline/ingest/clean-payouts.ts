@@ -20,7 +20,11 @@ export function cleanBasis(t: string | undefined): 'post' | 'order' | null {
 
 const negative = (decimal: string | null) => decimal !== null && Number(decimal) < 0;
 
-/** The rules of the former sql/clean/payouts.sql, checked in its order, with its reasons. */
+/**
+ * Cleans payout rows: a known influencer, a basis of 'post' or 'order', a total that reads as a
+ * number, rate and orders readable when given, none of them negative; each rule checked in that
+ * order, so a row is rejected with the first reason that applies.
+ */
 export function payoutsCleaner(file: Recognised, ctx: CleanContext): RowCleaner {
   const { at, label } = columnsOf(file);
   const [iInfluencer, iBasis, iRate, iOrders, iTotal] = ['influencer_id', 'basis', 'rate', 'orders', 'total_payout'].map(at) as number[];

@@ -9,7 +9,11 @@ export const POST_COLUMNS = {
   reach: 'bigint', likes: 'bigint', comments: 'bigint',
 } as const;
 
-/** The rules of the former sql/clean/posts.sql, checked in its order, with its reasons. */
+/**
+ * Cleans post rows: a known influencer, a date in range, readable non-negative reach, likes and
+ * comments (each may be missing), url and caption within their lengths; checked in that order,
+ * so a row is rejected with the first reason that applies.
+ */
 export function postsCleaner(file: Recognised, ctx: CleanContext): RowCleaner {
   const { at, label } = columnsOf(file);
   const [iInfluencer, iPlatform, iDate, iUrl, iCaption, iReach, iLikes, iComments] =

@@ -33,8 +33,8 @@ const NUMBER = /^[-+]?(\d{1,30}\.?\d{0,30}|\.\d{1,30})([eE][-+]?\d{1,3})?$/;
 
 /**
  * The number as decimal text, as written once currency and separators are gone ('₹1,200.50'
- * → '1200.50'): what staging.num cast to numeric, so a numeric column given it holds the same
- * value, scale included, with no trip through a double. Beyond a double ('1e999'): unreadable.
+ * → '1200.50'): the text a numeric column is loaded from, so it holds the value as written,
+ * scale included, with no trip through a double. Beyond a double ('1e999'): unreadable.
  */
 export function cleanDecimal(t: string | undefined): string | null | undefined {
   if (t === undefined) return null;
@@ -75,7 +75,7 @@ function isWhole(decimal: string): boolean {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})(?:[ T][0-9:.]*(?:Z|[+-][0-9:]+)?)?$/;
-// What may follow the day differs by form, as in staging.day_slow: a time after YYYY-MM-DD
+// What may follow the day differs by form: a time after YYYY-MM-DD
 // (after a space or a T), after M/D/YYYY (after a space only), nothing after D.M.YYYY.
 const YMD = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T][^]*)?$/;
 const MDY = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?: [^]*)?$/;
@@ -110,15 +110,6 @@ export function isDay(y: number, m: number, d: number): boolean {
 function ymd(y: number, m: number, d: number): string | undefined {
   if (!isDay(y, m, d)) return undefined;
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
-
-const TRUE = new Set(['y', 'yes', 'true', 't', '1']);
-const FALSE = new Set(['n', 'no', 'false', 'f', '0']);
-
-export function cleanBool(t: string | undefined): boolean | null | undefined {
-  if (isBlank(t)) return null;
-  const s = lower(btrim(t!));
-  return TRUE.has(s) ? true : FALSE.has(s) ? false : undefined;
 }
 
 export const PLATFORMS = new Set(['Instagram', 'YouTube', 'Twitter', 'Facebook', 'TikTok', 'Google']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mondayOf, OrderDays } from './order-days.ts';
+import { OrderDays } from './order-days.ts';
 
 describe('OrderDays', () => {
   it('counts rows per day, takes rows back out, and names the weeks', () => {
@@ -15,9 +15,5 @@ describe('OrderDays', () => {
     expect(d.arrays()).toEqual([['2026-11-13', '2026-11-16'], [5, 1]]);
     d.add(20261116);
     expect(d.arrays()).toEqual([['2026-11-13', '2026-11-16'], [5, 2]]);
-  });
-
-  it('finds the Monday of an ISO week', () => {
-    expect(['2026-11-16', '2026-11-22', '2027-01-01'].map(mondayOf)).toEqual(['2026-11-16', '2026-11-16', '2026-12-28']);
   });
 });

@@ -1,3 +1,8 @@
+import { isoDay, mondayOf } from '../shared/calendar.ts';
+
+// stages/ingest.ts reads isoDay from here; the one definition is in shared/calendar.ts
+export { isoDay };
+
 /**
  * The days a load's orders fall on (as YYYYMMDD numbers: no string per row), with how many
  * rows each, kept while the rows stream by: core.order_days (which days earlier loads have,
@@ -43,11 +48,4 @@ export class OrderDays {
   weeks(): string[] {
     return [...new Set(this.days().map(mondayOf))].sort();
   }
-}
-
-export const isoDay = (n: number) => `${Math.floor(n / 10_000)}-${String(Math.floor(n / 100) % 100).padStart(2, '0')}-${String(n % 100).padStart(2, '0')}`;
-
-export function mondayOf(day: string): string {
-  const t = Date.parse(`${day}T00:00:00Z`);
-  return new Date(t - ((new Date(t).getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10);
 }

@@ -1,3 +1,4 @@
+import { addDays, utcDay } from '../shared/calendar.ts';
 import type { Recognised } from './file-kinds.ts';
 
 /** Why a record was not loaded: the column (as the file names it), the value, and what is allowed. */
@@ -48,7 +49,7 @@ export const reject = (column: string | null, value: string | null | undefined, 
 });
 
 /** The latest day a row may carry: anything after tomorrow is a typo, not data. */
-export const tomorrow = (now: Date): string => new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
+export const tomorrow = (now: Date): string => addDays(utcDay(now), 1);
 export const EARLIEST_DAY = '2000-01-01';
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { holdout, studentTCdf, studentTQuantile } from './holdout.ts';
+import { studentTCdf, studentTQuantile } from '../shared/statistics.ts';
+import { holdout } from './holdout.ts';
 
 describe('Student t', () => {
   it('matches published quantiles', () => {
@@ -36,5 +37,41 @@ describe('holdout', () => {
     expect(r.iroas).toBeNull();
     expect(r.low).toBeNull();
     expect(r.incrementalRevenue).toBe(400);
+  });
+});
+
+describe('holdout against an independent Welch interval', () => {
+  /** GroupStats of per-user revenue, with the sample variance as stages/kpis.ts computes it. */
+  const group = (values: number[]) => {
+    const n = values.length;
+    const mean = values.reduce((a, b) => a + b, 0) / n;
+    return { users: n, revenue: mean * n, variance: values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1) };
+  };
+  const near = (actual: number | null, expected: number) => expect(Math.abs(actual! / expected - 1)).toBeLessThan(1e-9);
+
+  // [df, low, high, p] printed by this script (python3, scipy 1.17.1): scipy's Welch test and its
+  // confidence interval for the mean difference, scaled by exposed users / payout as iROAS is.
+  // import numpy as np
+  // from scipy import stats
+  // def welch(control, exposed, payout):
+  //     control, exposed = np.array(control, float), np.array(exposed, float)
+  //     r = stats.ttest_ind(exposed, control, equal_var=False)  # Welch's t-test
+  //     ci = r.confidence_interval(0.95)  # for mean(exposed) - mean(control), Welch-Satterthwaite df
+  //     vc, ve, nc, ne = control.var(ddof=1), exposed.var(ddof=1), len(control), len(exposed)
+  //     df = (vc / nc + ve / ne) ** 2 / ((vc / nc) ** 2 / (nc - 1) + (ve / ne) ** 2 / (ne - 1))
+  //     t = stats.t.ppf(0.975, df)
+  //     assert abs(r.df - df) < 1e-9 and abs(ci.high - (exposed.mean() - control.mean() + t * np.sqrt(vc / nc + ve / ne))) < 1e-9
+  //     print([float(df), float(ci.low * ne / payout), float(ci.high * ne / payout), float(r.pvalue)])
+  // welch([0, 0, 120, 0, 80, 45, 0, 200, 60, 0, 35, 0], [150, 0, 90, 310, 0, 75, 40, 0, 220, 130, 0, 95, 60, 0, 180, 25], 500)
+  // welch([12.5, 0, 30, 8, 0, 22, 15, 0, 5, 18], [40, 55.5, 20, 75, 32, 0, 61, 48, 90, 27, 38, 52, 0, 66, 44, 70, 35, 58, 81, 29], 250)
+  it.each([
+    { control: [0, 0, 120, 0, 80, 45, 0, 200, 60, 0, 35, 0], exposed: [150, 0, 90, 310, 0, 75, 40, 0, 220, 130, 0, 95, 60, 0, 180, 25], payout: 500, low: -0.6154864813044044, high: 3.235486481304404, p: 0.17373125854286545 },
+    { control: [12.5, 0, 30, 8, 0, 22, 15, 0, 5, 18], exposed: [40, 55.5, 20, 75, 32, 0, 61, 48, 90, 27, 38, 52, 0, 66, 44, 70, 35, 58, 81, 29], payout: 250, low: 1.7546813323327575, high: 3.8493186676672435, p: 7.798923542407608e-6 },
+  ])('matches scipy to 1e-9 (p = $p)', ({ control, exposed, payout, low, high, p }) => {
+    const r = holdout(group(control), group(exposed), payout, 5);
+    expect(r.status).toBe('ok');
+    near(r.low, low);
+    near(r.high, high);
+    near(r.p, p);
   });
 });

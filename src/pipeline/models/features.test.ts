@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OTHER_LEVEL, encodeRows, fitFeatureSpec, median, sampleIndices, seededRandom, wantsLog } from './features.ts';
+import { OTHER_LEVEL, encodeRows, fitFeatureSpec, median, wantsLog } from './features.ts';
+import { sampleIndices, seededRandom } from '../shared/random.ts';
 import type { FeatureRow } from './features.ts';
 
 const row = (platform: string | null, followers: number | null, rate: number | null): FeatureRow => ({ categorical: { platform }, numeric: { followers, rate } });

@@ -1,9 +1,12 @@
 /**
  * Turning entity rows into numeric matrices for the models (DESIGN.md "Models and clusters"):
- * median imputation, one-hot with an "other/null" level, standardisation, and the seeded
- * random numbers that folds and samples are drawn with. A FeatureSpec is fitted on training
- * rows only and then applied to any rows, so cross-validation folds never see test statistics.
+ * median imputation, one-hot with an "other/null" level, and standardisation. A FeatureSpec is
+ * fitted on training rows only and then applied to any rows, so cross-validation folds never
+ * see test statistics. (The seeded random numbers folds and samples use: shared/random.ts.)
  */
+
+// test/generated.test.ts still imports these from here; they are defined in shared/random.ts.
+export { seededRandom, shuffleInPlace } from '../shared/random.ts';
 
 export const OTHER_LEVEL = 'other/null';
 
@@ -29,41 +32,6 @@ export interface FeatureSpecOptions {
   maxLevels?: number;
   /** A level rarer than this in the training rows goes to other/null (too few rows to learn from). */
   minLevelCount?: number;
-}
-
-/** Mulberry32: tiny, fast and good enough for shuffles; the same seed gives the same stream everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function shuffleInPlace<T>(items: T[], rand: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const tmp = items[i];
-    items[i] = items[j];
-    items[j] = tmp;
-  }
-  return items;
-}
-
-/** `size` distinct indices out of 0..n-1, ascending (so the sample keeps input order). */
-export function sampleIndices(n: number, size: number, rand: () => number): number[] {
-  const all = Array.from({ length: n }, (_, i) => i);
-  if (size >= n) return all;
-  for (let i = 0; i < size; i++) {
-    const j = i + Math.floor(rand() * (n - i));
-    const tmp = all[i];
-    all[i] = all[j];
-    all[j] = tmp;
-  }
-  return all.slice(0, size).sort((x, y) => x - y);
 }
 
 export function isPresent(v: number | null | undefined): v is number {

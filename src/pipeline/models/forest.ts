@@ -7,7 +7,7 @@
  * once makes a split search linear in the node's rows, and bootstrapping a bounded sample per
  * tree bounds the cost whatever the number of entities (models.ts uses ≤ 64 bins, ≤ 5,000 rows).
  */
-import { seededRandom } from './features.ts';
+import { seededRandom } from '../shared/random.ts';
 
 export interface ForestParams {
   nTrees: number;

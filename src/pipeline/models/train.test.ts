@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from './features.ts';
-import { isSkipped, trainAndScore } from './train.ts';
+import { seededRandom } from '../shared/random.ts';
+import { trainAndScore } from './train.ts';
 import type { ModelInput, TaskTrained } from './train.ts';
 
 function normal(rand: () => number): number {
@@ -130,8 +130,8 @@ describe('trainAndScore', () => {
 describe('trainAndScore guards', () => {
   it('skips with a reason, never throws, on 5 rows', () => {
     const r = trainAndScore(influencers(5, 1, { unlabelled: 0 }), { seed: 1 });
-    expect(isSkipped(r.classification) && r.classification.skipped).toMatch(/only 5 rows have a ROAS/);
-    expect(isSkipped(r.regression) && r.regression.skipped).toMatch(/only 5 rows have a ROAS/);
+    expect('skipped' in r.classification && r.classification.skipped).toMatch(/only 5 rows have a ROAS/);
+    expect('skipped' in r.regression && r.regression.skipped).toMatch(/only 5 rows have a ROAS/);
     expect(r.scores.every((s) => s.p_profitable === null && s.predicted_roas === null)).toBe(true);
     expect(allFinite(r)).toBe(true);
   });
@@ -139,8 +139,8 @@ describe('trainAndScore guards', () => {
   it('skips classification, not regression, when every row is profitable', () => {
     const rows = influencers(200, 2, { unlabelled: 0 }).map((r) => ({ ...r, roas: 1.5 + (r.roas ?? 0) }));
     const r = trainAndScore(rows, { seed: 1 });
-    expect(isSkipped(r.classification) && r.classification.skipped).toMatch(/all 200 rows .* profitable/);
-    expect(isSkipped(r.regression)).toBe(false);
+    expect('skipped' in r.classification && r.classification.skipped).toMatch(/all 200 rows .* profitable/);
+    expect('skipped' in r.regression).toBe(false);
     expect(r.scores.every((s) => s.p_profitable === null && s.predicted_roas !== null)).toBe(true);
     expect(allFinite(r)).toBe(true);
   });
@@ -148,24 +148,24 @@ describe('trainAndScore guards', () => {
   it('skips classification when a class cannot fill every fold', () => {
     const rows = influencers(100, 3, { unlabelled: 0 }).map((r, i) => ({ ...r, roas: i < 3 ? 0.5 : 2 + i / 100 }));
     const r = trainAndScore(rows, { seed: 1 });
-    expect(isSkipped(r.classification) && r.classification.skipped).toMatch(/only 3 unprofitable rows; 5-fold/);
+    expect('skipped' in r.classification && r.classification.skipped).toMatch(/only 3 unprofitable rows; 5-fold/);
   });
 
   it('skips both when no feature carries information, and copes with empty input', () => {
     const rows: ModelInput[] = Array.from({ length: 40 }, (_, i) => ({ id: `x${i}`, categorical: { platform: null }, numeric: { followers: null, rate: 3 }, roas: i % 2 ? 0.5 : 2 }));
     const r = trainAndScore(rows, { seed: 1 });
-    expect(isSkipped(r.classification) && r.classification.skipped).toMatch(/no usable pre-spend feature/);
-    expect(isSkipped(r.regression) && r.regression.skipped).toMatch(/no usable pre-spend feature/);
+    expect('skipped' in r.classification && r.classification.skipped).toMatch(/no usable pre-spend feature/);
+    expect('skipped' in r.regression && r.regression.skipped).toMatch(/no usable pre-spend feature/);
     const empty = trainAndScore([], { seed: 1 });
     expect(empty.scores).toEqual([]);
-    expect(isSkipped(empty.classification)).toBe(true);
+    expect('skipped' in empty.classification).toBe(true);
     expect(allFinite([r, empty])).toBe(true);
   });
 
   it('treats NaN and Infinity inputs as missing rather than passing them on', () => {
     const rows = influencers(300, 4).map((r, i) => (i % 7 === 0 ? { ...r, numeric: { ...r.numeric, followers: NaN, rate: Infinity }, roas: i % 14 === 0 ? NaN : r.roas } : r));
     const r = trainAndScore(rows, { seed: 1 });
-    expect(isSkipped(r.classification)).toBe(false);
+    expect('skipped' in r.classification).toBe(false);
     expect(allFinite(r)).toBe(true);
   });
 });

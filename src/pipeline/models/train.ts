@@ -10,7 +10,8 @@
  */
 import { fitForest, predictForest } from './forest.ts';
 import type { ForestParams } from './forest.ts';
-import { encodeRows, fitFeatureSpec, isPresent, seededRandom, shuffleInPlace } from './features.ts';
+import { encodeRows, fitFeatureSpec, isPresent } from './features.ts';
+import { seededRandom, shuffleInPlace } from '../shared/random.ts';
 import type { FeatureRow, FeatureSpec } from './features.ts';
 import { fitLinear, predictLinear } from './linear.ts';
 import { fitLogistic, predictLogistic } from './logistic.ts';
@@ -74,10 +75,6 @@ export interface ModelOptions {
 
 /** Below this many rows with a ROAS, cross-validated metrics are noise dressed up as numbers. */
 export const MIN_LABELLED_ROWS = 20;
-
-export function isSkipped(t: TaskResult): t is TaskSkipped {
-  return 'skipped' in t;
-}
 
 // ---------------------------------------------------------------- cross-validation and scoring
 

@@ -1,20 +1,46 @@
-/** ISO weeks as periods ("2026-W46"), computed from calendar dates in a time zone. */
+/**
+ * Calendar days and ISO weeks. Days are 'YYYY-MM-DD' text (or YYYYMMDD numbers where a loop
+ * over rows should not build strings) with arithmetic in UTC, so no time zone or daylight-saving
+ * change moves a day; weeks are ISO weeks as periods ("2026-W46"), Monday to Sunday. Every other
+ * module does its day and week arithmetic through these.
+ */
 export interface Period { label: string; start: string; end: string }
 
 const DAY = 86_400_000;
+
+/** Midnight UTC of a 'YYYY-MM-DD' day, in milliseconds (NaN for text that is not a date). */
+export const dayStart = (date: string): number => Date.parse(`${date}T00:00:00Z`);
+
+/** The UTC calendar day of an instant. */
+export const utcDay = (instant: Date): string => iso(instant);
+
+/** The day `days` days after (or, negative, before) `date`. */
+export function addDays(date: string, days: number): string {
+  return iso(new Date(dayStart(date) + days * DAY));
+}
+
+/** 0 for Monday up to 6 for Sunday: the day's place in its ISO week. */
+export const daysSinceMonday = (date: string): number => (new Date(dayStart(date)).getUTCDay() + 6) % 7;
+
+/** The Monday starting the ISO week of `day`. */
+export const mondayOf = (day: string): string => addDays(day, -daysSinceMonday(day));
+
+/** YYYYMMDD (a number) → 'YYYY-MM-DD'. */
+export const isoDay = (n: number) => `${Math.floor(n / 10_000)}-${String(Math.floor(n / 100) % 100).padStart(2, '0')}-${String(n % 100).padStart(2, '0')}`;
 
 /** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
 export function localDate(instant: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
 }
 
+/** The ISO week `date` falls in. */
 export function weekOf(date: string): Period {
-  const d = new Date(`${date}T00:00:00Z`);
-  const monday = new Date(d.getTime() - ((d.getUTCDay() + 6) % 7) * DAY);
-  const thursday = new Date(monday.getTime() + 3 * DAY);
-  const year = thursday.getUTCFullYear();
-  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * DAY)) + 1;
-  return { label: `${year}-W${String(week).padStart(2, '0')}`, start: iso(monday), end: iso(new Date(monday.getTime() + 6 * DAY)) };
+  const monday = mondayOf(date);
+  // an ISO week belongs to the year of its Thursday
+  const thursday = dayStart(monday) + 3 * DAY;
+  const year = new Date(thursday).getUTCFullYear();
+  const week = Math.floor((thursday - Date.UTC(year, 0, 1)) / (7 * DAY)) + 1;
+  return { label: `${year}-W${String(week).padStart(2, '0')}`, start: monday, end: addDays(monday, 6) };
 }
 
 export function parsePeriod(label: string): Period {
@@ -24,8 +50,7 @@ export function parsePeriod(label: string): Period {
   const week = Number(m[2]);
   // ISO week 1 is the week with January 4th in it.
   const jan4 = weekOf(`${year}-01-04`);
-  const start = new Date(new Date(`${jan4.start}T00:00:00Z`).getTime() + (week - 1) * 7 * DAY);
-  const p = weekOf(iso(start));
+  const p = weekOf(addDays(jan4.start, (week - 1) * 7));
   if (p.label !== label.trim()) throw new RangeError(`period "${label}" does not exist (${year} has no week ${week})`);
   return p;
 }
@@ -47,9 +72,5 @@ export function lastCompleteWeek(now: Date, timeZone: string): Period {
 }
 
 export const previousWeek = (p: Period) => weekOf(addDays(p.start, -7));
-
-function addDays(date: string, days: number): string {
-  return iso(new Date(new Date(`${date}T00:00:00Z`).getTime() + days * DAY));
-}
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
