@@ -8,7 +8,7 @@ import { freshDatabase } from './support/db.ts';
 import { generatedInbox } from './support/generated.ts';
 import { inboxWith } from './support/inbox.ts';
 import { ingest, kpis } from './support/context.ts';
-import { dataDictionary, dictionaryPath } from '../src/cli/data-dictionary.ts';
+import { dataDictionary, dictionaryPath } from '../src/db/data-dictionary.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 

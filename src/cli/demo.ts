@@ -2,7 +2,7 @@
 // inbox and runs the whole pipeline on the embedded database; the digest lands in out/.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseConfig } from '../config.ts';
+import { config } from '../config.ts';
 import { generateDataset } from '../generate/generate.ts';
 import { openStore } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
@@ -10,7 +10,7 @@ import { logger } from '../logger.ts';
 import { runInline } from '../stages/run.ts';
 
 // The demo always uses the embedded database and writes files, whatever the environment says.
-const cfg = { ...parseConfig({ ...process.env, DATABASE_URL: undefined, SMTP_URL: undefined, REDIS_URL: undefined }) };
+const cfg = { ...config(), DATABASE_URL: undefined, SMTP_URL: undefined, REDIS_URL: undefined };
 const dataDir = join(cfg.PULSE_DATA_DIR, 'demo');
 const inbox = join(dataDir, 'inbox');
 rmSync(dataDir, { recursive: true, force: true });

@@ -41,7 +41,7 @@ export function connectionErrorLogger(log: Logger, source: string): (err: Error)
     const now = Date.now();
     if (now - (last.get(err.message) ?? 0) < 10_000) return;
     last.set(err.message, now);
-    log.warn({ source, err: err.message }, 'redis connection error; retrying');
+    log.warn({ source, err }, 'redis connection error; retrying');
   };
 }
 

@@ -108,6 +108,7 @@ async function readHeader(path: string): Promise<HeaderRead> {
 
 /** Why a symbolic link in the inbox is not followed, or undefined for a link to a file inside the inbox. */
 async function linkProblem(path: string, inboxReal: string): Promise<string | undefined> {
+  // realpath fails exactly when the link leads nowhere reachable: that is the answer, not an error
   const target = await realpath(path).catch(() => undefined);
   if (target === undefined) return 'is a symbolic link whose target does not exist (or cannot be reached): not followed';
   const rel = relative(inboxReal, target);

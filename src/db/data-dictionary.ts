@@ -3,7 +3,7 @@
 // a test fails when the committed file is stale.
 import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
-import type { DbOrTrx } from '../db/database.ts';
+import type { DbOrTrx } from './database.ts';
 
 export const dictionaryPath = new URL('../../docs/data-dictionary.md', import.meta.url).pathname;
 
@@ -33,7 +33,7 @@ export async function dataDictionary(db: DbOrTrx): Promise<string> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { openApp } = await import('../db/open.ts');
+  const { openApp } = await import('./open.ts');
   const { config } = await import('../config.ts');
   const store = await openApp(config());
   writeFileSync(dictionaryPath, await dataDictionary(store.db));
