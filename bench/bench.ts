@@ -6,19 +6,25 @@
 //   cli     a command that runs no stage (status, --help) starts in ≤ 3 × an empty `npm run`
 import { execFileSync } from 'node:child_process';
 import { closeSync, cpSync, createReadStream, existsSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { openStore } from '../src/db/database.ts';
+import { recomputeKpis } from '../src/db/kpis-repo.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { generateDataset } from '../src/generate/generate.ts';
-import { recomputeKpis } from '../src/db/kpis-repo.ts';
 
 // as package.json runs the CLI (see README "Performance")
 const NODE_FLAGS = ['--max-semi-space-size=16'];
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '1000000' }, db: { type: 'string' }, stages: { type: 'string', default: 'cli,ingest,kpis,models,digest' } } });
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '1000000' },
+    db: { type: 'string' },
+    stages: { type: 'string', default: 'cli,ingest,kpis,models,digest' },
+  },
+});
 const orders = Number(values.orders);
 const stages = new Set(values.stages!.split(','));
 const adminUrl = values.db ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -27,7 +33,14 @@ const results: { measure: string; value: string; reference: string; ratio: strin
 // seconds of each stage as `pulse run` runs them on this data set (the first KPI run builds every sum)
 const pipeline: Partial<Record<'ingest' | 'kpis' | 'models' | 'clusters' | 'digest', number>> = {};
 const report = (measure: string, value: string, reference: string, ratio: number | null, target: string, ok: boolean | null) =>
-  results.push({ measure, value, reference, ratio: ratio === null ? '' : ratio.toFixed(3), target, ok: ok === null ? '' : ok ? 'yes' : 'NO' });
+  results.push({
+    measure,
+    value,
+    reference,
+    ratio: ratio === null ? '' : ratio.toFixed(3),
+    target,
+    ok: ok === null ? '' : ok ? 'yes' : 'NO',
+  });
 const firstLine = (path: string) => {
   const buf = Buffer.alloc(4096);
   const fd = openSync(path, 'r');
@@ -68,39 +81,87 @@ if (stages.has('ingest') || stages.has('kpis')) {
   const header = firstLine(ordersFile).split(',');
   await sql.raw(`CREATE TABLE bench_copy (${header.map((h) => `"${h}" text`).join(', ')})`).execute(store.db);
   await sql`CHECKPOINT`.execute(store.db);
-  const [, copySeconds] = await time(() => store.session((s) => s.copyFrom(`COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)`, createReadStream(ordersFile, { highWaterMark: 1 << 20 }))));
+  const [, copySeconds] = await time(() =>
+    store.session((s) =>
+      s.copyFrom(`COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)`, createReadStream(ordersFile, { highWaterMark: 1 << 20 })),
+    ),
+  );
   await sql`DROP TABLE bench_copy`.execute(store.db);
   await sql`CHECKPOINT`.execute(store.db);
 
   // the pipeline's ingest, in its own process for its peak RSS
   const loadInbox = (dir: string) =>
-    JSON.parse(execFileSync(process.execPath, [...NODE_FLAGS, 'bench/ingest-child.ts', databaseUrl, dir, join(dataDir, 'archive')], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' }, maxBuffer: 1 << 26 }));
+    JSON.parse(
+      execFileSync(process.execPath, [...NODE_FLAGS, 'bench/ingest-child.ts', databaseUrl, dir, join(dataDir, 'archive')], {
+        encoding: 'utf8',
+        env: { ...process.env, LOG_LEVEL: 'warn' },
+        maxBuffer: 1 << 26,
+      }),
+    );
   const inbox = join(dataDir, 'inbox');
   rmSync(inbox, { recursive: true, force: true });
   mkdirSync(inbox, { recursive: true });
-  for (const f of ['influencers.csv', 'posts.csv', 'payouts.csv', 'ad_campaigns.csv', 'orders.csv']) cpSync(join(dataDir, f), join(inbox, f));
+  for (const f of ['influencers.csv', 'posts.csv', 'payouts.csv', 'ad_campaigns.csv', 'orders.csv'])
+    cpSync(join(dataDir, f), join(inbox, f));
   const child = loadInbox(inbox);
   pipeline.ingest = child.seconds;
   const ordersOutcome = child.files.find((f: { kind: string }) => f.kind === 'orders');
   // the orders file against a bare COPY of the same file; the small files load first (orders name their influencers)
   const copyRate = orders / copySeconds;
   const ingestRate = orders / ordersOutcome.seconds;
-  report('ingest throughput, orders file (rows/s)', Math.round(ingestRate).toLocaleString('en-US'), `${Math.round(copyRate).toLocaleString('en-US')} bare COPY`, ingestRate / copyRate, '≥ 0.5', ingestRate / copyRate >= 0.5);
-  report('ingest of the whole inbox, 5 files (s)', child.seconds.toFixed(2), `${ordersOutcome.seconds.toFixed(2)} for the orders file`, null, '', null);
+  report(
+    'ingest throughput, orders file (rows/s)',
+    Math.round(ingestRate).toLocaleString('en-US'),
+    `${Math.round(copyRate).toLocaleString('en-US')} bare COPY`,
+    ingestRate / copyRate,
+    '≥ 0.5',
+    ingestRate / copyRate >= 0.5,
+  );
+  report(
+    'ingest of the whole inbox, 5 files (s)',
+    child.seconds.toFixed(2),
+    `${ordersOutcome.seconds.toFixed(2)} for the orders file`,
+    null,
+    '',
+    null,
+  );
   report('ingest peak RSS (MB)', child.maxRssMb.toFixed(0), '', null, '≤ 300', child.maxRssMb <= 300);
-  report('orders loaded / rejected', `${ordersOutcome.loaded} / ${ordersOutcome.rejected}`, `${orders} in file`, null, 'all accounted', ordersOutcome.loaded + ordersOutcome.rejected + ordersOutcome.duplicate === orders);
+  report(
+    'orders loaded / rejected',
+    `${ordersOutcome.loaded} / ${ordersOutcome.rejected}`,
+    `${orders} in file`,
+    null,
+    'all accounted',
+    ordersOutcome.loaded + ordersOutcome.rejected + ordersOutcome.duplicate === orders,
+  );
   rmSync(join(dataDir, 'archive'), { recursive: true, force: true });
 
   // KPIs against one hand-written aggregate over the same orders
   const opts = { baselineRevenuePerOrder: 300, minHoldoutUsers: 30 };
   await sql`ANALYZE`.execute(store.db);
-  const [, aggSeconds] = await time(() => sql`SELECT influencer_id, grp, count(DISTINCT user_id), sum(orders), sum(revenue) FROM core.orders GROUP BY 1, 2`.execute(store.db));
+  const [, aggSeconds] = await time(() =>
+    sql`SELECT influencer_id, grp, count(DISTINCT user_id), sum(orders), sum(revenue) FROM core.orders GROUP BY 1, 2`.execute(store.db),
+  );
   // the first recompute after the load also builds the sums it reads from every order (once; later runs fold in new loads)
   const [, firstSeconds] = await time(() => recomputeKpis(store.db, opts));
   pipeline.kpis = firstSeconds;
-  report('kpi first run after the load: sums built from every order (s)', firstSeconds.toFixed(2), `${aggSeconds.toFixed(2)} hand-written aggregate`, firstSeconds / aggSeconds, '', null);
+  report(
+    'kpi first run after the load: sums built from every order (s)',
+    firstSeconds.toFixed(2),
+    `${aggSeconds.toFixed(2)} hand-written aggregate`,
+    firstSeconds / aggSeconds,
+    '',
+    null,
+  );
   const [, fullSeconds] = await time(() => recomputeKpis(store.db, { ...opts, rebuild: true }));
-  report('kpi full recompute: sums rebuilt from every order, every week and mart (s)', fullSeconds.toFixed(2), `${aggSeconds.toFixed(2)} hand-written aggregate`, fullSeconds / aggSeconds, '≤ 1.5', fullSeconds / aggSeconds <= 1.5);
+  report(
+    'kpi full recompute: sums rebuilt from every order, every week and mart (s)',
+    fullSeconds.toFixed(2),
+    `${aggSeconds.toFixed(2)} hand-written aggregate`,
+    fullSeconds / aggSeconds,
+    '≤ 1.5',
+    fullSeconds / aggSeconds <= 1.5,
+  );
 
   // a one-day append: the last day's rows again, moved to the next day with new users
   // (two streaming passes: the file can be larger than a string may be)
@@ -121,24 +182,52 @@ if (stages.has('ingest') || stages.has('kpis')) {
     appended.push(c.join(','));
   }
   mkdirSync(inbox, { recursive: true });
-  writeFileSync(join(inbox, 'append.csv'), [header.join(','), ...appended].join('\n') + '\n');
+  writeFileSync(join(inbox, 'append.csv'), `${[header.join(','), ...appended].join('\n')}\n`);
   loadInbox(inbox);
   const [inc, incSeconds] = await time(() => recomputeKpis(store.db, opts));
-  report(`kpi one-day append (s, ${appended.length} rows, ${inc.weeks} week)`, incSeconds.toFixed(2), `${fullSeconds.toFixed(2)} full`, incSeconds / fullSeconds, '≤ 0.10', incSeconds / fullSeconds <= 0.1);
+  report(
+    `kpi one-day append (s, ${appended.length} rows, ${inc.weeks} week)`,
+    incSeconds.toFixed(2),
+    `${fullSeconds.toFixed(2)} full`,
+    incSeconds / fullSeconds,
+    '≤ 0.10',
+    incSeconds / fullSeconds <= 0.1,
+  );
   // the same append against the recompute that reads every order (the first run above)
-  report('kpi one-day append against the first run (s)', incSeconds.toFixed(2), `${firstSeconds.toFixed(2)} first run`, incSeconds / firstSeconds, '', null);
+  report(
+    'kpi one-day append against the first run (s)',
+    incSeconds.toFixed(2),
+    `${firstSeconds.toFixed(2)} first run`,
+    incSeconds / firstSeconds,
+    '',
+    null,
+  );
 
   // the last day's export again, under another name: a day already stored, every row a repeat
-  writeFileSync(join(inbox, 'again.csv'), [header.join(','), ...lastDayRows].join('\n') + '\n');
+  writeFileSync(join(inbox, 'again.csv'), `${[header.join(','), ...lastDayRows].join('\n')}\n`);
   const again = loadInbox(inbox).files[0];
-  report(`ingest of a stored day's rows again (s, ${lastDayRows.length} rows)`, again.seconds.toFixed(2), `${again.duplicate} found repeated`, null, 'all repeated', again.duplicate === lastDayRows.length);
+  report(
+    `ingest of a stored day's rows again (s, ${lastDayRows.length} rows)`,
+    again.seconds.toFixed(2),
+    `${again.duplicate} found repeated`,
+    null,
+    'all repeated',
+    again.duplicate === lastDayRows.length,
+  );
   rmSync(join(dataDir, 'archive'), { recursive: true, force: true });
 }
 
 if (stages.has('models')) {
   const { benchModels } = await import('./models-bench.ts');
   const r = benchModels(50_000, 1);
-  report('models + clusters, 50,000 influencers (s)', r.totalSeconds.toFixed(2), `models ${r.modelsSeconds.toFixed(2)}, clusters ${r.clustersSeconds.toFixed(2)}`, null, '≤ 10', r.totalSeconds <= 10);
+  report(
+    'models + clusters, 50,000 influencers (s)',
+    r.totalSeconds.toFixed(2),
+    `models ${r.modelsSeconds.toFixed(2)}, clusters ${r.clustersSeconds.toFixed(2)}`,
+    null,
+    '≤ 10',
+    r.totalSeconds <= 10,
+  );
 }
 
 if (stages.has('digest')) {
@@ -182,14 +271,25 @@ if (stages.has('cli')) {
     return seconds.sort((a, b) => a - b)[3]!;
   };
   const empty = median(emptyDir, ['empty']);
-  for (const [label, args] of [['pulse --help', ['pulse', '--', '--help']], ['pulse --version', ['pulse', '--', '--version']], ['pulse status (DATABASE_URL)', ['pulse', '--', 'status']]] as const) {
+  for (const [label, args] of [
+    ['pulse --help', ['pulse', '--', '--help']],
+    ['pulse --version', ['pulse', '--', '--version']],
+    ['pulse status (DATABASE_URL)', ['pulse', '--', 'status']],
+  ] as const) {
     const s = median('.', [...args], { DATABASE_URL: databaseUrl });
     report(`cli start: ${label} (s)`, s.toFixed(2), `${empty.toFixed(2)} empty npm run`, s / empty, '≤ 3', s / empty <= 3);
   }
   // The embedded database's own start (PGlite loads a WebAssembly Postgres and its data dir):
   // shown beside the target, which is for the command's code, not for starting a database.
   const embedded = median('.', ['pulse', '--', 'status'], { DATABASE_URL: '', PULSE_DATA_DIR: join(dataDir, 'embedded') });
-  report('cli start: pulse status, embedded PGlite (s)', embedded.toFixed(2), `${empty.toFixed(2)} empty npm run`, embedded / empty, '', null);
+  report(
+    'cli start: pulse status, embedded PGlite (s)',
+    embedded.toFixed(2),
+    `${empty.toFixed(2)} empty npm run`,
+    embedded / empty,
+    '',
+    null,
+  );
   rmSync(emptyDir, { recursive: true, force: true });
 }
 
@@ -198,7 +298,14 @@ if (stages.has('cli')) {
 const parts = Object.entries(pipeline);
 if (parts.length === 5) {
   const total = parts.reduce((n, [, s]) => n + s, 0);
-  report('whole pipeline: ingest, first kpis, models, clusters, digest (s)', total.toFixed(1), parts.map(([k, s]) => `${k} ${s.toFixed(1)}`).join(', '), null, '', null);
+  report(
+    'whole pipeline: ingest, first kpis, models, clusters, digest (s)',
+    total.toFixed(1),
+    parts.map(([k, s]) => `${k} ${s.toFixed(1)}`).join(', '),
+    null,
+    '',
+    null,
+  );
 }
 
 await store.close();

@@ -10,4 +10,4 @@ const started = performance.now();
 const files = await ingestInbox(store, { inboxDir: inbox, archiveDir: archive, runId: randomUUID(), now: new Date(), log: logger });
 const seconds = (performance.now() - started) / 1000;
 await store.close();
-process.stdout.write(JSON.stringify({ seconds, files, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+process.stdout.write(`${JSON.stringify({ seconds, files, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);

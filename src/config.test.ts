@@ -5,7 +5,16 @@ import { ConfigError, cronProblem, parseConfig } from './config.ts';
 describe('ETL_CRON and DIGEST_CRON', () => {
   it('take the defaults, 5 fields, 6 with seconds, names and aliases', () => {
     expect(parseConfig({})).toMatchObject({ ETL_CRON: '0 2 * * *', DIGEST_CRON: '0 7 * * 1' });
-    for (const pattern of ['30 1 * * *', '*/30 0 2 * * *', '0 7 * * MON', '0 9 1-7 * 1', '0 6 L * *', '0 7 * * 1#2', '@daily', ' 0 3 * * * ']) {
+    for (const pattern of [
+      '30 1 * * *',
+      '*/30 0 2 * * *',
+      '0 7 * * MON',
+      '0 9 1-7 * 1',
+      '0 6 L * *',
+      '0 7 * * 1#2',
+      '@daily',
+      ' 0 3 * * * ',
+    ]) {
       expect(parseConfig({ ETL_CRON: pattern, DIGEST_CRON: pattern, PULSE_TIMEZONE: 'Asia/Kolkata' }).ETL_CRON).toBe(pattern.trim());
     }
   });
@@ -14,11 +23,15 @@ describe('ETL_CRON and DIGEST_CRON', () => {
     expect(() => parseConfig({ ETL_CRON: '61 2 * * *' })).toThrow(
       'ETL_CRON (got "61 2 * * *"): must be a cron expression such as "0 2 * * *": Constraint error, got value 61 expected range 0-59',
     );
-    expect(() => parseConfig({ DIGEST_CRON: '0 7 * * 8' })).toThrow(/^Invalid environment: DIGEST_CRON \(got "0 7 \* \* 8"\): must be a cron expression such as "0 2 \* \* \*": .*range 0-7/);
+    expect(() => parseConfig({ DIGEST_CRON: '0 7 * * 8' })).toThrow(
+      /^Invalid environment: DIGEST_CRON \(got "0 7 \* \* 8"\): must be a cron expression such as "0 2 \* \* \*": .*range 0-7/,
+    );
     expect(() => parseConfig({ ETL_CRON: '0 0 30 2 *' })).toThrow(/ETL_CRON .*day of month/);
     expect(() => parseConfig({ ETL_CRON: '0 0 0 2 * * *' })).toThrow(/ETL_CRON .*too many fields/);
     expect(() => parseConfig({ ETL_CRON: 'every day' })).toThrow(ConfigError);
-    expect(() => parseConfig({ ETL_CRON: '' })).toThrow(/ETL_CRON \(got ""\): must be a cron expression such as "0 2 \* \* \*": it is empty/);
+    expect(() => parseConfig({ ETL_CRON: '' })).toThrow(
+      /ETL_CRON \(got ""\): must be a cron expression such as "0 2 \* \* \*": it is empty/,
+    );
     // cron-parser would pad these with defaults in front; they are refused as typos
     expect(() => parseConfig({ ETL_CRON: '0 2 * *' })).toThrow(/ETL_CRON .*it has 4 fields/);
   });
@@ -37,7 +50,19 @@ describe('ETL_CRON and DIGEST_CRON', () => {
 
   it('accept exactly what BullMQ schedules (its repeat strategy, as upsertJobScheduler calls it)', () => {
     const now = Date.now();
-    const patterns = ['0 2 * * *', '*/30 0 2 * * *', '0 7 * * MON', '@weekly', '0 0 29 2 *', '61 2 * * *', '0 0 30 2 *', '0 0 0 2 * * *', 'every day', '0 7 * * 8', 'L 2 * * *'];
+    const patterns = [
+      '0 2 * * *',
+      '*/30 0 2 * * *',
+      '0 7 * * MON',
+      '@weekly',
+      '0 0 29 2 *',
+      '61 2 * * *',
+      '0 0 30 2 *',
+      '0 0 0 2 * * *',
+      'every day',
+      '0 7 * * 8',
+      'L 2 * * *',
+    ];
     for (const tz of ['UTC', 'Asia/Kolkata', 'America/New_York']) {
       for (const pattern of patterns) {
         let scheduled: boolean;

@@ -6,13 +6,16 @@ const url = (protocols: string[]) =>
   z
     .string()
     .trim()
-    .refine((v) => {
-      try {
-        return protocols.includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    );
 
 const isTimeZone = (tz: unknown) => {
   if (typeof tz !== 'string') return false;
@@ -36,7 +39,8 @@ const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such a
 export function cronProblem(pattern: string, tz: string): string | null {
   if (pattern === '') return 'it is empty';
   const fields = pattern.split(/\s+/).length;
-  if (fields < 5 && !pattern.startsWith('@')) return `it has ${fields} field${fields === 1 ? '' : 's'}; write 5 (minute hour day month weekday) or 6 (seconds first)`;
+  if (fields < 5 && !pattern.startsWith('@'))
+    return `it has ${fields} field${fields === 1 ? '' : 's'}; write 5 (minute hour day month weekday) or 6 (seconds first)`;
   try {
     // next() as well: a date that never comes (30 February) parses, yet schedules nothing
     CronExpressionParser.parse(pattern, { tz, currentDate: new Date() }).next();
@@ -58,44 +62,54 @@ const number = (hint: string) =>
 const setting = <T extends z.ZodType>(schema: T, fallback: z.infer<T>) =>
   z.preprocess(emptyAsUndefined, schema.optional()).transform((v) => (v ?? fallback) as z.infer<T>);
 
-export const configSchema = z.object({
-  DATABASE_URL: z.preprocess(emptyAsUndefined, url(['postgres:', 'postgresql:']).optional()),
-  REDIS_URL: z.preprocess(emptyAsUndefined, url(['redis:', 'rediss:']).optional()),
-  SMTP_URL: z.preprocess(emptyAsUndefined, url(['smtp:', 'smtps:']).optional()),
-  DIGEST_TO: z
-    .string()
-    .default('managers@example.com')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(z.email('must be a comma-separated list of e-mail addresses')).min(1)),
-  DIGEST_FROM: z.email().default('campaign-pulse@example.com'),
-  DIGEST_EMPTY_WEEK: z.enum(['short', 'skip']).default('short'),
-  PULSE_TIMEZONE: timeZone.default('UTC'),
-  ETL_CRON: cron.default('0 2 * * *'),
-  DIGEST_CRON: cron.default('0 7 * * 1'),
-  BASELINE_REVENUE_PER_ORDER: setting(number('300').nonnegative(), 300),
-  REVENUE_PER_CONVERSION: z.preprocess(emptyAsUndefined, number('25').positive().optional()),
-  MIN_WINNER_SPEND: setting(number('1000').nonnegative(), 1000),
-  MIN_HOLDOUT_USERS: setting(number('30').int().positive(), 30),
-  INBOX_DIR: z.string().min(1).default('inbox'),
-  ARCHIVE_DIR: z.string().min(1).default('inbox/archive'),
-  OUT_DIR: z.string().min(1).default('out'),
-  PULSE_DATA_DIR: z.string().min(1).default('.pulse'),
-  PULSE_API_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
-  PULSE_QUEUE_PREFIX: z.string().min(1).default('pulse'),
-  PORT: setting(number('3000').int().min(1).max(65535), 3000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PULSE_SEED: setting(number('42').int(), 42),
-}).superRefine((c, ctx) => {
-  // checked with the schedule's time zone, as the scheduler parses them; with UTC when the zone
-  // is itself invalid (that gets its own message)
-  const tz = isTimeZone(c.PULSE_TIMEZONE) ? c.PULSE_TIMEZONE : 'UTC';
-  for (const key of CRON_SETTINGS) {
-    if (typeof c[key] !== 'string') continue;
-    const problem = cronProblem(c[key], tz);
-    if (problem) ctx.addIssue({ code: 'custom', path: [key], message: `must be a cron expression such as "0 2 * * *": ${problem}` });
-  }
-  // also when another setting is wrong, so one message names every problem
-}, { when: () => true });
+export const configSchema = z
+  .object({
+    DATABASE_URL: z.preprocess(emptyAsUndefined, url(['postgres:', 'postgresql:']).optional()),
+    REDIS_URL: z.preprocess(emptyAsUndefined, url(['redis:', 'rediss:']).optional()),
+    SMTP_URL: z.preprocess(emptyAsUndefined, url(['smtp:', 'smtps:']).optional()),
+    DIGEST_TO: z
+      .string()
+      .default('managers@example.com')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.email('must be a comma-separated list of e-mail addresses')).min(1)),
+    DIGEST_FROM: z.email().default('campaign-pulse@example.com'),
+    DIGEST_EMPTY_WEEK: z.enum(['short', 'skip']).default('short'),
+    PULSE_TIMEZONE: timeZone.default('UTC'),
+    ETL_CRON: cron.default('0 2 * * *'),
+    DIGEST_CRON: cron.default('0 7 * * 1'),
+    BASELINE_REVENUE_PER_ORDER: setting(number('300').nonnegative(), 300),
+    REVENUE_PER_CONVERSION: z.preprocess(emptyAsUndefined, number('25').positive().optional()),
+    MIN_WINNER_SPEND: setting(number('1000').nonnegative(), 1000),
+    MIN_HOLDOUT_USERS: setting(number('30').int().positive(), 30),
+    INBOX_DIR: z.string().min(1).default('inbox'),
+    ARCHIVE_DIR: z.string().min(1).default('inbox/archive'),
+    OUT_DIR: z.string().min(1).default('out'),
+    PULSE_DATA_DIR: z.string().min(1).default('.pulse'),
+    PULSE_API_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+    PULSE_QUEUE_PREFIX: z.string().min(1).default('pulse'),
+    PORT: setting(number('3000').int().min(1).max(65535), 3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PULSE_SEED: setting(number('42').int(), 42),
+  })
+  .superRefine(
+    (c, ctx) => {
+      // checked with the schedule's time zone, as the scheduler parses them; with UTC when the zone
+      // is itself invalid (that gets its own message)
+      const tz = isTimeZone(c.PULSE_TIMEZONE) ? c.PULSE_TIMEZONE : 'UTC';
+      for (const key of CRON_SETTINGS) {
+        if (typeof c[key] !== 'string') continue;
+        const problem = cronProblem(c[key], tz);
+        if (problem) ctx.addIssue({ code: 'custom', path: [key], message: `must be a cron expression such as "0 2 * * *": ${problem}` });
+      }
+      // also when another setting is wrong, so one message names every problem
+    },
+    { when: () => true },
+  );
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -117,7 +131,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 function shownValue(name: string, value: string): string {
   if (/TOKEN|SECRET|PASSWORD/.test(name)) return `${value.length} characters, not shown`;
   // A URL that did not parse may hold its credentials anywhere before the last @: drop all of it.
-  if (name.endsWith('_URL')) return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^]*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`));
+  if (name.endsWith('_URL'))
+    return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`));
   return JSON.stringify(redactCredentials(value));
 }
 

@@ -21,7 +21,9 @@ export function progress(label: string, totalBytes: number, log: Logger) {
     if (tty) {
       const width = 24;
       const filled = Math.round((pct / 100) * width);
-      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct.toFixed(0)}% ${rowsPerSecond.toLocaleString('en-US')} rows/s ${mbps.toFixed(1)} MB/s ${final ? '\n' : ''}`);
+      process.stderr.write(
+        `\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct.toFixed(0)}% ${rowsPerSecond.toLocaleString('en-US')} rows/s ${mbps.toFixed(1)} MB/s ${final ? '\n' : ''}`,
+      );
     } else if (!final && seconds > 5) {
       log.info({ label, percent: Math.round(pct), rows, rowsPerSecond, mbPerSecond: Number(mbps.toFixed(1)) }, 'progress');
     }

@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 
 const srcDir = resolve(import.meta.dirname, '../src');
 
-interface Edge { from: string; to: string; typeOnly: boolean; dynamic: boolean }
+interface Edge {
+  from: string;
+  to: string;
+  typeOnly: boolean;
+  dynamic: boolean;
+}
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
@@ -18,7 +23,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Every import of a file: static (`import ... from`, `export ... from`) and dynamic (`import('...')`). */
-export function importsOf(file: string, text: string): Edge[] {
+function importsOf(file: string, text: string): Edge[] {
   const edges: Edge[] = [];
   const from = relative(srcDir, file);
   const add = (spec: string, typeOnly: boolean, dynamic: boolean) => {
@@ -49,10 +54,36 @@ const allowed: Record<string, string[]> = {
 const typeOnlyAllowed: Record<string, string[]> = { db: ['report'] };
 // Packages pure code must not touch: storage, queues, mail, and Node's I/O (the file system,
 // the network, processes). Node's pure data modules (Buffer, text decoding, hashing) are fine.
-const nodeIo = ['fs', 'fs/promises', 'net', 'http', 'https', 'child_process', 'os', 'dgram', 'dns', 'tls', 'worker_threads', 'cluster', 'stream', 'stream/promises', 'readline', 'process'];
-const impure = new Set(['pg', 'pg-copy-streams', 'kysely', '@electric-sql/pglite', 'bullmq', 'ioredis', 'nodemailer', ...nodeIo.flatMap((m) => [m, `node:${m}`])]);
+const nodeIo = [
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'https',
+  'child_process',
+  'os',
+  'dgram',
+  'dns',
+  'tls',
+  'worker_threads',
+  'cluster',
+  'stream',
+  'stream/promises',
+  'readline',
+  'process',
+];
+const impure = new Set([
+  'pg',
+  'pg-copy-streams',
+  'kysely',
+  '@electric-sql/pglite',
+  'bullmq',
+  'ioredis',
+  'nodemailer',
+  ...nodeIo.flatMap((m) => [m, `node:${m}`]),
+]);
 
-export function violations(edges: Edge[]): string[] {
+function violations(edges: Edge[]): string[] {
   const out: string[] = [];
   for (const e of edges) {
     const [a, b] = [layerOf(e.from), layerOf(e.to)];
@@ -67,7 +98,7 @@ export function violations(edges: Edge[]): string[] {
 }
 
 /** Cycles among static value imports (type-only and dynamic imports cannot deadlock a load). */
-export function cycles(edges: Edge[]): string[][] {
+function cycles(edges: Edge[]): string[][] {
   const next = new Map<string, string[]>();
   for (const e of edges) if (!e.typeOnly && !e.dynamic && !e.to.startsWith('npm:')) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
   const found: string[][] = [];
@@ -95,10 +126,11 @@ function staticClosure(edges: Edge[], start: string): Set<string> {
   const todo = [start];
   while (todo.length) {
     const n = todo.pop()!;
-    for (const e of edges) if (e.from === n && !e.dynamic && !e.typeOnly && !seen.has(e.to)) {
-      seen.add(e.to);
-      if (!e.to.startsWith('npm:')) todo.push(e.to);
-    }
+    for (const e of edges)
+      if (e.from === n && !e.dynamic && !e.typeOnly && !seen.has(e.to)) {
+        seen.add(e.to);
+        if (!e.to.startsWith('npm:')) todo.push(e.to);
+      }
   }
   return seen;
 }
@@ -121,9 +153,13 @@ describe('the import graph of src/', () => {
   });
 
   it('commands that run no stage (help, version, status, migrate, trigger, schedule) load no charts, mail or learners', () => {
-    const heavy = /^npm:(vega|vega-lite|mjml|@resvg\/resvg-js|ml-kmeans|ml-matrix|ml-regression-multivariate-linear|nodemailer|@faker-js\/faker|papaparse)$|^(report|pipeline\/models|pipeline\/clusters|pipeline\/ingest|generate)\//;
+    const heavy =
+      /^npm:(vega|vega-lite|mjml|@resvg\/resvg-js|ml-kmeans|ml-matrix|ml-regression-multivariate-linear|nodemailer|@faker-js\/faker|papaparse)$|^(report|pipeline\/models|pipeline\/clusters|pipeline\/ingest|generate)\//;
     for (const entry of ['cli/main.ts', 'cli/basic.ts', 'cli/service.ts']) {
-      expect([...staticClosure(graph, entry)].filter((m) => heavy.test(m)), entry).toEqual([]);
+      expect(
+        [...staticClosure(graph, entry)].filter((m) => heavy.test(m)),
+        entry,
+      ).toEqual([]);
     }
   });
 
@@ -134,9 +170,11 @@ describe('the import graph of src/', () => {
       { from: 'stages/run.ts', to: 'jobs/worker.ts', typeOnly: false, dynamic: false },
     ];
     expect(violations(broken)).toHaveLength(3);
-    expect(cycles([
-      { from: 'a/x.ts', to: 'a/y.ts', typeOnly: false, dynamic: false },
-      { from: 'a/y.ts', to: 'a/x.ts', typeOnly: false, dynamic: false },
-    ])).toHaveLength(1);
+    expect(
+      cycles([
+        { from: 'a/x.ts', to: 'a/y.ts', typeOnly: false, dynamic: false },
+        { from: 'a/y.ts', to: 'a/x.ts', typeOnly: false, dynamic: false },
+      ]),
+    ).toHaveLength(1);
   });
 });

@@ -10,7 +10,12 @@ import { freshDatabase } from './support/db.ts';
 import { dataRows, generatedInbox, influencerTotals, newestWeek } from './support/generated.ts';
 
 const pulse = (args: string[], env: Record<string, string>) =>
-  spawnSync(process.execPath, ['src/cli/main.ts', ...args], { cwd: join(import.meta.dirname, '..'), env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 120_000 });
+  spawnSync(process.execPath, ['src/cli/main.ts', ...args], {
+    cwd: join(import.meta.dirname, '..'),
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'warn', ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 
 describe('bad settings', () => {
   it.each([
@@ -36,7 +41,9 @@ describe('pulse run on Postgres', () => {
     // Generated data without a control group (like the HealthKart export), with loss-makers.
     const { inbox, archive, source } = await generatedInbox({ orders: 3000, seed: 1, groups: false });
     const week = newestWeek(source);
-    const lossMakers = influencerTotals(source).filter((t) => t.lossMaker).map((t) => t.name);
+    const lossMakers = influencerTotals(source)
+      .filter((t) => t.lossMaker)
+      .map((t) => t.name);
     const orders = dataRows(join(source, 'orders.csv'));
     expect(lossMakers.length).toBeGreaterThan(0);
     const out = mkdtempSync(join(tmpdir(), 'pulse-out-'));
@@ -57,14 +64,18 @@ describe('pulse run on Postgres', () => {
 
   it('rebuilds the KPI sums from every order when asked, with the same numbers', async () => {
     const env = { DATABASE_URL: db.url, LOG_LEVEL: 'error' };
-    const marts = async () => (await db.store.db.selectFrom('mart.influencer_kpis').selectAll().orderBy('influencer_id').execute());
+    const marts = async () => await db.store.db.selectFrom('mart.influencer_kpis').selectAll().orderBy('influencer_id').execute();
     const before = await marts();
     const kpiRun = async (args: string[]) => {
       const r = pulse(['run', '--stages', 'kpis', ...args], env);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       const runId = r.stdout.match(/run ([0-9a-f-]{36}) succeeded/)![1]!;
-      const [stage] = (await sql<{ detail: { folded: string; full: boolean } }>`SELECT detail FROM ops.stage_runs WHERE run_id = ${runId} AND stage = 'kpis'`.execute(db.store.db)).rows;
+      const [stage] = (
+        await sql<{
+          detail: { folded: string; full: boolean };
+        }>`SELECT detail FROM ops.stage_runs WHERE run_id = ${runId} AND stage = 'kpis'`.execute(db.store.db)
+      ).rows;
       return stage!.detail;
     };
     expect(await kpiRun([])).toMatchObject({ folded: 'current', full: false });

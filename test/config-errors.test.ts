@@ -1,7 +1,7 @@
 // A bad setting is named on one line, and its value is shown without credentials.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.ts';
 import { parseConfig, redactCredentials } from '../src/config.ts';
+import { ConfigError } from '../src/errors.ts';
 
 const messageOf = (env: Record<string, string>) => {
   try {

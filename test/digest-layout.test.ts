@@ -2,14 +2,12 @@
 // headless Chromium at a desktop mail pane's 600 px and a phone's 375 px. Every image loads,
 // nothing scrolls sideways, tables keep whole words per line; screenshots land in
 // out/test-artifacts/ for a person to look at.
+
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRun } from '../src/db/runs-repo.ts';
-import { logger } from '../src/logger.ts';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 import { generatedInbox, newestWeek } from './support/generated.ts';
@@ -36,7 +34,10 @@ describe('digest layout in a browser', () => {
     // Generated data without a control group (like the HealthKart export), with loss-makers.
     const inbox = await generatedInbox({ orders: 3000, seed: 1, groups: false });
     latest = newestWeek(inbox.source);
-    writeFileSync(join(inbox.inbox, 'extra_influencers.csv'), `ID,name,category,gender,follower_count,platform\n101,${longName},Fitness,Female,1200,Instagram\n`);
+    writeFileSync(
+      join(inbox.inbox, 'extra_influencers.csv'),
+      `ID,name,category,gender,follower_count,platform\n101,${longName},Fitness,Female,1200,Instagram\n`,
+    );
     writeFileSync(join(inbox.inbox, 'extra_payouts.csv'), 'influencer_id,basis,rate,orders,total_payout\n101,post,5000,0,5000\n');
     await ingest(db.store, inbox);
     await kpis(db.store);
@@ -53,14 +54,24 @@ describe('digest layout in a browser', () => {
 
   it('writes the HTML with its charts beside it', () => {
     expect(html).toBe(join(outDir, `digest-${latest}.html`));
-    for (const f of ['roas-by-platform.png', 'revenue-vs-payout.png', 'weekly-trend.png', 'persona-heatmap.png', 'loss-by-product.png']) expect(existsSync(join(outDir, f)), f).toBe(true);
+    for (const f of ['roas-by-platform.png', 'revenue-vs-payout.png', 'weekly-trend.png', 'persona-heatmap.png', 'loss-by-product.png'])
+      expect(existsSync(join(outDir, f)), f).toBe(true);
   });
 
   it.runIf(hasChromium).each([600, 375])('at %i px: every image loads, no sideways scroll, words stay whole', async (width) => {
     browser ??= await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'pulse-chromium-')), {
       executablePath: chromiumPath,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = await browser.newPage();
     try {
@@ -84,7 +95,12 @@ describe('digest layout in a browser', () => {
         return {
           scrollWidth: document.documentElement.scrollWidth,
           height: document.documentElement.scrollHeight,
-          images: [...document.images].map((i) => ({ src: i.getAttribute('src'), natural: i.naturalWidth, shown: Math.round(i.getBoundingClientRect().width), right: Math.round(i.getBoundingClientRect().right) })),
+          images: [...document.images].map((i) => ({
+            src: i.getAttribute('src'),
+            natural: i.naturalWidth,
+            shown: Math.round(i.getBoundingClientRect().width),
+            right: Math.round(i.getBoundingClientRect().right),
+          })),
           tables: tables.map((t) => Math.round(t.getBoundingClientRect().right)),
           narrowestCell: Math.round(Math.min(...cells)),
           longNameRight: Math.round(nameCells.find((td) => td.textContent?.includes(longName))?.getBoundingClientRect().right ?? -1),
@@ -94,7 +110,14 @@ describe('digest layout in a browser', () => {
       mkdirSync(artifacts, { recursive: true });
       const shot = join(artifacts, `digest-${width}.png`);
       await page.screenshot({ path: shot, fullPage: true });
-      console.info(`digest at ${width} px`, { scrollWidth: m.scrollWidth, height: m.height, images: m.images.map((i) => `${i.src} ${i.natural}→${i.shown}px`), tablesRight: m.tables, narrowestCell: m.narrowestCell, screenshot: shot });
+      console.info(`digest at ${width} px`, {
+        scrollWidth: m.scrollWidth,
+        height: m.height,
+        images: m.images.map((i) => `${i.src} ${i.natural}→${i.shown}px`),
+        tablesRight: m.tables,
+        narrowestCell: m.narrowestCell,
+        screenshot: shot,
+      });
 
       expect(m.images).toHaveLength(5);
       for (const img of m.images) {

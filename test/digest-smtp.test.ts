@@ -3,21 +3,17 @@
 // recipient across retries and second triggers, --resend, a failed recipient retried alone,
 // weeks without data, and `pulse digest --preview`.
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../src/config.ts';
-import { startRun } from '../src/db/runs-repo.ts';
-import { logger } from '../src/logger.ts';
 import type { StageParams } from '../src/stages/params.ts';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
-import { dataRows, generatedInbox, influencerTotals, orderWeeks, payPerOrderAction, type InfluencerTotals } from './support/generated.ts';
-import { startSmtp, type ReceivedMail, type TestSmtp } from './support/smtp.ts';
+import { dataRows, generatedInbox, type InfluencerTotals, influencerTotals, orderWeeks, payPerOrderAction } from './support/generated.ts';
+import { type ReceivedMail, startSmtp, type TestSmtp } from './support/smtp.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
@@ -61,8 +57,11 @@ function csvLine(line: string): string[] {
 
 function pulse(env: Record<string, string>, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['src/cli/main.ts', ...args], { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['src/cli/main.ts', ...args],
+      { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env } },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -74,7 +73,7 @@ const dataset = { orders: 3000, seed: 1, groups: false };
 describe('digest over SMTP (generated data)', () => {
   let db: Db;
   let smtp: TestSmtp;
-  let runId: string;
+  let _runId: string;
   let latest: string;
   // Weeks with orders, newest last; every influencer's totals; the loss-makers among them.
   let weeks: string[];
@@ -86,11 +85,17 @@ describe('digest over SMTP (generated data)', () => {
   const baseEnv = () => ({ DATABASE_URL: db.url, SMTP_URL: smtp.url, DIGEST_TO: `${ana},${ben}`, OUT_DIR: outDir });
 
   let run: Awaited<ReturnType<typeof testRun>>;
-  const digest = (params: StageParams<'digest'> = {}, env: Record<string, string> = {}) => run.digest(params, testConfig({ ...baseEnv(), ...env }));
-  const mailsFor = (period: string): ReceivedMail[] => smtp.received.filter((m) => m.parsed.subject?.startsWith(`Week ${Number(period.slice(-2))}:`));
+  const digest = (params: StageParams<'digest'> = {}, env: Record<string, string> = {}) =>
+    run.digest(params, testConfig({ ...baseEnv(), ...env }));
+  const mailsFor = (period: string): ReceivedMail[] =>
+    smtp.received.filter((m) => m.parsed.subject?.startsWith(`Week ${Number(period.slice(-2))}:`));
   const digestRows = async (period: string) =>
-    (await sql<{ recipient: string; state: string; message_id: string | null; attempts: number; error: string | null }>`
-      SELECT recipient, state, message_id, attempts, error FROM ops.digests WHERE period = ${period} ORDER BY recipient`.execute(db.store.db)).rows;
+    (
+      await sql<{ recipient: string; state: string; message_id: string | null; attempts: number; error: string | null }>`
+      SELECT recipient, state, message_id, attempts, error FROM ops.digests WHERE period = ${period} ORDER BY recipient`.execute(
+        db.store.db,
+      )
+    ).rows;
 
   beforeAll(async () => {
     db = await freshDatabase();
@@ -102,14 +107,17 @@ describe('digest over SMTP (generated data)', () => {
     // The data set has the shape these tests need: a few loss-makers, all paid per post, with sales.
     expect(lossMakers.length).toBeGreaterThanOrEqual(3);
     expect(lossMakers.every((t) => t.basis === 'post' && t.orders > 0 && t.roas! < 1)).toBe(true);
-    writeFileSync(join(inbox.inbox, 'extra_influencers.csv'), `ID,name,category,gender,follower_count,platform\n101,"=HYPERLINK(""x"")",Fitness,Female,1200,Instagram\n`);
+    writeFileSync(
+      join(inbox.inbox, 'extra_influencers.csv'),
+      `ID,name,category,gender,follower_count,platform\n101,"=HYPERLINK(""x"")",Fitness,Female,1200,Instagram\n`,
+    );
     filesLoaded = inbox.names.length + 1;
     rowsLoaded = inbox.names.reduce((n, f) => n + dataRows(join(inbox.source, f)), 0) + 1;
     const files = await ingest(db.store, inbox);
     expect(files.map((f) => f.status)).toEqual(Array(filesLoaded).fill('loaded'));
     await kpis(db.store);
     run = await testRun(db.store, testConfig(baseEnv()));
-    runId = run.runId;
+    _runId = run.runId;
     await run.models();
     await run.clusters();
     latest = (await sql<{ week: string }>`SELECT max(week) AS week FROM mart.weekly_kpis`.execute(db.store.db)).rows[0]!.week;
@@ -128,11 +136,16 @@ describe('digest over SMTP (generated data)', () => {
     const mails = mailsFor(latest);
     expect(mails.map((m) => m.envelopeTo)).toEqual([[ana], [ben]]);
     const [first, second] = mails.map((m) => m.parsed);
-    for (const [m, to] of [[first!, ana], [second!, ben]] as const) {
+    for (const [m, to] of [
+      [first!, ana],
+      [second!, ben],
+    ] as const) {
       expect(m.to).toMatchObject({ value: [{ address: to }] });
       expect(m.from).toMatchObject({ value: [{ address: 'campaign-pulse@example.com' }] });
       // Week number, the week's ROAS with its change, and the all-time loss-maker count.
-      expect(m.subject).toMatch(new RegExp(`^Week ${Number(latest.slice(-2))}: ROAS \\d+\\.\\d× \\([▲▼■]\\d+\\.\\d\\), ${lossMakers.length} loss-makers$`));
+      expect(m.subject).toMatch(
+        new RegExp(`^Week ${Number(latest.slice(-2))}: ROAS \\d+\\.\\d× \\([▲▼■]\\d+\\.\\d\\), ${lossMakers.length} loss-makers$`),
+      );
     }
 
     // Every image the HTML references by cid: is attached as a PNG with that Content-ID, and is not blank.
@@ -165,11 +178,19 @@ describe('digest over SMTP (generated data)', () => {
     const lines = csvPart.content.toString('utf8').trimEnd().split('\r\n');
     const header = csvLine(lines[0]!);
     expect(header.slice(0, 3)).toEqual(['influencer_id', 'name', 'platform']);
-    const rows = lines.slice(1).map(csvLine).map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]!])));
+    const rows = lines
+      .slice(1)
+      .map(csvLine)
+      .map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]!])));
     expect(rows).toHaveLength(influencers.length + 1);
     expect(new Set(rows.map((r) => r.influencer_id)).size).toBe(influencers.length + 1);
     // Handles start with @, which spreadsheets also read as a formula: they carry the quote too.
-    expect(rows.filter((r) => r.is_loss_maker === 'true').map((r) => r.name).sort()).toEqual(lossMakers.map((t) => `'${t.name}`).sort());
+    expect(
+      rows
+        .filter((r) => r.is_loss_maker === 'true')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(lossMakers.map((t) => `'${t.name}`).sort());
     expect(rows.filter((r) => r.is_loss_maker === 'false')).toHaveLength(influencers.length + 1 - lossMakers.length);
     const formula = rows.find((r) => r.influencer_id === '101')!;
     expect(formula.name).toBe(`'${formulaName}`);
@@ -177,10 +198,19 @@ describe('digest over SMTP (generated data)', () => {
 
     // ops.digests: sent, with the Message-ID the recipient got.
     const ledger = await digestRows(latest);
-    expect(ledger.map((r) => [r.recipient, r.state, r.attempts])).toEqual([[ana, 'sent', 1], [ben, 'sent', 1]]);
+    expect(ledger.map((r) => [r.recipient, r.state, r.attempts])).toEqual([
+      [ana, 'sent', 1],
+      [ben, 'sent', 1],
+    ]);
     expect(ledger.map((r) => r.message_id)).toEqual([first!.messageId, second!.messageId]);
     expect(first!.messageId).toMatch(new RegExp(`^<digest-${latest}-[0-9a-f]{12}@campaign-pulse>$`));
-    console.info('digest mail', { period: latest, subject: m.subject, bytes: mails[0]!.raw.length, htmlBytes: String(m.html).length, csvRows: rows.length });
+    console.info('digest mail', {
+      period: latest,
+      subject: m.subject,
+      bytes: mails[0]!.raw.length,
+      htmlBytes: String(m.html).length,
+      csvRows: rows.length,
+    });
   });
 
   it('a second run for the same week sends nothing; --resend sends again', async () => {
@@ -193,8 +223,15 @@ describe('digest over SMTP (generated data)', () => {
 
     const resent = await digest({ period: latest, resend: true });
     expect(resent).toMatchObject({ rows: 2, detail: { sent: 2 } });
-    expect(mailsFor(latest).slice(before).map((m) => m.envelopeTo)).toEqual([[ana], [ben]]);
-    expect((await digestRows(latest)).map((r) => [r.recipient, r.state, r.attempts])).toEqual([[ana, 'sent', 2], [ben, 'sent', 2]]);
+    expect(
+      mailsFor(latest)
+        .slice(before)
+        .map((m) => m.envelopeTo),
+    ).toEqual([[ana], [ben]]);
+    expect((await digestRows(latest)).map((r) => [r.recipient, r.state, r.attempts])).toEqual([
+      [ana, 'sent', 2],
+      [ben, 'sent', 2],
+    ]);
     // After the resend, a plain run is again a no-op.
     expect((await digest({ period: latest })).skipped).toBeDefined();
     expect(mailsFor(latest)).toHaveLength(before + 2);
@@ -210,13 +247,19 @@ describe('digest over SMTP (generated data)', () => {
     }
     expect(mailsFor(period).map((m) => m.envelopeTo)).toEqual([[ana]]);
     const failed = await digestRows(period);
-    expect(failed.map((r) => [r.recipient, r.state])).toEqual([[ana, 'sent'], [ben, 'failed']]);
+    expect(failed.map((r) => [r.recipient, r.state])).toEqual([
+      [ana, 'sent'],
+      [ben, 'failed'],
+    ]);
     expect(failed[1]!.error).toMatch(/550/);
 
     const retry = await digest({ period });
     expect(retry).toMatchObject({ rows: 1, detail: { sent: 1 } });
     expect(mailsFor(period).map((m) => m.envelopeTo)).toEqual([[ana], [ben]]);
-    expect((await digestRows(period)).map((r) => [r.recipient, r.state, r.attempts])).toEqual([[ana, 'sent', 1], [ben, 'sent', 2]]);
+    expect((await digestRows(period)).map((r) => [r.recipient, r.state, r.attempts])).toEqual([
+      [ana, 'sent', 1],
+      [ben, 'sent', 2],
+    ]);
   });
 
   it('a week without data sends the short "no data" digest (DIGEST_EMPTY_WEEK=short) or nothing (skip)', async () => {
@@ -227,7 +270,9 @@ describe('digest over SMTP (generated data)', () => {
     expect(mails.map((m) => m.envelopeTo)).toEqual([[ana], [ben]]);
     const m = mails[0]!.parsed;
     expect(m.subject).toBe('Week 10: no campaign data this week');
-    expect(m.text).toContain(`No orders, posts or payouts were loaded for ${empty} (2024-03-04 to 2024-03-10). The newest week with data is ${latest}.`);
+    expect(m.text).toContain(
+      `No orders, posts or payouts were loaded for ${empty} (2024-03-04 to 2024-03-10). The newest week with data is ${latest}.`,
+    );
     expect(m.html).toContain('No campaign data this week');
     // Short: no charts, no all-time tables, no leaderboard; the data-quality footer stays.
     expect(m.attachments).toEqual([]);
@@ -251,7 +296,14 @@ describe('digest over SMTP (generated data)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`digest written: ${join(previewDir, `digest-${period}.html`)}\n`);
-    for (const f of [`digest-${period}.html`, `digest-${period}.eml`, `digest-${period}.txt`, `leaderboard-${period}.csv`, 'roas-by-platform.png']) expect(existsSync(join(previewDir, f)), f).toBe(true);
+    for (const f of [
+      `digest-${period}.html`,
+      `digest-${period}.eml`,
+      `digest-${period}.txt`,
+      `leaderboard-${period}.csv`,
+      'roas-by-platform.png',
+    ])
+      expect(existsSync(join(previewDir, f)), f).toBe(true);
     const html = readFileSync(join(previewDir, `digest-${period}.html`), 'utf8');
     expect(html).not.toContain('cid:');
     expect(html).toContain('src="roas-by-platform.png"');

@@ -1,29 +1,32 @@
-// The digest's pure outputs for a small generated data set, pinned: the DigestModel (every
-// figure and sentence shown), the HTML with its cid: images, the text part and the leaderboard
-// CSV; and the short digest of a week without data. Only fixed inputs: the data are the seeded
-// generator's (same bytes for the same seed), the footer's "last run" is set here, the charts are
-// fixed references (their pixels are render-chart's tests' business). A change to the generator
-// (src/generate) changes these snapshots too: review them, then update with `vitest -u`.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRun } from '../src/db/runs-repo.ts';
-import { logger } from '../src/logger.ts';
-import { parsePeriod } from '../src/pipeline/shared/calendar.ts';
-import { TREND_WEEKS } from '../src/report/theme.ts';
 import { loadDigestData } from '../src/db/digest-repo.ts';
+import { parsePeriod } from '../src/pipeline/shared/calendar.ts';
 import type { DigestData } from '../src/report/digest-data.ts';
 import { buildDigestModel, LOSS_MAKERS_SHOWN } from '../src/report/digest-model.ts';
-import { renderDigestHtml, renderDigestText, type InlineChart, type OmittedChart } from '../src/report/render-email.ts';
+import { type InlineChart, type OmittedChart, renderDigestHtml, renderDigestText } from '../src/report/render-email.ts';
+import { TREND_WEEKS } from '../src/report/theme.ts';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
-import { generatedInbox, influencerTotals, newestWeek, type InfluencerTotals } from './support/generated.ts';
+import { generatedInbox, type InfluencerTotals, influencerTotals, newestWeek } from './support/generated.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
 const lastRun = '2026-11-23 07:00 UTC';
 const charts: InlineChart[] = [
-  { cid: 'roas-by-platform@campaign-pulse', title: 'ROAS by platform', alt: 'ROAS by platform: YouTube 4.7×, Twitter 4.4×, Instagram 4.0×', width: 1120, height: 360 },
-  { cid: 'revenue-vs-payout@campaign-pulse', title: 'Revenue vs payout', alt: 'Revenue against payout per influencer', width: 1120, height: 932 },
+  {
+    cid: 'roas-by-platform@campaign-pulse',
+    title: 'ROAS by platform',
+    alt: 'ROAS by platform: YouTube 4.7×, Twitter 4.4×, Instagram 4.0×',
+    width: 1120,
+    height: 360,
+  },
+  {
+    cid: 'revenue-vs-payout@campaign-pulse',
+    title: 'Revenue vs payout',
+    alt: 'Revenue against payout per influencer',
+    width: 1120,
+    height: 932,
+  },
 ];
 const omitted: OmittedChart[] = [{ title: 'Loss by product', reason: 'no data for it yet' }];
 
@@ -62,7 +65,9 @@ describe('digest snapshots (generated data)', () => {
     // what they cost, summed from the files: payout less revenue
     const lost = lossMakers.reduce((sum, t) => sum + t.payout * 100 - t.revenueCents, 0) / 100;
     expect(shown.insights).toContainEqual(expect.stringContaining(`${lossMakers.length} loss-makers (`));
-    expect(shown.insights).toContainEqual(expect.stringContaining(`cost ${Math.round(lost).toLocaleString('en-US')} more than they returned`));
+    expect(shown.insights).toContainEqual(
+      expect.stringContaining(`cost ${Math.round(lost).toLocaleString('en-US')} more than they returned`),
+    );
     expect(shown.footer).toContain(`Last successful run: ${lastRun}.`);
     expect(shown).toMatchSnapshot();
 
@@ -77,7 +82,13 @@ describe('digest snapshots (generated data)', () => {
   it(`lists the ${LOSS_MAKERS_SHOWN} largest losses and counts the rest, which the leaderboard flags`, async () => {
     const data = await load(week);
     // 30 loss-makers, largest loss first (as mart.loss_makers is read)
-    const lossMakers = Array.from({ length: 30 }, (_, i) => ({ ...data.lossMakers[0]!, influencer_id: `x${i}`, name: `@loss${i}`, payout: 10_000 - i * 100, revenue: 0 }));
+    const lossMakers = Array.from({ length: 30 }, (_, i) => ({
+      ...data.lossMakers[0]!,
+      influencer_id: `x${i}`,
+      name: `@loss${i}`,
+      payout: 10_000 - i * 100,
+      revenue: 0,
+    }));
     const model = buildDigestModel({ ...data, lossMakers }, { minWinnerSpend: 1000 });
     expect(model.subject).toMatch(/, 30 loss-makers$/);
     expect(model.lossMakers.map((l) => l.name)).toEqual(lossMakers.slice(0, LOSS_MAKERS_SHOWN).map((l) => l.name));

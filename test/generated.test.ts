@@ -5,17 +5,19 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { freshDatabase } from './support/db.ts';
-import { ingest, kpis } from './support/context.ts';
-import { generateDataset } from '../src/generate/generate.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { influencerModelInputs } from '../src/db/models-repo.ts';
-import { trainAndScore, type ModelInput, type TaskResult } from '../src/pipeline/models/train.ts';
+import { generateDataset } from '../src/generate/generate.ts';
 import { seededRandom, shuffleInPlace } from '../src/pipeline/models/features.ts';
+import { type ModelInput, type TaskResult, trainAndScore } from '../src/pipeline/models/train.ts';
+import { ingest, kpis } from './support/context.ts';
+import { freshDatabase } from './support/db.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
-interface Truth { influencers: { id: string; true_iroas: number; exposed_users: number; control_users: number }[] }
+interface Truth {
+  influencers: { id: string; true_iroas: number; exposed_users: number; control_users: number }[];
+}
 
 const chosenAuc = (t: TaskResult) => {
   if ('skipped' in t) throw new Error(`classification skipped: ${t.skipped}`);
@@ -41,8 +43,18 @@ describe('estimates on generated data', () => {
   });
 
   it('95% holdout intervals cover the true iROAS for 90–98% of influencers with enough users', async () => {
-    const rows = (await sql<{ influencer_id: string; iroas_holdout_low: number; iroas_holdout_high: number; exposed_users: number; control_users: number }>`
-      SELECT influencer_id, iroas_holdout_low, iroas_holdout_high, exposed_users, control_users FROM mart.influencer_kpis WHERE holdout_status = 'ok'`.execute(db.store.db)).rows;
+    const rows = (
+      await sql<{
+        influencer_id: string;
+        iroas_holdout_low: number;
+        iroas_holdout_high: number;
+        exposed_users: number;
+        control_users: number;
+      }>`
+      SELECT influencer_id, iroas_holdout_low, iroas_holdout_high, exposed_users, control_users FROM mart.influencer_kpis WHERE holdout_status = 'ok'`.execute(
+        db.store.db,
+      )
+    ).rows;
     const byId = new Map(truth.influencers.map((t) => [String(t.id), t]));
     expect(rows.length).toBeGreaterThan(300);
     let covered = 0;

@@ -50,7 +50,10 @@ export default async function setup(project: TestProject) {
     const redisC = await new RedisContainer('redis:7').start();
     adminUrl = pgC.getConnectionUri();
     redisUrl = redisC.getConnectionUrl();
-    stops.push(() => pgC.stop(), () => redisC.stop());
+    stops.push(
+      () => pgC.stop(),
+      () => redisC.stop(),
+    );
   }
   // A migrated template: each test file clones it (CREATE DATABASE ... TEMPLATE), which is
   // far faster than migrating per file and keeps files independent.

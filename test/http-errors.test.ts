@@ -26,7 +26,10 @@ describe('HTTP error mapping', () => {
     return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   };
   const get = async (base: string, path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers } });
+    const res = await fetch(`${base}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers },
+    });
     return { status: res.status, body: await res.text() };
   };
 
@@ -67,7 +70,10 @@ describe('HTTP error mapping', () => {
       expect(r.status, r.body).toBe(503);
       expect(r.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|:1\b|secret|pulse_|relation|postgres/i);
     }
-    expect(JSON.parse(answers[0]!.body)).toEqual({ error: 'database unavailable', details: 'the database cannot be reached; try again later' });
+    expect(JSON.parse(answers[0]!.body)).toEqual({
+      error: 'database unavailable',
+      details: 'the database cannot be reached; try again later',
+    });
     const health = await fetch(`${noDb}/health`);
     expect(health.status).toBe(503);
     expect(await health.text()).not.toMatch(/ECONNREFUSED|secret/);

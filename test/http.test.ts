@@ -5,12 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
-import { openQueues, type Queues } from '../src/jobs/queues.ts';
 import type { RunView } from '../src/db/runs-repo.ts';
 import { buildServer } from '../src/http/server.ts';
+import { openQueues, type Queues } from '../src/jobs/queues.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { freshDatabase } from './support/db.ts';
-import { dataRows, generatedInbox, type GeneratedInbox } from './support/generated.ts';
+import { dataRows, type GeneratedInbox, generatedInbox } from './support/generated.ts';
 import { configEnv, dropQueueKeys, fastRetry, fastWorker, repoRoot, serviceConfig, waitFor } from './support/jobs.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
@@ -34,16 +34,25 @@ describe('HTTP API', () => {
     const token = opts.token === undefined ? TOKEN : opts.token;
     if (token) headers.authorization = `Bearer ${token}`;
     if (opts.body !== undefined || opts.raw !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${base}${path}`, { method, headers, body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) });
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+    });
     const text = await res.text();
     const json = res.headers.get('content-type')?.includes('application/json') ? JSON.parse(text) : undefined;
     return { status: res.status, json, text, headers: res.headers };
   };
   const follow = (runId: string, timeoutMs = 60_000) =>
-    waitFor(async () => {
-      const r = await call('GET', `/runs/${runId}`);
-      return r.json.state !== 'running' ? (r.json as RunView) : undefined;
-    }, `run ${runId} to end`, timeoutMs, 100);
+    waitFor(
+      async () => {
+        const r = await call('GET', `/runs/${runId}`);
+        return r.json.state !== 'running' ? (r.json as RunView) : undefined;
+      },
+      `run ${runId} to end`,
+      timeoutMs,
+      100,
+    );
 
   beforeAll(async () => {
     db = await freshDatabase();
@@ -51,7 +60,10 @@ describe('HTTP API', () => {
     rowsIn = (file) => dataRows(`${inbox.source}/${file}`);
     cfg = serviceConfig(db.url, { INBOX_DIR: inbox.inbox, ARCHIVE_DIR: inbox.archive, PULSE_API_TOKEN: TOKEN });
     queues = await openQueues(cfg);
-    workers = await Promise.all([startWorkers(cfg, db.store, { ...fastWorker, concurrency: 4 }), startWorkers(cfg, db.store, { ...fastWorker, concurrency: 4 })]);
+    workers = await Promise.all([
+      startWorkers(cfg, db.store, { ...fastWorker, concurrency: 4 }),
+      startWorkers(cfg, db.store, { ...fastWorker, concurrency: 4 }),
+    ]);
     app = await buildServer({ config: cfg, store: db.store, queues, retry: fastRetry });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -65,11 +77,16 @@ describe('HTTP API', () => {
   });
 
   it('refuses to start without PULSE_API_TOKEN', async () => {
-    await expect(buildServer({ config: { ...cfg, PULSE_API_TOKEN: undefined }, store: db.store, queues })).rejects.toThrow(/set PULSE_API_TOKEN/);
+    await expect(buildServer({ config: { ...cfg, PULSE_API_TOKEN: undefined }, store: db.store, queues })).rejects.toThrow(
+      /set PULSE_API_TOKEN/,
+    );
     const { PULSE_API_TOKEN: _, ...env } = configEnv(cfg);
     const out = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(process.execPath, ['src/cli/main.ts', 'serve'], { cwd: repoRoot, env: { ...process.env, ...env, PULSE_API_TOKEN: '', LOG_LEVEL: 'warn' } }, (err, _o, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      execFile(
+        process.execPath,
+        ['src/cli/main.ts', 'serve'],
+        { cwd: repoRoot, env: { ...process.env, ...env, PULSE_API_TOKEN: '', LOG_LEVEL: 'warn' } },
+        (err, _o, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
       ),
     );
     expect(out.code).toBe(1);
@@ -79,10 +96,20 @@ describe('HTTP API', () => {
   it('needs the bearer token everywhere but /health', async () => {
     const health = await call('GET', '/health', { token: null });
     expect(health).toMatchObject({ status: 200, json: { status: 'ok', db: 'ok', redis: 'ok' } });
-    for (const [method, path] of [['POST', '/runs'], ['GET', '/runs/x'], ['GET', '/runs'], ['GET', '/admin/queues'], ['GET', '/nowhere']] as const) {
+    for (const [method, path] of [
+      ['POST', '/runs'],
+      ['GET', '/runs/x'],
+      ['GET', '/runs'],
+      ['GET', '/admin/queues'],
+      ['GET', '/nowhere'],
+    ] as const) {
       for (const token of [null, 'wrong-token-0123456789']) {
         const r = await call(method, path, { token, body: method === 'POST' ? {} : undefined });
-        expect([path, r.status, r.json]).toEqual([path, 401, { error: 'unauthorized', details: 'send the header "Authorization: Bearer <PULSE_API_TOKEN>"' }]);
+        expect([path, r.status, r.json]).toEqual([
+          path,
+          401,
+          { error: 'unauthorized', details: 'send the header "Authorization: Bearer <PULSE_API_TOKEN>"' },
+        ]);
       }
     }
     const board = await call('GET', '/admin/queues');
@@ -92,7 +119,10 @@ describe('HTTP API', () => {
     expect(api.status).toBe(200);
     expect(api.json.queues.map((q: { name: string }) => q.name).sort()).toEqual(['control', 'pipeline']);
     expect(await call('GET', '/nowhere')).toMatchObject({ status: 404, json: { error: 'not found', details: 'no route GET /nowhere' } });
-    expect(await call('GET', '/runs/no-such-run')).toMatchObject({ status: 404, json: { error: 'not found', details: 'no run with id no-such-run' } });
+    expect(await call('GET', '/runs/no-such-run')).toMatchObject({
+      status: 404,
+      json: { error: 'not found', details: 'no run with id no-such-run' },
+    });
   });
 
   it('rejects a bad run request with 400 and says what is wrong', async () => {
@@ -125,7 +155,9 @@ describe('HTTP API', () => {
     expect(posted.headers.get('location')).toBe(`/runs/${posted.json.runId}`);
     const run = await follow(posted.json.runId, 90_000);
     expect(run).toMatchObject({ runId: posted.json.runId, state: 'succeeded', trigger: 'http', period: 'latest', error: null });
-    expect(run.stages.map((s) => [s.stage, s.state === 'skipped' ? 'succeeded' : s.state])).toEqual(['ingest', 'kpis', 'models', 'clusters', 'digest'].map((s) => [s, 'succeeded']));
+    expect(run.stages.map((s) => [s.stage, s.state === 'skipped' ? 'succeeded' : s.state])).toEqual(
+      ['ingest', 'kpis', 'models', 'clusters', 'digest'].map((s) => [s, 'succeeded']),
+    );
     expect(run.stages[0]!.rows).toBe(inbox.names.reduce((n, f) => n + rowsIn(f), 0));
     const listed = await call('GET', '/runs?limit=5');
     expect(listed.json.runs.map((r: RunView) => r.runId)).toContain(posted.json.runId);
@@ -135,7 +167,11 @@ describe('HTTP API', () => {
     const posted = await call('POST', '/runs', { body: { stages: ['kpis'], rebuild: true } });
     expect(posted.status).toBe(202);
     expect(await follow(posted.json.runId)).toMatchObject({ state: 'succeeded' });
-    const [kpis] = (await sql<{ detail: { folded: string } }>`SELECT detail FROM ops.stage_runs WHERE run_id = ${posted.json.runId} AND stage = 'kpis'`.execute(db.store.db)).rows;
+    const [kpis] = (
+      await sql<{
+        detail: { folded: string };
+      }>`SELECT detail FROM ops.stage_runs WHERE run_id = ${posted.json.runId} AND stage = 'kpis'`.execute(db.store.db)
+    ).rows;
     expect(kpis!.detail.folded).toBe('rebuilt');
   });
 
@@ -183,10 +219,17 @@ describe('HTTP API', () => {
     expect(new Set(created).size).toBe(created.length);
     expect(ids).toEqual(new Set(created));
 
-    await waitFor(async () => {
-      const r = await sql<{ n: number }>`SELECT count(*) AS n FROM ops.pipeline_runs WHERE run_id = ANY(${[...ids]}) AND state = 'running'`.execute(db.store.db);
-      return Number(r.rows[0]!.n) === 0;
-    }, 'every run of the burst to end', 120_000, 250);
+    await waitFor(
+      async () => {
+        const r = await sql<{
+          n: number;
+        }>`SELECT count(*) AS n FROM ops.pipeline_runs WHERE run_id = ANY(${[...ids]}) AND state = 'running'`.execute(db.store.db);
+        return Number(r.rows[0]!.n) === 0;
+      },
+      'every run of the burst to end',
+      120_000,
+      250,
+    );
     const doneMs = Date.now() - started;
 
     // Every answer, asked back through the API, names a run that succeeded with both stages.
@@ -194,16 +237,43 @@ describe('HTTP API', () => {
     for (let i = 0; i < answers.length; i += 20) {
       for (const a of answers.slice(i, i + 20)) if (!views.has(a.runId!)) views.set(a.runId!, (await call('GET', `/runs/${a.runId}`)).json);
     }
-    for (const a of answers) expect(views.get(a.runId!)).toMatchObject({ state: 'succeeded', stages: [{ stage: 'ingest', state: 'succeeded' }, { stage: 'kpis', state: 'succeeded' }] });
+    for (const a of answers)
+      expect(views.get(a.runId!)).toMatchObject({
+        state: 'succeeded',
+        stages: [
+          { stage: 'ingest', state: 'succeeded' },
+          { stage: 'kpis', state: 'succeeded' },
+        ],
+      });
     // Exactly one ops row and two completed stage jobs per run; nothing failed, stuck or pending.
-    expect(Number((await sql<{ n: number }>`SELECT count(*) AS n FROM ops.pipeline_runs`.execute(db.store.db)).rows[0]!.n)).toBe(runsBefore + ids.size);
-    const counts = await queues.pipeline.getJobCounts('completed', 'failed', 'active', 'wait', 'delayed', 'waiting-children', 'prioritized');
-    expect(counts).toEqual({ completed: completedBefore + 2 * ids.size, failed: 0, active: 0, wait: 0, delayed: 0, 'waiting-children': 0, prioritized: 0 });
+    expect(Number((await sql<{ n: number }>`SELECT count(*) AS n FROM ops.pipeline_runs`.execute(db.store.db)).rows[0]!.n)).toBe(
+      runsBefore + ids.size,
+    );
+    const counts = await queues.pipeline.getJobCounts(
+      'completed',
+      'failed',
+      'active',
+      'wait',
+      'delayed',
+      'waiting-children',
+      'prioritized',
+    );
+    expect(counts).toEqual({
+      completed: completedBefore + 2 * ids.size,
+      failed: 0,
+      active: 0,
+      wait: 0,
+      delayed: 0,
+      'waiting-children': 0,
+      prioritized: 0,
+    });
     expect(await queues.connection.keys(`${cfg.PULSE_QUEUE_PREFIX}:pending-run:*`)).toEqual([]);
     expect(await call('GET', '/health', { token: null })).toMatchObject({ status: 200, json: { status: 'ok' } });
     // The core tables still hold the one load of the first run.
     const orders = await sql<{ n: number }>`SELECT count(*) AS n FROM core.orders`.execute(db.store.db);
     expect(Number(orders.rows[0]!.n)).toBe(rowsIn('orders.csv'));
-    console.info(`burst: ${BURST} requests accepted in ${acceptedMs} ms → ${ids.size} runs (${BURST - ids.size} joined a queued run), all succeeded after ${doneMs} ms`);
+    console.info(
+      `burst: ${BURST} requests accepted in ${acceptedMs} ms → ${ids.size} runs (${BURST - ids.size} joined a queued run), all succeeded after ${doneMs} ms`,
+    );
   });
 });

@@ -5,14 +5,14 @@
 // real loader into PostgreSQL. A failure prints the seed and variant index to reproduce it
 // (CONSERVATION_SEED=<seed> CONSERVATION_ONLY=<index>).
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logger } from '../src/logger.ts';
+import { HEADER_LIMIT, headerOf } from '../src/pipeline/ingest/file-header.ts';
+import { type FileKind, type Recognised, recogniseHeader } from '../src/pipeline/ingest/file-kinds.ts';
 import { accountFile, accountingProblem, type FileAccount } from '../src/pipeline/ingest/file-records.ts';
-import { headerOf, HEADER_LIMIT } from '../src/pipeline/ingest/file-header.ts';
-import { recogniseHeader, type FileKind, type Recognised } from '../src/pipeline/ingest/file-kinds.ts';
 import type { CleanContext } from '../src/pipeline/ingest/row-cleaner.ts';
 import { ingestInbox } from '../src/stages/ingest.ts';
-import { logger } from '../src/logger.ts';
 import { freshDatabase } from './support/db.ts';
 import { inboxWith } from './support/inbox.ts';
 
@@ -26,11 +26,23 @@ const now = new Date('2026-11-23T08:00:00Z');
 const bases: Record<FileKind, { header: string; records: string[] }> = {
   influencers: {
     header: 'id,name,category,gender,follower_count,platform,influencer_type',
-    records: ['1,@ann,Fitness,Female,1000,IG,Nano', '2,"Bob, the ""Builder""",Parenting,Male,"2,000",youtube,Micro', '3,@cid,Beauty,Female,150000,Instagram,', '4,@dee,Nutrition,Other,0,TikTok,Mega', '5,"multi\nline name",Fitness,Male,12,X,'],
+    records: [
+      '1,@ann,Fitness,Female,1000,IG,Nano',
+      '2,"Bob, the ""Builder""",Parenting,Male,"2,000",youtube,Micro',
+      '3,@cid,Beauty,Female,150000,Instagram,',
+      '4,@dee,Nutrition,Other,0,TikTok,Mega',
+      '5,"multi\nline name",Fitness,Male,12,X,',
+    ],
   },
   posts: {
     header: 'influencer_id,platform,date,url,caption,reach,likes,comments',
-    records: ['1,IG,2025-06-01,https://x/1,"Caption, with comma",100,10,1', '2,YT,6/2/2025,https://x/2,"two\nlines",200,20,2', '3,Instagram,2025-06-03T10:00:00Z,,plain,300,30,3', '1,IG,2025-06-04,https://x/4,"say ""hi""",400,,4', '2,YT,2025-06-05,https://x/5,ok,500,50,5'],
+    records: [
+      '1,IG,2025-06-01,https://x/1,"Caption, with comma",100,10,1',
+      '2,YT,6/2/2025,https://x/2,"two\nlines",200,20,2',
+      '3,Instagram,2025-06-03T10:00:00Z,,plain,300,30,3',
+      '1,IG,2025-06-04,https://x/4,"say ""hi""",400,,4',
+      '2,YT,2025-06-05,https://x/5,ok,500,50,5',
+    ],
   },
   payouts: {
     header: 'influencer_id,basis,rate,orders,total_payout',
@@ -38,11 +50,22 @@ const bases: Record<FileKind, { header: string; records: string[] }> = {
   },
   orders: {
     header: 'source,campaign,influencer_id,user_id,product,date,orders,revenue,group',
-    records: ['Instagram,Winter Bulk,1,u1,Creatine,2025-06-01,3,834.36,0', 'IG,"C, 2",2,u2,Whey,6/2/2025,1,"₹1,200.50",exposed', 'YouTube,C1,3,u3,Peanut Butter,2025-06-03,2,10.00,1', 'Twitter,"Spring\nSale",1,u4,Whey,2025-06-04 10:11:12,1,$102.82,control', 'Instagram,Winter Bulk,2,u5,Creatine,2025-06-05,1,1.00,1'],
+    records: [
+      'Instagram,Winter Bulk,1,u1,Creatine,2025-06-01,3,834.36,0',
+      'IG,"C, 2",2,u2,Whey,6/2/2025,1,"₹1,200.50",exposed',
+      'YouTube,C1,3,u3,Peanut Butter,2025-06-03,2,10.00,1',
+      'Twitter,"Spring\nSale",1,u4,Whey,2025-06-04 10:11:12,1,$102.82,control',
+      'Instagram,Winter Bulk,2,u5,Creatine,2025-06-05,1,1.00,1',
+    ],
   },
   ad_campaigns: {
     header: 'ad_id,campaign_name,c_date,impressions,clicks,mark_spent,orders,revenue,age,gender',
-    records: ['a1,fb_tier1,2025-06-01,1000,10,50.5,2,200,30-34,M', 'a2,"google, brand",2025-06-02,2000,20,,3,300,,F', 'a3,yt_launch,6/3/2025,3000,30,70,,400,45-49,', 'a4,"ig\nstories",2025-06-04,4000,40,80,4,,25-29,M'],
+    records: [
+      'a1,fb_tier1,2025-06-01,1000,10,50.5,2,200,30-34,M',
+      'a2,"google, brand",2025-06-02,2000,20,,3,300,,F',
+      'a3,yt_launch,6/3/2025,3000,30,70,,400,45-49,',
+      'a4,"ig\nstories",2025-06-04,4000,40,80,4,,25-29,M',
+    ],
   },
 };
 const kinds = Object.keys(bases) as FileKind[];
@@ -111,7 +134,8 @@ function makeVariant(rand: () => number): Variant {
     // (the header mutations refuse the whole file: rarer, so most variants test the records)
     const pick = int(40);
     switch (pick < 2 ? 4 : pick < 4 ? 5 : [0, 1, 2, 3, 6, 7, 8][pick % 7]) {
-      case 0: { // a quote opened and not closed, at a field start
+      case 0: {
+        // a quote opened and not closed, at a field start
         const starts = [at, ...[...bytes.subarray(at)].map((b, i) => (b === 0x2c ? at + i + 1 : -1)).filter((i) => i >= 0)];
         const p = starts[int(starts.length)]!;
         edit(p, p, Buffer.from('"'), 'open-quote');
@@ -120,7 +144,8 @@ function makeVariant(rand: () => number): Variant {
       case 1: // cut at a random offset (the file ends there)
         edit(at, bytes.length, Buffer.alloc(0), 'cut');
         break;
-      case 2: { // random bytes, NULs among them
+      case 2: {
+        // random bytes, NULs among them
         const ins = Buffer.from(Array.from({ length: 1 + int(6) }, () => (rand() < 0.04 ? 0 : int(256))));
         edit(at, at, ins, 'bytes');
         break;
@@ -128,30 +153,41 @@ function makeVariant(rand: () => number): Variant {
       case 3: // a BOM at the start (harmless) or anywhere
         edit(rand() < 0.5 ? 0 : at, rand() < 0.5 ? 0 : at, Buffer.from([0xef, 0xbb, 0xbf]), 'bom');
         break;
-      case 4: { // a duplicate header column
+      case 4: {
+        // a duplicate header column
         const [s, e] = ranges[0]!;
-        const head = bytes.subarray(s, e).toString('utf8').replace(/[\r\n]+$/, '');
+        const head = bytes
+          .subarray(s, e)
+          .toString('utf8')
+          .replace(/[\r\n]+$/, '');
         const cols = head.split(',');
         const ins = Buffer.from(`${head},${cols[int(cols.length)]}`);
         edit(s, s + Buffer.byteLength(head), ins, 'dup-header');
         break;
       }
-      case 5: { // an over-long header
+      case 5: {
+        // an over-long header
         const [s] = ranges[0]!;
-        const head = bytes.subarray(s, ranges[0]![1]).toString('utf8').replace(/[\r\n]+$/, '');
+        const head = bytes
+          .subarray(s, ranges[0]![1])
+          .toString('utf8')
+          .replace(/[\r\n]+$/, '');
         edit(s, s + Buffer.byteLength(head), Buffer.from(head + ',x'.repeat(HEADER_LIMIT / 2 + 10)), 'long-header');
         break;
       }
-      case 6: { // invalid UTF-8 sequences
+      case 6: {
+        // invalid UTF-8 sequences
         const seqs = [[0xc3], [0xff], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0x80], [0xc0, 0xaf]];
         edit(at, at, Buffer.from(seqs[int(seqs.length)]!), 'bad-utf8');
         break;
       }
-      case 7: { // a line end of another kind inserted (inside a record, or between)
+      case 7: {
+        // a line end of another kind inserted (inside a record, or between)
         edit(at, at, Buffer.from(ENDS[int(3)]!), 'line-end');
         break;
       }
-      default: { // bytes deleted
+      default: {
+        // bytes deleted
         const q = Math.min(bytes.length, at + 1 + int(8));
         edit(at, q, Buffer.alloc(0), 'delete');
       }
@@ -201,7 +237,7 @@ const expected = new Map<FileKind, string[]>();
 async function baseRows(kind: FileKind): Promise<string[]> {
   if (!expected.has(kind)) {
     const { header, records } = bases[kind];
-    const text = [header, ...records].join('\n') + '\n';
+    const text = `${[header, ...records].join('\n')}\n`;
     const j = await judge(Buffer.from(text), 1 << 16);
     if ('refused' in j) throw new Error(`base ${kind} refused: ${j.refused}`);
     expect(j.account.rejects, `base ${kind} has rejects`).toEqual([]);
@@ -246,7 +282,8 @@ async function check(v: Variant): Promise<Judged> {
     if (row !== undefined) {
       // (the variant may write a quoted line break as CR LF or CR: the value keeps it as written)
       const same = (x: string) => x.replaceAll('\\r\\n', '\\n').replaceAll('\\r', '\\n');
-      if (same(row) !== same(want[i - 1]!)) throw new Error(`record ${i} (line ${line}) loaded as ${JSON.stringify(row)}, expected ${JSON.stringify(want[i - 1])}`);
+      if (same(row) !== same(want[i - 1]!))
+        throw new Error(`record ${i} (line ${line}) loaded as ${JSON.stringify(row)}, expected ${JSON.stringify(want[i - 1])}`);
       continue;
     }
     const covering = a.rejects.find((r) => r.line <= line && line < r.line + (r.lines ?? 1));
@@ -275,7 +312,9 @@ describe('ingest conservation', () => {
       try {
         j = await check(v);
       } catch (e) {
-        throw new Error(`seed ${SEED} variant ${i} (${v.kind}, chunk ${v.chunk}, ${v.mutations.join(' ') || 'line ends only'}): ${(e as Error).message}\nbytes: ${JSON.stringify(v.bytes.toString('latin1').slice(0, 2000))}`);
+        throw new Error(
+          `seed ${SEED} variant ${i} (${v.kind}, chunk ${v.chunk}, ${v.mutations.join(' ') || 'line ends only'}): ${(e as Error).message}\nbytes: ${JSON.stringify(v.bytes.toString('latin1').slice(0, 2000))}`,
+        );
       }
       if ('refused' in j) tally.refused++;
       else {
@@ -283,7 +322,9 @@ describe('ingest conservation', () => {
         tally.rows += j.account.written;
       }
     }
-    console.info(`conservation: ${PURE_VARIANTS} variants (seed ${SEED}) in ${Date.now() - started} ms: ${tally.rows} rows, ${tally.rejects} rejects, ${tally.refused} files refused, ${tally.swallowed} untouched records inside a quoted field of a loaded row`);
+    console.info(
+      `conservation: ${PURE_VARIANTS} variants (seed ${SEED}) in ${Date.now() - started} ms: ${tally.rows} rows, ${tally.rejects} rejects, ${tally.refused} files refused, ${tally.swallowed} untouched records inside a quoted field of a loaded row`,
+    );
   });
 
   describe('through the loader into PostgreSQL', () => {
@@ -291,7 +332,12 @@ describe('ingest conservation', () => {
     beforeAll(async () => {
       db = await freshDatabase();
       const { header, records } = bases.influencers;
-      await ingestInbox(db.store, { ...dirs(inboxWith({ 'influencers.csv': [header, ...records].join('\n') + '\n' })), runId: randomUUID(), now, log: logger });
+      await ingestInbox(db.store, {
+        ...dirs(inboxWith({ 'influencers.csv': `${[header, ...records].join('\n')}\n` })),
+        runId: randomUUID(),
+        now,
+        log: logger,
+      });
     });
     afterAll(() => db?.drop());
     const dirs = (i: { inbox: string; archive: string }) => ({ inboxDir: i.inbox, archiveDir: i.archive });
@@ -310,7 +356,12 @@ describe('ingest conservation', () => {
           throw new Error(`${where}: ${e.message}`);
         });
         const name = `v${i}.csv`;
-        const outcomes = await ingestInbox(db.store, { ...dirs(inboxWith({ [name]: v.bytes })), runId: randomUUID(), now, log: logger }).catch((e: Error) => {
+        const outcomes = await ingestInbox(db.store, {
+          ...dirs(inboxWith({ [name]: v.bytes })),
+          runId: randomUUID(),
+          now,
+          log: logger,
+        }).catch((e: Error) => {
           throw new Error(`${where}: the loader threw ${e.message}`);
         });
         const [o] = outcomes;
@@ -322,8 +373,20 @@ describe('ingest conservation', () => {
         if (o!.status === 'already-loaded') continue;
         expect(o!.status, where).toBe('loaded');
         expect(o!.loaded! + o!.duplicate! + o!.rejected!, where).toBe(o!.total);
-        expect([o!.total, o!.rejected, o!.loaded! + o!.duplicate!], where).toEqual([j.account.total, j.account.rejects.length, j.account.written]);
-        const [f] = (await sql<{ t: number; l: number; r: number }>`SELECT rows_total::int AS t, rows_loaded::int AS l, rows_rejected::int AS r FROM ops.ingest_files WHERE file_name = ${name}`.execute(db.store.db)).rows;
+        expect([o!.total, o!.rejected, o!.loaded! + o!.duplicate!], where).toEqual([
+          j.account.total,
+          j.account.rejects.length,
+          j.account.written,
+        ]);
+        const [f] = (
+          await sql<{
+            t: number;
+            l: number;
+            r: number;
+          }>`SELECT rows_total::int AS t, rows_loaded::int AS l, rows_rejected::int AS r FROM ops.ingest_files WHERE file_name = ${name}`.execute(
+            db.store.db,
+          )
+        ).rows;
         expect([f!.t, f!.l, f!.r], where).toEqual([o!.total, o!.loaded, o!.rejected]);
         if (j.account.stats.records > 1) expect(f!.l + f!.r + o!.duplicate!, where).toBeGreaterThan(0);
       }

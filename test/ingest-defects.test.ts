@@ -3,11 +3,11 @@
 import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingest } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 import { inboxWith } from './support/inbox.ts';
-import { ingest } from './support/context.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
@@ -23,13 +23,26 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 
 const fileRow = async (name: string) =>
-  (await sql<{ rows_total: number; rows_loaded: number; rows_duplicate: number; rows_rejected: number }>`
-    SELECT rows_total::int, rows_loaded::int, rows_duplicate::int, rows_rejected::int FROM ops.ingest_files WHERE file_name = ${name}`.execute(db.store.db)).rows;
+  (
+    await sql<{ rows_total: number; rows_loaded: number; rows_duplicate: number; rows_rejected: number }>`
+    SELECT rows_total::int, rows_loaded::int, rows_duplicate::int, rows_rejected::int FROM ops.ingest_files WHERE file_name = ${name}`.execute(
+      db.store.db,
+    )
+  ).rows;
 const rejectsOf = async (name: string) =>
-  (await sql<{ line: number; column_name: string | null; value: string | null; reason: string }>`
-    SELECT line::int, column_name, value, reason FROM ops.rejects JOIN ops.ingest_files USING (file_id) WHERE file_name = ${name} ORDER BY line`.execute(db.store.db)).rows;
+  (
+    await sql<{ line: number; column_name: string | null; value: string | null; reason: string }>`
+    SELECT line::int, column_name, value, reason FROM ops.rejects JOIN ops.ingest_files USING (file_id) WHERE file_name = ${name} ORDER BY line`.execute(
+      db.store.db,
+    )
+  ).rows;
 const skipped = async (name: string) =>
-  (await sql<{ reason: string; moved_to: string | null }>`SELECT reason, moved_to FROM ops.skipped_files WHERE file_name = ${name}`.execute(db.store.db)).rows;
+  (
+    await sql<{
+      reason: string;
+      moved_to: string | null;
+    }>`SELECT reason, moved_to FROM ops.skipped_files WHERE file_name = ${name}`.execute(db.store.db)
+  ).rows;
 
 describe('defect 1: line ends are read per line', () => {
   it('defect 1: an LF file holding a CR LF inside quoted captions and campaign names loads every row', async () => {
@@ -40,14 +53,22 @@ describe('defect 1: line ends are read per line', () => {
       ['posts-crlf.csv', 'loaded', 3, 0],
       ['orders-crlf.csv', 'loaded', 2, 0],
     ]);
-    const captions = (await sql<{ caption: string }>`SELECT caption FROM core.posts ORDER BY post_date`.execute(db.store.db)).rows.map((r) => r.caption);
+    const captions = (await sql<{ caption: string }>`SELECT caption FROM core.posts ORDER BY post_date`.execute(db.store.db)).rows.map(
+      (r) => r.caption,
+    );
     expect(captions).toEqual(['two\r\nlines', 'plain', 'cr\ronly']);
     const campaigns = (await sql<{ campaign: string }>`SELECT campaign FROM core.orders WHERE user_id = 'u1'`.execute(db.store.db)).rows;
     expect(campaigns).toEqual([{ campaign: 'Winter\r\nBulk' }]);
   });
 
   it('defect 1: record ends may mix LF, CR LF and CR in one file, and lines are numbered as a person counts them', async () => {
-    const rows = [ordersHeader, 'IG,C1,1,m1,Whey,2025-06-04,1,1.00,1', 'IG,C1,1,m2,Whey,2025-06-04,1,2.00,1', 'IG,C1,1,m3,Whey,2025-06-04,1,3.00,1', 'IG,C1,1,m4,Whey,2025-06-04,x,4.00,1'];
+    const rows = [
+      ordersHeader,
+      'IG,C1,1,m1,Whey,2025-06-04,1,1.00,1',
+      'IG,C1,1,m2,Whey,2025-06-04,1,2.00,1',
+      'IG,C1,1,m3,Whey,2025-06-04,1,3.00,1',
+      'IG,C1,1,m4,Whey,2025-06-04,x,4.00,1',
+    ];
     const text = `${rows[0]}\r\n${rows[1]}\n${rows[2]}\r${rows[3]}\r\n${rows[4]}\n`;
     const [o] = await ingest(db.store, inboxWith({ 'orders-mixed-ends.csv': text }));
     expect(o).toMatchObject({ status: 'loaded', total: 4, loaded: 3, rejected: 1 });
@@ -57,13 +78,13 @@ describe('defect 1: line ends are read per line', () => {
 
 describe('defect 2: an unclosed quote', () => {
   it('defect 2: the reject says how many lines the broken record covers, and the counts add up', async () => {
-    const text = [
+    const text = `${[
       ordersHeader,
       'IG,C1,1,q1,Whey,2025-06-05,1,1.00,1',
       'IG,C1,1,q2,"Whey,2025-06-05,1,2.00,1', // opens a quote never closed
       'IG,C1,1,q3,Whey,2025-06-05,1,3.00,1',
       'IG,C1,1,q4,Whey,2025-06-05,1,4.00,1',
-    ].join('\n') + '\n';
+    ].join('\n')}\n`;
     const [o] = await ingest(db.store, inboxWith({ 'orders-open-quote.csv': text }));
     expect(o).toMatchObject({ status: 'loaded', total: 2, loaded: 1, duplicate: 0, rejected: 1 });
     expect(o!.loaded! + o!.duplicate! + o!.rejected!).toBe(o!.total);
@@ -76,7 +97,7 @@ describe('defect 2: an unclosed quote', () => {
 
 describe('defect 3: a half-written last line', () => {
   it('defect 3: is rejected as incomplete; the complete file later loads the row once, with its full value', async () => {
-    const full = [ordersHeader, 'IG,C1,1,t1,Whey,2025-06-06,1,10.00,1', 'IG,C1,2,t2,Whey,2025-06-06,1,123.45,0'].join('\n') + '\n';
+    const full = `${[ordersHeader, 'IG,C1,1,t1,Whey,2025-06-06,1,10.00,1', 'IG,C1,2,t2,Whey,2025-06-06,1,123.45,0'].join('\n')}\n`;
     const truncated = full.slice(0, full.indexOf('123.45') + 2); // "...,12" and no line end
     const [first] = await ingest(db.store, inboxWith({ 'orders-growing.csv': truncated }));
     expect(first).toMatchObject({ status: 'loaded', total: 2, loaded: 1, rejected: 1 });
@@ -87,8 +108,16 @@ describe('defect 3: a half-written last line', () => {
 
     const [second] = await ingest(db.store, inboxWith({ 'orders-growing.csv': full }));
     expect(second).toMatchObject({ status: 'loaded', total: 2, loaded: 1, duplicate: 1, rejected: 0 });
-    const rows = (await sql<{ user_id: string; revenue: number }>`SELECT user_id, revenue FROM core.orders WHERE user_id IN ('t1', 't2') ORDER BY user_id`.execute(db.store.db)).rows;
-    expect(rows).toEqual([{ user_id: 't1', revenue: 10 }, { user_id: 't2', revenue: 123.45 }]);
+    const rows = (
+      await sql<{
+        user_id: string;
+        revenue: number;
+      }>`SELECT user_id, revenue FROM core.orders WHERE user_id IN ('t1', 't2') ORDER BY user_id`.execute(db.store.db)
+    ).rows;
+    expect(rows).toEqual([
+      { user_id: 't1', revenue: 10 },
+      { user_id: 't2', revenue: 123.45 },
+    ]);
   });
 
   it('defect 3: a small kind too: the incomplete influencer loads once the file is complete', async () => {
@@ -97,7 +126,9 @@ describe('defect 3: a half-written last line', () => {
     expect(first).toMatchObject({ status: 'loaded', total: 3, rejected: 1 });
     const [second] = await ingest(db.store, inboxWith({ 'influencers-growing.csv': full }));
     expect(second).toMatchObject({ status: 'loaded', total: 3, rejected: 0 });
-    expect((await sql`SELECT followers FROM core.influencers WHERE influencer_id = '3'`.execute(db.store.db)).rows).toEqual([{ followers: 3000 }]);
+    expect((await sql`SELECT followers FROM core.influencers WHERE influencer_id = '3'`.execute(db.store.db)).rows).toEqual([
+      { followers: 3000 },
+    ]);
   });
 });
 
@@ -108,10 +139,14 @@ describe('defect 4: bytes that are not UTF-8', () => {
     const file = Buffer.concat([head, Buffer.from([0xe9]), Buffer.from(',2025-06-07,1,2.00,1\nIG,C1,1,w3,Whey,2025-06-07,1,3.00,1\n')]);
     const [o] = await ingest(db.store, inboxWith({ 'orders-latin1.csv': file }));
     expect(o).toMatchObject({ status: 'loaded', total: 3, loaded: 2, rejected: 1 });
-    expect(await rejectsOf('orders-latin1.csv')).toEqual([{
-      line: 3, column_name: 'product', value: 'Caf\\xE9',
-      reason: `is not UTF-8 text: byte 0xE9 at byte offset ${offset} of the file (shown as \\xNN); save the file as UTF-8 and send it again`,
-    }]);
+    expect(await rejectsOf('orders-latin1.csv')).toEqual([
+      {
+        line: 3,
+        column_name: 'product',
+        value: 'Caf\\xE9',
+        reason: `is not UTF-8 text: byte 0xE9 at byte offset ${offset} of the file (shown as \\xNN); save the file as UTF-8 and send it again`,
+      },
+    ]);
     expect((await sql`SELECT 1 FROM core.orders WHERE user_id = 'w2'`.execute(db.store.db)).rows).toEqual([]);
     // a U+FFFD written in the file is text, not a decoding error
     const [ok] = await ingest(db.store, inboxWith({ 'orders-fffd.csv': `${ordersHeader}\nIG,C1,1,w4,Caf\uFFFD,2025-06-07,1,4.00,1\n` }));
@@ -121,7 +156,10 @@ describe('defect 4: bytes that are not UTF-8', () => {
   it('defect 4: a file whose header is not UTF-8 is refused, saying where', async () => {
     const file = Buffer.concat([Buffer.from('id,n'), Buffer.from([0xe4]), Buffer.from('me,follower_count\n1,x,2\n')]);
     const [o] = await ingest(db.store, inboxWith({ 'latin1-header.csv': file }));
-    expect(o).toMatchObject({ status: 'unrecognised', reason: expect.stringMatching(/header line is not UTF-8 text \(byte 0xE4 at byte offset 4\)/) });
+    expect(o).toMatchObject({
+      status: 'unrecognised',
+      reason: expect.stringMatching(/header line is not UTF-8 text \(byte 0xE4 at byte offset 4\)/),
+    });
   });
 });
 
@@ -158,17 +196,27 @@ describe('defect 9: inputs are never skipped without a word', () => {
     const outcomes = await ingest(db.store, inbox);
     const by = Object.fromEntries(outcomes.map((o) => [o.file, o]));
     expect(by['inside-link.csv']).toMatchObject({ status: 'loaded', loaded: 1 });
-    expect(by['outside-link.csv']).toMatchObject({ status: 'unrecognised', reason: expect.stringMatching(/symbolic link to .*outside the inbox: not followed/) });
-    expect(by['dangling-link.csv']).toMatchObject({ status: 'unrecognised', reason: expect.stringMatching(/symbolic link whose target does not exist/) });
-    expect((await skipped('outside-link.csv'))).toHaveLength(1);
+    expect(by['outside-link.csv']).toMatchObject({
+      status: 'unrecognised',
+      reason: expect.stringMatching(/symbolic link to .*outside the inbox: not followed/),
+    });
+    expect(by['dangling-link.csv']).toMatchObject({
+      status: 'unrecognised',
+      reason: expect.stringMatching(/symbolic link whose target does not exist/),
+    });
+    expect(await skipped('outside-link.csv')).toHaveLength(1);
     // the target outside stays where it was, unread
     expect(readFileSync(outside, 'utf8')).toContain('s2');
-    expect((await sql`SELECT user_id FROM core.orders WHERE user_id IN ('s1', 's2')`.execute(db.store.db)).rows).toEqual([{ user_id: 's1' }]);
+    expect((await sql`SELECT user_id FROM core.orders WHERE user_id IN ('s1', 's2')`.execute(db.store.db)).rows).toEqual([
+      { user_id: 's1' },
+    ]);
   });
 
   it('defect 9: an inbox that does not exist is an error naming it, not an empty load', async () => {
     const missing = join(tmpdir(), 'pulse-no-such-inbox-4f1c');
-    await expect(ingest(db.store, { inbox: missing, archive: join(missing, 'archive') })).rejects.toThrow(`inbox ${missing} cannot be read (ENOENT)`);
+    await expect(ingest(db.store, { inbox: missing, archive: join(missing, 'archive') })).rejects.toThrow(
+      `inbox ${missing} cannot be read (ENOENT)`,
+    );
     const file = join(mkdtempSync(join(tmpdir(), 'pulse-notdir-')), 'file');
     writeFileSync(file, '');
     await expect(ingest(db.store, { inbox: file, archive: `${file}-archive` })).rejects.toThrow(/cannot be read \(ENOTDIR\)/);

@@ -4,16 +4,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { parsePayload } from '../src/jobs/catalog.ts';
 import { enqueueRun, stageJobId } from '../src/jobs/flow.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
-import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { ingest, kpis } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
-import { dataRows, generatedInbox, type GeneratedInbox } from './support/generated.ts';
+import { dataRows, type GeneratedInbox, generatedInbox } from './support/generated.ts';
 import { coreSnapshot, dropQueueKeys, fastRetry, fastWorker, repoRoot, serviceConfig } from './support/jobs.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
@@ -35,7 +34,10 @@ describe('runs on BullMQ', () => {
     cfg = config();
     queues = await openQueues(cfg);
     // Two worker "machines", each willing to run two jobs at once.
-    workers = await Promise.all([startWorkers(cfg, db.store, { ...fastWorker, concurrency: 2 }), startWorkers(cfg, db.store, { ...fastWorker, concurrency: 2 })]);
+    workers = await Promise.all([
+      startWorkers(cfg, db.store, { ...fastWorker, concurrency: 2 }),
+      startWorkers(cfg, db.store, { ...fastWorker, concurrency: 2 }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.close()));
@@ -63,7 +65,9 @@ describe('runs on BullMQ', () => {
     const ingestRows = runs.map((r) => r.stages.find((s) => s.stage === 'ingest')!.rows).sort((a, b) => a! - b!);
     expect(ingestRows).toEqual([0, inbox.names.reduce((n, f) => n + dataRows(`${inbox.source}/${f}`), 0)]);
     // The stages of the two runs never overlapped (the pipeline queue runs one stage at a time).
-    const spans = runs.flatMap((r) => r.stages.map((s) => [Date.parse(s.startedAt), Date.parse(s.finishedAt!)] as const)).sort((a, b) => a[0] - b[0]);
+    const spans = runs
+      .flatMap((r) => r.stages.map((s) => [Date.parse(s.startedAt), Date.parse(s.finishedAt!)] as const))
+      .sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1] - 5);
   });
 
@@ -72,13 +76,20 @@ describe('runs on BullMQ', () => {
     const started = Date.now();
     const runIds: string[] = [];
     for (let i = 0; i < 200; i += 25) {
-      const batch = Array.from({ length: 25 }, () => enqueueRun(db.store.db, queues, { stages: ['ingest', 'clusters'], trigger: 'load' }, { tuning: fastRetry }));
+      const batch = Array.from({ length: 25 }, () =>
+        enqueueRun(db.store.db, queues, { stages: ['ingest', 'clusters'], trigger: 'load' }, { tuning: fastRetry }),
+      );
       runIds.push(...(await Promise.all(batch)).map((r) => r.runId));
     }
     const runs = await waitForRuns(db.store.db, runIds, { pollMs: 250, timeoutMs: 90_000 });
     expect(runs.filter((r) => r.state === 'succeeded' && r.stages.length === 2)).toHaveLength(200);
     expect(await queues.pipeline.getJobCounts('completed', 'failed', 'active', 'wait', 'delayed', 'waiting-children')).toEqual({
-      completed: before + 400, failed: 0, active: 0, wait: 0, delayed: 0, 'waiting-children': 0,
+      completed: before + 400,
+      failed: 0,
+      active: 0,
+      wait: 0,
+      delayed: 0,
+      'waiting-children': 0,
     });
     console.info(`200 separate runs (ingest → clusters) on 2 workers: ${Date.now() - started} ms`);
   });
@@ -93,7 +104,12 @@ describe('runs on BullMQ', () => {
     // Workers of the first test are paused so only the misconfigured one takes this run.
     await Promise.all(workers.flatMap((x) => x.workers.map((wk) => wk.pause())));
     try {
-      const { runId } = await enqueueRun(db.store.db, queues, { stages: ['ingest', 'kpis'], trigger: 'test' }, { tuning: { attempts: 3, backoffMs: 100 } });
+      const { runId } = await enqueueRun(
+        db.store.db,
+        queues,
+        { stages: ['ingest', 'kpis'], trigger: 'test' },
+        { tuning: { attempts: 3, backoffMs: 100 } },
+      );
       const [run] = await waitForRuns(db.store.db, [runId], { pollMs: 100, timeoutMs: 30_000 });
       expect(run!.state).toBe('failed');
       expect(run!.error).toMatch(/^ingest: .*ENOTDIR/);
@@ -117,9 +133,9 @@ describe('runs on BullMQ', () => {
   });
 
   it('input no retry can fix fails at once (UnrecoverableError) and ends the run', async () => {
-    expect(() => parsePayload('digest', { runId: 'x', trigger: 't', stages: ['digest'], period: '2026-W60', requestedAt: new Date().toISOString() })).toThrow(
-      /invalid payload: period: period "2026-W60" does not exist \(2026 has no week 60\)/,
-    );
+    expect(() =>
+      parsePayload('digest', { runId: 'x', trigger: 't', stages: ['digest'], period: '2026-W60', requestedAt: new Date().toISOString() }),
+    ).toThrow(/invalid payload: period: period "2026-W60" does not exist \(2026 has no week 60\)/);
     // A job with a bad period and one with an unknown name, added behind the producer's back.
     const runId = 'bad-input-run';
     await db.store.db.insertInto('ops.pipeline_runs').values({ run_id: runId, trigger: 'test', state: 'running' }).execute();

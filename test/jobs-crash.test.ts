@@ -2,15 +2,27 @@
 // core tables hold exactly one clean load. A worker told to stop finishes its job first.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { enqueueRun, stageJobId } from '../src/jobs/flow.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
-import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { startWorkers } from '../src/jobs/worker.ts';
 import { ingest } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
-import { generatedInbox, type GeneratedInbox } from './support/generated.ts';
+import { type GeneratedInbox, generatedInbox } from './support/generated.ts';
 import { inboxWith } from './support/inbox.ts';
-import { coreSnapshot, dropQueueKeys, fastRetry, fastWorker, fileLoaded, loadStarted, serviceConfig, spawnWorker, waitFor, writeOrders, type WorkerChild } from './support/jobs.ts';
+import {
+  coreSnapshot,
+  dropQueueKeys,
+  fastRetry,
+  fastWorker,
+  fileLoaded,
+  loadStarted,
+  serviceConfig,
+  spawnWorker,
+  type WorkerChild,
+  waitFor,
+  writeOrders,
+} from './support/jobs.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
@@ -64,7 +76,10 @@ describe('a worker killed with SIGKILL in the middle of ingest', () => {
       const [run] = await waitForRuns(db.store.db, [runId], { pollMs: 100, timeoutMs: 60_000 });
       const tookOverMs = Date.now() - killedAt;
       expect(run!.state).toBe('succeeded');
-      expect(run!.stages.map((s) => [s.stage, s.state])).toEqual([['ingest', 'succeeded'], ['kpis', 'succeeded']]);
+      expect(run!.stages.map((s) => [s.stage, s.state])).toEqual([
+        ['ingest', 'succeeded'],
+        ['kpis', 'succeeded'],
+      ]);
       const job = await queues.pipeline.getJob(stageJobId(runId, 'ingest'));
       // Started twice (killed, then taken over), stalled once, and the stall cost no retry.
       expect(job!.attemptsStarted).toBe(2);
@@ -81,7 +96,9 @@ describe('a worker killed with SIGKILL in the middle of ingest', () => {
         files: base.files + 1,
         distinct_files: base.distinct_files + 1,
       });
-      console.info(`SIGKILL test: ${BIG_ORDERS} rows, run finished ${tookOverMs} ms after the kill; orders ${snapshot.orders}, files ${snapshot.files}`);
+      console.info(
+        `SIGKILL test: ${BIG_ORDERS} rows, run finished ${tookOverMs} ms after the kill; orders ${snapshot.orders}, files ${snapshot.files}`,
+      );
     } finally {
       await second.close();
     }

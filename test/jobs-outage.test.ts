@@ -1,6 +1,6 @@
 // Outages during a run: Postgres unreachable in the middle of ingest (a TCP proxy cut),
 // Redis restarted in the middle of ingest (a redis-server of this test's own).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,14 +8,27 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../src/db/database.ts';
+import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { enqueueRun, stageJobId } from '../src/jobs/flow.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
-import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { ingest } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
-import { generatedInbox, type GeneratedInbox } from './support/generated.ts';
-import { coreSnapshot, dropQueueKeys, fastRetry, fastWorker, fileLoaded, loadStarted, serviceConfig, tcpProxy, waitFor, writeOrders, type CoreSnapshot, type TcpProxy } from './support/jobs.ts';
+import { type GeneratedInbox, generatedInbox } from './support/generated.ts';
+import {
+  type CoreSnapshot,
+  coreSnapshot,
+  dropQueueKeys,
+  fastRetry,
+  fastWorker,
+  fileLoaded,
+  loadStarted,
+  serviceConfig,
+  type TcpProxy,
+  tcpProxy,
+  waitFor,
+  writeOrders,
+} from './support/jobs.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
@@ -84,10 +97,14 @@ describe('Postgres unreachable during a stage', () => {
     await proxy.cut();
     const cutAt = Date.now();
     // While it is down the job fails and is retried with growing delays.
-    const job = await waitFor(async () => {
-      const j = await queues.pipeline.getJob(stageJobId(runId, 'ingest'));
-      return j && j.attemptsMade >= 2 ? j : undefined;
-    }, 'two failed attempts', 15_000);
+    const job = await waitFor(
+      async () => {
+        const j = await queues.pipeline.getJob(stageJobId(runId, 'ingest'));
+        return j && j.attemptsMade >= 2 ? j : undefined;
+      },
+      'two failed attempts',
+      15_000,
+    );
     expect(job.failedReason).toMatch(/ECONNREFUSED|Connection terminated|connection|socket|ended/i);
     expect(await fileLoaded(db.store, big.sha256)).toBe(false);
     expect((await readRun(db.store.db, runId))!.state).toBe('running');
@@ -97,7 +114,10 @@ describe('Postgres unreachable during a stage', () => {
     const [run] = await waitForRuns(db.store.db, [runId], { pollMs: 100, timeoutMs: 60_000 });
     expect(run!.state).toBe('succeeded');
     expect(run!.error).toBeNull();
-    expect(run!.stages.map((s) => [s.stage, s.state])).toEqual([['ingest', 'succeeded'], ['kpis', 'succeeded']]);
+    expect(run!.stages.map((s) => [s.stage, s.state])).toEqual([
+      ['ingest', 'succeeded'],
+      ['kpis', 'succeeded'],
+    ]);
     const done = (await queues.pipeline.getJob(stageJobId(runId, 'ingest')))!;
     expect(done.attemptsMade).toBeGreaterThanOrEqual(3);
     expect(await coreSnapshot(db.store)).toEqual(expectedAfter(base, big.revenue));
@@ -139,11 +159,20 @@ describe('Redis restarted during a run', () => {
 
     const [run] = await waitForRuns(db.store.db, [runId], { pollMs: 100, timeoutMs: 60_000 });
     expect(run!.state).toBe('succeeded');
-    expect(run!.stages.map((s) => [s.stage, s.state])).toEqual([['ingest', 'succeeded'], ['kpis', 'succeeded']]);
+    expect(run!.stages.map((s) => [s.stage, s.state])).toEqual([
+      ['ingest', 'succeeded'],
+      ['kpis', 'succeeded'],
+    ]);
     expect(await coreSnapshot(db.store)).toEqual(expectedAfter(base, big.revenue));
     expect(redis.starts).toBe(2);
     // The queue is healthy after the restart: nothing failed, nothing left behind.
-    expect(await queues.pipeline.getJobCounts('failed', 'active', 'wait', 'delayed', 'waiting-children')).toEqual({ failed: 0, active: 0, wait: 0, delayed: 0, 'waiting-children': 0 });
+    expect(await queues.pipeline.getJobCounts('failed', 'active', 'wait', 'delayed', 'waiting-children')).toEqual({
+      failed: 0,
+      active: 0,
+      wait: 0,
+      delayed: 0,
+      'waiting-children': 0,
+    });
   });
 });
 
@@ -163,20 +192,29 @@ async function ownRedis(): Promise<OwnRedis> {
     url: `redis://127.0.0.1:${port}`,
     starts: 0,
     async start() {
-      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: 'ignore' });
+      proc = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir],
+        { stdio: 'ignore' },
+      );
       self.starts++;
-      await waitFor(async () => {
-        const probe = new Redis(self.url, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
-        probe.on('error', () => {});
-        try {
-          await probe.connect();
-          return (await probe.ping()) === 'PONG';
-        } catch {
-          return false;
-        } finally {
-          probe.disconnect();
-        }
-      }, 'redis-server to accept connections', 10_000, 50);
+      await waitFor(
+        async () => {
+          const probe = new Redis(self.url, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+          probe.on('error', () => {});
+          try {
+            await probe.connect();
+            return (await probe.ping()) === 'PONG';
+          } catch {
+            return false;
+          } finally {
+            probe.disconnect();
+          }
+        },
+        'redis-server to accept connections',
+        10_000,
+        50,
+      );
     },
     async stop() {
       const p = proc;

@@ -5,12 +5,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
-import { openQueues, type Queues } from '../src/jobs/queues.ts';
 import { readRun, waitForRuns } from '../src/db/runs-repo.ts';
+import { openQueues, type Queues } from '../src/jobs/queues.ts';
 import { listSchedules, removeSchedules, upsertSchedules } from '../src/jobs/scheduler.ts';
 import { startWorkers, type Workers } from '../src/jobs/worker.ts';
 import { freshDatabase } from './support/db.ts';
@@ -21,8 +20,11 @@ type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
 function pulse(config: Config, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['src/cli/main.ts', ...args], { cwd: repoRoot, env: { ...process.env, ...configEnv(config), LOG_LEVEL: 'warn' } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['src/cli/main.ts', ...args],
+      { cwd: repoRoot, env: { ...process.env, ...configEnv(config), LOG_LEVEL: 'warn' } },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -36,7 +38,13 @@ describe('schedules', () => {
 
   beforeAll(async () => {
     db = await freshDatabase();
-    cfg = serviceConfig(db.url, { INBOX_DIR: inbox.inbox, ARCHIVE_DIR: inbox.archive, PULSE_TIMEZONE: 'Europe/Berlin', ETL_CRON: '30 2 * * *', DIGEST_CRON: '0 7 * * 1' });
+    cfg = serviceConfig(db.url, {
+      INBOX_DIR: inbox.inbox,
+      ARCHIVE_DIR: inbox.archive,
+      PULSE_TIMEZONE: 'Europe/Berlin',
+      ETL_CRON: '30 2 * * *',
+      DIGEST_CRON: '0 7 * * 1',
+    });
     queues = await openQueues(cfg);
   });
   afterAll(async () => {
@@ -59,7 +67,13 @@ describe('schedules', () => {
     ]);
     // The digest fires on a Monday at 07:00 Berlin time.
     const next = new Date(list.find((s) => s.key === 'weekly-digest')!.next!);
-    const berlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).format(next);
+    const berlin = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Berlin',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+    }).format(next);
     expect(berlin).toBe('Mon 07:00');
     // Exactly one waiting tick per schedule.
     expect(await queues.control.getJobCountByTypes('delayed')).toBe(2);
@@ -75,10 +89,17 @@ describe('schedules', () => {
     await removeSchedules(queues);
     const stopped = Date.now();
 
-    const ticks = await waitFor(async () => {
-      const [completed, waiting] = await Promise.all([queues.control.getJobs(['completed']), queues.control.getJobCountByTypes('active', 'wait', 'delayed')]);
-      return waiting === 0 ? completed : undefined;
-    }, 'the scheduled start-run jobs to finish', 15_000);
+    const ticks = await waitFor(
+      async () => {
+        const [completed, waiting] = await Promise.all([
+          queues.control.getJobs(['completed']),
+          queues.control.getJobCountByTypes('active', 'wait', 'delayed'),
+        ]);
+        return waiting === 0 ? completed : undefined;
+      },
+      'the scheduled start-run jobs to finish',
+      15_000,
+    );
     const tickTimes = ticks.map((j) => Number(j.id!.split(':').at(-1))).sort((a, b) => a - b);
     // Every tick is a 2 s boundary inside the window, none repeated, none skipped.
     expect(tickTimes.length).toBeGreaterThanOrEqual(3);
@@ -94,8 +115,12 @@ describe('schedules', () => {
     const runIds = ticks.map((j) => (j.returnvalue as { runId: string }).runId);
     expect(new Set(runIds).size).toBe(ticks.length);
     const runs = await waitForRuns(db.store.db, runIds, { pollMs: 100, timeoutMs: 30_000 });
-    expect(runs.map((r) => [r.trigger, r.state, r.stages.map((s) => s.stage).join(',')])).toEqual(runs.map(() => ['schedule:etl', 'succeeded', 'ingest,kpis,models,clusters']));
-    const all = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ops.pipeline_runs WHERE trigger = 'schedule:etl'`.execute(db.store.db);
+    expect(runs.map((r) => [r.trigger, r.state, r.stages.map((s) => s.stage).join(',')])).toEqual(
+      runs.map(() => ['schedule:etl', 'succeeded', 'ingest,kpis,models,clusters']),
+    );
+    const all = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ops.pipeline_runs WHERE trigger = 'schedule:etl'`.execute(
+      db.store.db,
+    );
     expect(all.rows[0]!.n).toBe(ticks.length);
     console.info(`scheduler: ${ticks.length} ticks in ${stopped - started} ms → ${runs.length} runs, all succeeded`);
   });
@@ -117,7 +142,11 @@ describe('schedules', () => {
     await Promise.all(workers.map((w) => w.close()));
     const blocker = join(mkdtempSync(join(tmpdir(), 'pulse-block-')), 'file');
     writeFileSync(blocker, '');
-    const bad = { ...cfg, INBOX_DIR: inboxWith({ 'influencers.csv': 'id,name,category,gender,follower_count,platform\n1,@ann,Fitness,Female,1000,IG\n' }).inbox, ARCHIVE_DIR: join(blocker, 'archive') };
+    const bad = {
+      ...cfg,
+      INBOX_DIR: inboxWith({ 'influencers.csv': 'id,name,category,gender,follower_count,platform\n1,@ann,Fitness,Female,1000,IG\n' }).inbox,
+      ARCHIVE_DIR: join(blocker, 'archive'),
+    };
     workers = [await startWorkers(bad, db.store, fastWorker)];
     const failed = await pulse(bad, ['trigger', 'ingest,kpis', '--wait', '--attempts', '1']);
     expect(failed.code).toBe(1);
@@ -128,6 +157,8 @@ describe('schedules', () => {
     expect(usage.stderr).toMatch(/2026-W60/);
     const noRedis = await pulse({ ...cfg, REDIS_URL: undefined }, ['trigger', 'pipeline']);
     expect(noRedis.code).toBe(1);
-    expect(noRedis.stderr.trim()).toMatch(/^pulse: set REDIS_URL \(e\.g\. redis:\/\/127\.0\.0\.1:6379\): queues and workers need Redis and Postgres$/);
+    expect(noRedis.stderr.trim()).toMatch(
+      /^pulse: set REDIS_URL \(e\.g\. redis:\/\/127\.0\.0\.1:6379\): queues and workers need Redis and Postgres$/,
+    );
   });
 });

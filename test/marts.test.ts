@@ -1,18 +1,29 @@
 // The BI contract: documented, read-only for BI, never Infinity or NaN, and the same numbers
 // whether recomputed incrementally or in full.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDictionary, dictionaryPath } from '../src/db/data-dictionary.ts';
+import { ingest, kpis } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 import { generatedInbox } from './support/generated.ts';
 import { inboxWith } from './support/inbox.ts';
-import { ingest, kpis } from './support/context.ts';
-import { dataDictionary, dictionaryPath } from '../src/db/data-dictionary.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
-const martTables = ['influencer_kpis', 'influencer_weekly', 'weekly_kpis', 'portfolio_kpis', 'platform_kpis', 'category_kpis', 'persona_kpis', 'product_kpis', 'campaign_kpis', 'ad_campaign_kpis'];
+const martTables = [
+  'influencer_kpis',
+  'influencer_weekly',
+  'weekly_kpis',
+  'portfolio_kpis',
+  'platform_kpis',
+  'category_kpis',
+  'persona_kpis',
+  'product_kpis',
+  'campaign_kpis',
+  'ad_campaign_kpis',
+];
 
 async function allMarts(db: Db) {
   const out: Record<string, unknown[]> = {};
@@ -36,7 +47,8 @@ describe('documentation and access', () => {
   it('comments every mart table and column, and docs/data-dictionary.md is current', async () => {
     const md = await dataDictionary(db.store.db);
     expect(md).not.toContain('**undocumented**');
-    for (const t of [...martTables, 'influencer_scores', 'influencer_clusters', 'ad_campaign_clusters', 'loss_makers']) expect(md).toContain(`## mart.${t} `);
+    for (const t of [...martTables, 'influencer_scores', 'influencer_clusters', 'ad_campaign_clusters', 'loss_makers'])
+      expect(md).toContain(`## mart.${t} `);
     expect(readFileSync(dictionaryPath, 'utf8'), 'docs/data-dictionary.md is stale: run npm run docs').toBe(md);
   });
 
@@ -60,32 +72,55 @@ describe('division by zero', () => {
   let db: Db;
   beforeAll(async () => {
     db = await freshDatabase();
-    await ingest(db.store, inboxWith({
-      'i.csv': 'id,name,category,gender,follower_count,platform\n1,@free,Fitness,Female,10,IG\n2,@paid,Fitness,Male,10,IG\n3,@idle,Beauty,Other,10,YouTube\n',
-      'p.csv': 'influencer_id,platform,date,url,caption,reach,likes,comments\n1,IG,2025-06-01,u1,c,0,0,0\n',
-      'pay.csv': 'influencer_id,basis,rate,orders,total_payout\n1,post,0,,0\n2,order,10,0,0\n',
-      'o.csv': 'source,campaign,influencer_id,user_id,product,date,orders,revenue\nIG,C,1,u1,Whey,2025-06-01,1,100\nIG,C,3,u2,Whey,2025-06-01,0,0\n',
-      'ads.csv': 'campaign_name,c_date,impressions,clicks,mark_spent,orders,revenue\nfb_a,2025-06-01,0,0,0,0,0\n',
-    }));
+    await ingest(
+      db.store,
+      inboxWith({
+        'i.csv':
+          'id,name,category,gender,follower_count,platform\n1,@free,Fitness,Female,10,IG\n2,@paid,Fitness,Male,10,IG\n3,@idle,Beauty,Other,10,YouTube\n',
+        'p.csv': 'influencer_id,platform,date,url,caption,reach,likes,comments\n1,IG,2025-06-01,u1,c,0,0,0\n',
+        'pay.csv': 'influencer_id,basis,rate,orders,total_payout\n1,post,0,,0\n2,order,10,0,0\n',
+        'o.csv':
+          'source,campaign,influencer_id,user_id,product,date,orders,revenue\nIG,C,1,u1,Whey,2025-06-01,1,100\nIG,C,3,u2,Whey,2025-06-01,0,0\n',
+        'ads.csv': 'campaign_name,c_date,impressions,clicks,mark_spent,orders,revenue\nfb_a,2025-06-01,0,0,0,0,0\n',
+      }),
+    );
     await kpis(db.store);
   });
   afterAll(() => db.drop());
 
   it('gives NULL for zero payout, reach, orders, clicks and impressions', async () => {
-    const rows = (await sql<Record<string, unknown>>`SELECT name, roas, roi, engagement_rate, cost_per_order, iroas_baseline, break_even_rate_per_order FROM mart.influencer_kpis ORDER BY name`.execute(db.store.db)).rows;
-    expect(rows.find((r) => r.name === '@free')).toMatchObject({ roas: null, roi: null, engagement_rate: null, iroas_baseline: null, break_even_rate_per_order: 100 });
+    const rows = (
+      await sql<
+        Record<string, unknown>
+      >`SELECT name, roas, roi, engagement_rate, cost_per_order, iroas_baseline, break_even_rate_per_order FROM mart.influencer_kpis ORDER BY name`.execute(
+        db.store.db,
+      )
+    ).rows;
+    expect(rows.find((r) => r.name === '@free')).toMatchObject({
+      roas: null,
+      roi: null,
+      engagement_rate: null,
+      iroas_baseline: null,
+      break_even_rate_per_order: 100,
+    });
     expect(rows.find((r) => r.name === '@idle')).toMatchObject({ roas: null, cost_per_order: null, break_even_rate_per_order: null });
     const [ad] = (await sql<Record<string, unknown>>`SELECT ctr, cpc, cpa, cpm, roi FROM mart.ad_campaign_kpis`.execute(db.store.db)).rows;
     expect(ad).toEqual({ ctr: null, cpc: null, cpa: null, cpm: null, roi: null });
   });
 
   it('has no Infinity or NaN anywhere in mart', async () => {
-    const cols = (await sql<{ t: string; c: string }>`
+    const cols = (
+      await sql<{ t: string; c: string }>`
       SELECT table_name AS t, column_name AS c FROM information_schema.columns
-      WHERE table_schema = 'mart' AND data_type IN ('double precision', 'numeric')`.execute(db.store.db)).rows;
+      WHERE table_schema = 'mart' AND data_type IN ('double precision', 'numeric')`.execute(db.store.db)
+    ).rows;
     expect(cols.length).toBeGreaterThan(50);
     for (const { t, c } of cols) {
-      const bad = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(`mart.${t}`)} WHERE ${sql.ref(c)} IN ('Infinity', '-Infinity', 'NaN')`.execute(db.store.db);
+      const bad = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM ${sql.table(`mart.${t}`)} WHERE ${sql.ref(c)} IN ('Infinity', '-Infinity', 'NaN')`.execute(
+        db.store.db,
+      );
       expect(bad.rows[0]!.n, `mart.${t}.${c}`).toBe(0);
     }
   });
@@ -121,10 +156,10 @@ describe('incremental recompute', () => {
     appended.push(elsewhere.join(','));
     // every revenue of the file plus the two added, summed in cents
     const revenueCents = rows.reduce((sum, r) => sum + Math.round(Number(r.split(',')[7]) * 100), 0) + 1234 + 567;
-    writeFileSync(`${base.inbox}/orders.csv`, [header, ...older].join('\n') + '\n');
+    writeFileSync(`${base.inbox}/orders.csv`, `${[header, ...older].join('\n')}\n`);
     await ingest(db.store, base);
     expect(await kpis(db.store)).toMatchObject({ full: true, folded: 'rebuilt' });
-    await ingest(db.store, inboxWith({ 'append.csv': [header, ...appended].join('\n') + '\n' }));
+    await ingest(db.store, inboxWith({ 'append.csv': `${[header, ...appended].join('\n')}\n` }));
     const incremental = await kpis(db.store);
     expect(incremental).toMatchObject({ full: false, weeks: 1, folded: 'folded' });
     const afterIncremental = await allMarts(db);
@@ -147,7 +182,8 @@ describe('a changed setting', () => {
     // generated data without a control group (like the HealthKart export): the baseline method
     await ingest(db.store, await generatedInbox({ orders: 2000, seed: 2, groups: false }));
     await kpis(db.store);
-    const weekly = async () => (await sql<{ iroas_baseline: number | null }>`SELECT * FROM mart.influencer_weekly ORDER BY 1, 2`.execute(db.store.db)).rows;
+    const weekly = async () =>
+      (await sql<{ iroas_baseline: number | null }>`SELECT * FROM mart.influencer_weekly ORDER BY 1, 2`.execute(db.store.db)).rows;
     const at300 = await weekly();
     // no new rows: only the setting tells that every week's baseline iROAS is stale
     expect(await kpis(db.store, { baselineRevenuePerOrder: 200 })).toMatchObject({ full: true, folded: 'current' });

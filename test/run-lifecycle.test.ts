@@ -13,7 +13,8 @@ import { generatedInbox } from './support/generated.ts';
 
 const root = join(import.meta.dirname, '..');
 const env = (over: Record<string, string>) => ({ PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'warn', ...over });
-const pulse = (args: string[], over: Record<string, string>) => spawnSync(process.execPath, ['src/cli/main.ts', ...args], { cwd: root, env: env(over), encoding: 'utf8', timeout: 120_000 });
+const pulse = (args: string[], over: Record<string, string>) =>
+  spawnSync(process.execPath, ['src/cli/main.ts', ...args], { cwd: root, env: env(over), encoding: 'utf8', timeout: 120_000 });
 
 describe('run parameters are checked before any stage touches data', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -27,20 +28,25 @@ describe('run parameters are checked before any stage touches data', () => {
     writeFileSync(join(dir, 'influencers.csv'), 'ID,name,category,gender,follower_count,platform\n1,Ana,Fitness,Female,1200,Instagram\n');
     const r = pulse(['run', '--period', '2026-W60', '--inbox', dir], { DATABASE_URL: db.url, ARCHIVE_DIR: join(dir, '..', 'archive') });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual(['pulse: invalid run: period: period "2026-W60" does not exist (2026 has no week 60), or "latest"']);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'pulse: invalid run: period: period "2026-W60" does not exist (2026 has no week 60), or "latest"',
+    ]);
     expect(readdirSync(dir)).toEqual(['influencers.csv']);
   });
 
   it('an unknown stage, an inbox that does not exist, or a bad recipient: one line each, nothing run', async () => {
     const missing = join(tmpdir(), 'pulse-no-such-inbox');
     const cases: [string[], RegExp][] = [
-      [['run', '--stages', 'ingest,cook'], /^pulse: stages "ingest,cook": 1: must be one of ingest, kpis, models, clusters, digest; or "pipeline" for all$/],
+      [
+        ['run', '--stages', 'ingest,cook'],
+        /^pulse: stages "ingest,cook": 1: must be one of ingest, kpis, models, clusters, digest; or "pipeline" for all$/,
+      ],
       [['run', '--inbox', missing], /^pulse: --inbox \/tmp\/pulse-no-such-inbox does not exist$/],
       [['digest', '--to', 'not-an-address'], /^pulse: invalid run: to\.0: must be an e-mail address$/],
     ];
     for (const [args, message] of cases) {
       const r = pulse(args, { DATABASE_URL: db.url });
-      expect(r.status, args.join(" ")).toBe(1);
+      expect(r.status, args.join(' ')).toBe(1);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toEqual([expect.stringMatching(message)]);
     }
     const runs = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ops.pipeline_runs`.execute(db.store.db);
@@ -63,7 +69,8 @@ describe('a killed inline run', () => {
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    const running = async () => (await sql`SELECT 1 FROM ops.stage_runs WHERE stage = 'ingest' AND state = 'running'`.execute(db.store.db)).rows.length > 0;
+    const running = async () =>
+      (await sql`SELECT 1 FROM ops.stage_runs WHERE stage = 'ingest' AND state = 'running'`.execute(db.store.db)).rows.length > 0;
     while (!(await running())) {
       if (child.exitCode !== null) throw new Error('the run ended before it could be killed');
       await new Promise((r) => setTimeout(r, 20));
@@ -76,7 +83,9 @@ describe('a killed inline run', () => {
     const status = pulse(['status'], { DATABASE_URL: db.url });
     expect(status.status, status.stderr).toBe(0);
     const line = status.stdout.split('\n').find((l) => l.includes(before!.run_id))!;
-    expect(line).toMatch(new RegExp(`failed .*error: the process running it \\(pid ${child.pid} on ${hostname()}\\) ended without finishing the run`));
+    expect(line).toMatch(
+      new RegExp(`failed .*error: the process running it \\(pid ${child.pid} on ${hostname()}\\) ended without finishing the run`),
+    );
     expect(status.stdout).toMatch(/ingest\s+failed .*ended without finishing the run/);
     expect(await readRun(db.store.db, before!.run_id)).toMatchObject({ state: 'failed', stages: [{ stage: 'ingest', state: 'failed' }] });
   });
@@ -87,7 +96,9 @@ describe('a killed inline run', () => {
     await startRun(db.store.db, { runId: 'queued-run', trigger: 'http' });
     await sql`UPDATE ops.pipeline_runs SET heartbeat_at = now() - interval '10 minutes' WHERE run_id = 'silent-run'`.execute(db.store.db);
     expect(await failDeadInlineRuns(db.store)).toEqual(['silent-run']);
-    expect((await readRun(db.store.db, 'silent-run'))!.error).toMatch(/^no heartbeat from its process \(pid 1 on elsewhere\) since .*: taken for dead$/);
+    expect((await readRun(db.store.db, 'silent-run'))!.error).toMatch(
+      /^no heartbeat from its process \(pid 1 on elsewhere\) since .*: taken for dead$/,
+    );
     expect((await readRun(db.store.db, 'live-run'))!.state).toBe('running');
     // queued runs belong to the queue (a dead worker's job is taken over): never failed here
     expect((await readRun(db.store.db, 'queued-run'))!.state).toBe('running');

@@ -1,8 +1,7 @@
 // sql/schema.sql is what the migrations build: a migration without a regenerated snapshot
 // (or a hand edit of the snapshot) fails here. `npm run db:schema` writes it.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { loadMigrations } from '../src/db/migrate.ts';
 import { generateTables, normalise, schemaOfMigrations, schemaPath, withMigratedDatabase } from '../src/db/schema-dump.ts';
 

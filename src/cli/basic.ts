@@ -20,13 +20,15 @@ export async function runCommand(o: { inbox?: string; period?: string; stages?: 
   const cfg = config();
   // Everything the run was asked for is checked before the database is opened or a file moved.
   const params = parseRunParams({ stages: stagesFromText(o.stages), inbox: o.inbox, period: o.period, rebuild: o.rebuild });
-  if (params.stages.includes('ingest')) requireReadableFolder(params.inbox ?? cfg.INBOX_DIR, params.inbox ? '--inbox' : 'INBOX_DIR', !params.inbox);
+  if (params.stages.includes('ingest'))
+    requireReadableFolder(params.inbox ?? cfg.INBOX_DIR, params.inbox ? '--inbox' : 'INBOX_DIR', !params.inbox);
   const { runInline } = await import('../stages/run.ts');
   const store = await openApp(cfg);
   try {
     const { runId, outcomes } = await runInline({ store, config: cfg, log: logger, clock: fixedClock() }, params, 'cli');
     out(`run ${runId} succeeded`);
-    for (const [stage, o] of Object.entries(outcomes)) out(`  ${stage.padEnd(9)} ${o.skipped ? `skipped: ${o.skipped}` : `${o.rows} rows`}`);
+    for (const [stage, o] of Object.entries(outcomes))
+      out(`  ${stage.padEnd(9)} ${o.skipped ? `skipped: ${o.skipped}` : `${o.rows} rows`}`);
     if (outcomes.digest?.detail?.files) out(`digest: ${outcomes.digest.detail.files.html}`);
   } finally {
     await store.close();
@@ -35,14 +37,23 @@ export async function runCommand(o: { inbox?: string; period?: string; stages?: 
 
 export async function digestCommand(o: { period?: string; preview?: boolean; to?: string; resend?: boolean }) {
   const cfg = config();
-  const to = o.to?.split(',').map((s) => s.trim()).filter(Boolean);
+  const to = o.to
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const params = parseRunParams({ stages: ['digest'], period: o.period, preview: o.preview, resend: o.resend, to });
   const { runInline } = await import('../stages/run.ts');
   const store = await openApp(cfg);
   try {
     const { outcomes } = await runInline({ store, config: cfg, log: logger, clock: fixedClock() }, params, 'cli-digest');
     const d = outcomes.digest!;
-    out(d.skipped ? `digest skipped: ${d.skipped}` : d.detail?.files ? `digest written: ${d.detail.files.html}` : `digest sent to ${d.detail?.sent} recipient(s): ${d.detail?.subject}`);
+    out(
+      d.skipped
+        ? `digest skipped: ${d.skipped}`
+        : d.detail?.files
+          ? `digest written: ${d.detail.files.html}`
+          : `digest sent to ${d.detail?.sent} recipient(s): ${d.detail?.subject}`,
+    );
   } finally {
     await store.close();
   }
@@ -56,18 +67,29 @@ export async function statusCommand(o: { limit: number; rejects: number }) {
     const runs = await recentRunViews(store.db, o.limit);
     out(runs.length ? 'Recent runs:' : 'No runs yet.');
     for (const r of runs) {
-      out(`  ${r.startedAt.slice(0, 19)}Z  ${r.state.padEnd(9)} ${r.runId}  (${r.trigger}${r.period ? `, ${r.period}` : ''})${r.error ? `  error: ${r.error}` : ''}`);
-      for (const s of r.stages) out(`      ${s.stage.padEnd(9)} ${s.state.padEnd(9)} ${s.seconds === null ? '' : `${s.seconds.toFixed(2)}s`.padStart(9)} ${s.rows === null ? '' : `${s.rows} rows`}${s.error ? `  ${s.error}` : ''}`);
+      out(
+        `  ${r.startedAt.slice(0, 19)}Z  ${r.state.padEnd(9)} ${r.runId}  (${r.trigger}${r.period ? `, ${r.period}` : ''})${r.error ? `  error: ${r.error}` : ''}`,
+      );
+      for (const s of r.stages)
+        out(
+          `      ${s.stage.padEnd(9)} ${s.state.padEnd(9)} ${s.seconds === null ? '' : `${s.seconds.toFixed(2)}s`.padStart(9)} ${s.rows === null ? '' : `${s.rows} rows`}${s.error ? `  ${s.error}` : ''}`,
+        );
     }
     const files = await recentFiles(store.db, 20);
     out(files.length ? '\nLoaded files (newest first):' : '\nNo files loaded yet.');
-    for (const f of files) out(`  ${f.file_name.padEnd(32)} ${f.kind.padEnd(12)} ${String(f.rows_total).padStart(9)} rows: ${f.rows_loaded} loaded, ${f.rows_duplicate} duplicate, ${f.rows_rejected} rejected`);
+    for (const f of files)
+      out(
+        `  ${f.file_name.padEnd(32)} ${f.kind.padEnd(12)} ${String(f.rows_total).padStart(9)} rows: ${f.rows_loaded} loaded, ${f.rows_duplicate} duplicate, ${f.rows_rejected} rejected`,
+      );
     const skipped = await recentSkippedFiles(store.db, 10);
     if (skipped.length) out('\nFiles not loaded:');
     for (const s of skipped) out(`  ${s.file_name}: ${s.reason}`);
     const rejects = await recentRejects(store.db, o.rejects);
     if (rejects.length) out('\nRecent rejects:');
-    for (const r of rejects) out(`  ${r.file_name} line ${r.line}${r.column_name ? `, column ${r.column_name}` : ''}${r.value !== null ? `: '${r.value}'` : ''} ${r.reason}`);
+    for (const r of rejects)
+      out(
+        `  ${r.file_name} line ${r.line}${r.column_name ? `, column ${r.column_name}` : ''}${r.value !== null ? `: '${r.value}'` : ''} ${r.reason}`,
+      );
   } finally {
     await store.close();
   }

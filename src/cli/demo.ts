@@ -3,9 +3,9 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { config } from '../config.ts';
-import { generateDataset } from '../generate/generate.ts';
 import { openStore } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
+import { generateDataset } from '../generate/generate.ts';
 import { logger } from '../logger.ts';
 import { runInline } from '../stages/run.ts';
 

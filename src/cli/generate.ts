@@ -14,7 +14,10 @@ export async function generate(o: { out: string; orders: number; seed: number; i
       const now = Date.now();
       if (now - last < (tty ? 200 : 10_000) && done < total) return;
       last = now;
-      if (tty) process.stderr.write(`\rgenerate orders ${((100 * done) / total).toFixed(0)}% (${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')})${done >= total ? '\n' : ''}`);
+      if (tty)
+        process.stderr.write(
+          `\rgenerate orders ${((100 * done) / total).toFixed(0)}% (${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')})${done >= total ? '\n' : ''}`,
+        );
       else logger.info({ done, total }, 'generating orders');
     },
   });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
 import { config } from '../config.ts';
 import { ConfigError, InputError, ServiceConfigError } from '../errors.ts';
 
@@ -18,7 +18,9 @@ const program = new Command()
 
 program
   .command('generate')
-  .description('write a synthetic data set (influencers, posts, orders with control/exposed groups, payouts, ad campaigns) in the seed schemas')
+  .description(
+    'write a synthetic data set (influencers, posts, orders with control/exposed groups, payouts, ad campaigns) in the seed schemas',
+  )
   .requiredOption('--out <dir>', 'directory to write the CSV files into')
   .option('--orders <n>', 'number of order rows', int('--orders'), 100_000)
   .option('--seed <s>', 'random seed: the same seed gives the same bytes', int('--seed'), 42)
@@ -34,9 +36,15 @@ program
   .command('run')
   .description('run the pipeline inline: ingest → kpis → models → clusters → digest')
   .option('--inbox <dir>', 'folder with the exports to load (default INBOX_DIR)')
-  .option('--period <week>', 'digest period: an ISO week like 2026-W46, or "latest" for the newest week with data (default: last complete week)')
+  .option(
+    '--period <week>',
+    'digest period: an ISO week like 2026-W46, or "latest" for the newest week with data (default: last complete week)',
+  )
   .option('--stages <list>', 'comma-separated subset of stages to run, in pipeline order')
-  .option('--rebuild', 'kpis stage: rebuild the sums behind the KPIs from every stored order and recompute every week, instead of folding in only new loads (after removing rows by hand, or to check the incremental sums)')
+  .option(
+    '--rebuild',
+    'kpis stage: rebuild the sums behind the KPIs from every stored order and recompute every week, instead of folding in only new loads (after removing rows by hand, or to check the incremental sums)',
+  )
   .action(async (o) => (await import('./basic.ts')).runCommand(o));
 
 program
@@ -59,19 +67,28 @@ program
 program
   .command('worker')
   .description('process queued runs (BullMQ) until SIGTERM/SIGINT, which lets the current job finish; needs REDIS_URL and DATABASE_URL')
-  .option('--concurrency <n>', 'jobs this process works on at once (stages still run one at a time across all workers)', int('--concurrency'), 1)
+  .option(
+    '--concurrency <n>',
+    'jobs this process works on at once (stages still run one at a time across all workers)',
+    int('--concurrency'),
+    1,
+  )
   .action(async (o) => (await import('./service.ts')).workerCommand(o));
 
 program
   .command('schedule')
-  .description('create or update the nightly ETL (ETL_CRON) and weekly digest (DIGEST_CRON) schedules in PULSE_TIMEZONE; running it again replaces them')
+  .description(
+    'create or update the nightly ETL (ETL_CRON) and weekly digest (DIGEST_CRON) schedules in PULSE_TIMEZONE; running it again replaces them',
+  )
   .option('--list', 'show the schedules and their next run, change nothing')
   .option('--remove', 'delete both schedules')
   .action(async (o) => (await import('./service.ts')).scheduleCommand(o));
 
 program
   .command('trigger')
-  .description('queue a run now and print its id: "pipeline" for every stage, or a stage (ingest, kpis, models, clusters, digest) or comma-separated list')
+  .description(
+    'queue a run now and print its id: "pipeline" for every stage, or a stage (ingest, kpis, models, clusters, digest) or comma-separated list',
+  )
   .argument('<target>', 'pipeline, or a stage name / comma-separated stage list')
   .option('--period <week>', 'digest period: 2026-W46, "latest", or a range 2026-W40..2026-W46 for a backfill (one run per week)')
   .option('--wait', 'follow the run(s) to the end; exit non-zero if one failed')
@@ -96,7 +113,7 @@ async function main() {
   } catch (e) {
     // What the user can fix is one line; anything else keeps its stack for the bug report.
     const known = e instanceof ConfigError || e instanceof InputError || e instanceof ServiceConfigError;
-    process.stderr.write(`pulse: ${known ? (e as Error).message : (e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write(`pulse: ${known ? (e as Error).message : ((e as Error)?.stack ?? String(e))}\n`);
     // 2: the environment is wrong (nothing can run); 1: this command failed, or was asked for something invalid.
     process.exitCode = e instanceof ConfigError ? 2 : 1;
   }

@@ -1,17 +1,18 @@
 // The service-mode commands: worker, schedule, trigger, serve (Redis + Postgres).
-import { openApp } from '../db/open.ts';
-import { config, type Config } from '../config.ts';
+
+import { type Config, config } from '../config.ts';
 import type { Store } from '../db/database.ts';
-import { logger } from '../logger.ts';
+import { openApp } from '../db/open.ts';
+import { type RunView, waitForRuns } from '../db/runs-repo.ts';
+import { buildServer, requireApiToken } from '../http/server.ts';
 import { enqueueRun } from '../jobs/flow.ts';
 import { openQueues, requireService } from '../jobs/queues.ts';
-import { waitForRuns, type RunView } from '../db/runs-repo.ts';
 import { listSchedules, removeSchedules, upsertSchedules } from '../jobs/scheduler.ts';
-import { buildServer, requireApiToken } from '../http/server.ts';
+import { logger } from '../logger.ts';
 import { parsePeriodRange } from '../pipeline/shared/calendar.ts';
 import { parseRunParams, stagesFromText } from '../stages/params.ts';
 
-const out = (s: string) => process.stdout.write(s + '\n');
+const out = (s: string) => process.stdout.write(`${s}\n`);
 
 async function openService(): Promise<{ cfg: Config; store: Store }> {
   const cfg = requireService(config());
@@ -82,13 +83,20 @@ export async function triggerCommand(target: string, o: { wait?: boolean; period
   try {
     const runIds: string[] = [];
     for (const period of periods) {
-      const { runId, coalesced } = await enqueueRun(store.db, queues, { stages, period, rebuild: o.rebuild, trigger: 'cli' }, { tuning: { attempts: o.attempts }, coalesce: true });
+      const { runId, coalesced } = await enqueueRun(
+        store.db,
+        queues,
+        { stages, period, rebuild: o.rebuild, trigger: 'cli' },
+        { tuning: { attempts: o.attempts }, coalesce: true },
+      );
       runIds.push(runId);
       out(runId);
       if (coalesced) process.stderr.write(`run ${runId} joins an identical run that was queued and not started yet\n`);
     }
     if (!o.wait) return;
-    process.stderr.write(`waiting for ${runIds.length === 1 ? 'the run' : `${runIds.length} runs`} (a worker must be running: pulse worker)\n`);
+    process.stderr.write(
+      `waiting for ${runIds.length === 1 ? 'the run' : `${runIds.length} runs`} (a worker must be running: pulse worker)\n`,
+    );
     const runs = await waitForRuns(store.db, runIds, { onChange: (r) => process.stderr.write(`${describe(r)}\n`) });
     const failed = runs.filter((r) => r.state === 'failed');
     for (const r of runs) out(`run ${r.runId} ${r.state}${r.error ? `: ${r.error}` : ''}`);

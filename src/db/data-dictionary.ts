@@ -26,7 +26,8 @@ export async function dataDictionary(db: DbOrTrx): Promise<string> {
   ];
   for (const t of tables.rows) {
     out.push(`## mart.${t.name} (${t.kind})`, '', t.comment ?? '**undocumented**', '', '| column | type | meaning |', '|---|---|---|');
-    for (const c of columns.rows.filter((c) => c.table === t.name)) out.push(`| ${c.name} | ${c.type} | ${(c.comment ?? '**undocumented**').replace(/\|/g, '\\|')} |`);
+    for (const c of columns.rows.filter((c) => c.table === t.name))
+      out.push(`| ${c.name} | ${c.type} | ${(c.comment ?? '**undocumented**').replace(/\|/g, '\\|')} |`);
     out.push('');
   }
   return out.join('\n');

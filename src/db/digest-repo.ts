@@ -1,7 +1,17 @@
 import { sql } from 'kysely';
+import { type Period, previousWeek } from '../pipeline/shared/calendar.ts';
+import type {
+  ClusterSummary,
+  DigestData,
+  DimRow,
+  InfluencerRow,
+  LossMakerRow,
+  ModelSummary,
+  PersonaRow,
+  QualityRow,
+  WeekRow,
+} from '../report/digest-data.ts';
 import type { DbOrTrx } from './database.ts';
-import { previousWeek, type Period } from '../pipeline/shared/calendar.ts';
-import type { WeekRow, InfluencerRow, LossMakerRow, DimRow, PersonaRow, QualityRow, ModelSummary, ClusterSummary, DigestData } from '../report/digest-data.ts';
 
 /** Reads everything a digest shows for one period from the marts and ops (read-only). */
 export async function loadDigestData(db: DbOrTrx, period: Period, opts: { trendWeeks: number }): Promise<DigestData> {
@@ -25,7 +35,9 @@ export async function loadDigestData(db: DbOrTrx, period: Period, opts: { trendW
     SELECT influencer_id, name, platform, category, roas, iroas, iroas_method, payout, revenue, loss_reasons, recommended_action
     FROM mart.loss_makers ORDER BY payout - revenue DESC, influencer_id`.execute(db);
   const dim = (table: string, key: string) =>
-    sql<DimRow>`SELECT ${sql.ref(key)}::text AS key, revenue, payout, orders, roas, loss_makers, loss FROM ${sql.table(table)} ORDER BY revenue DESC`.execute(db);
+    sql<DimRow>`SELECT ${sql.ref(key)}::text AS key, revenue, payout, orders, roas, loss_makers, loss FROM ${sql.table(table)} ORDER BY revenue DESC`.execute(
+      db,
+    );
   const personas = await sql<PersonaRow>`SELECT category, gender, roas FROM mart.persona_kpis ORDER BY category, gender`.execute(db);
   const quality = await sql<QualityRow>`
     SELECT (SELECT count(*) FROM ops.ingest_files) AS files,
@@ -63,13 +75,20 @@ async function loadModelSummary(db: DbOrTrx): Promise<ModelSummary[]> {
   return rows.rows.map((r) => ({
     kind: `${r.entity.replace('_', ' ')} ${r.task}`,
     algorithm: r.algorithm.replaceAll('_', ' '),
-    metrics: Object.fromEntries(Object.entries(r.metrics).filter(([, v]) => typeof v === 'number' || v === null)) as Record<string, number | null>,
+    metrics: Object.fromEntries(Object.entries(r.metrics).filter(([, v]) => typeof v === 'number' || v === null)) as Record<
+      string,
+      number | null
+    >,
     chosen: true,
   }));
 }
 
 async function loadClusterSummary(db: DbOrTrx): Promise<ClusterSummary[]> {
-  const rows = await sql<{ entity: string; metrics: { k: number; silhouette: number | null }; model: { centroids: { label: string; size: number }[] } }>`
+  const rows = await sql<{
+    entity: string;
+    metrics: { k: number; silhouette: number | null };
+    model: { centroids: { label: string; size: number }[] };
+  }>`
     SELECT DISTINCT ON (entity) entity, metrics, model FROM ops.model_runs
     WHERE task = 'clustering' AND chosen ORDER BY entity, model_run_id DESC`.execute(db);
   return rows.rows.map((r) => ({
@@ -82,7 +101,10 @@ async function loadClusterSummary(db: DbOrTrx): Promise<ClusterSummary[]> {
 
 /** The newest ISO week with data in mart.weekly_kpis ("2026-W46"), or null. */
 export async function latestWeekWithData(db: DbOrTrx): Promise<string | null> {
-  const row = await db.selectFrom('mart.weekly_kpis').select(({ fn }) => fn.max('week').as('week')).executeTakeFirst();
+  const row = await db
+    .selectFrom('mart.weekly_kpis')
+    .select(({ fn }) => fn.max('week').as('week'))
+    .executeTakeFirst();
   return row?.week ?? null;
 }
 
@@ -92,12 +114,20 @@ const STALE_CLAIM_MINUTES = 15;
 
 /** Recipients this period was already delivered to (or deliberately skipped for). */
 export async function deliveredRecipients(db: DbOrTrx, period: string): Promise<string[]> {
-  const rows = await db.selectFrom('ops.digests').select('recipient').where('period', '=', period).where('state', 'in', ['sent', 'skipped']).execute();
+  const rows = await db
+    .selectFrom('ops.digests')
+    .select('recipient')
+    .where('period', '=', period)
+    .where('state', 'in', ['sent', 'skipped'])
+    .execute();
   return rows.map((d) => d.recipient);
 }
 
 /** Takes the right to send to one recipient; false when it was sent or is being sent by another process. */
-export async function claimDelivery(db: DbOrTrx, d: { period: string; recipient: string; subject: string; html: string; resend: boolean }): Promise<boolean> {
+export async function claimDelivery(
+  db: DbOrTrx,
+  d: { period: string; recipient: string; subject: string; html: string; resend: boolean },
+): Promise<boolean> {
   const r = await sql`
     INSERT INTO ops.digests AS d (period, recipient, state, subject, html, attempts)
     VALUES (${d.period}, ${d.recipient}, 'sending', ${d.subject}, ${d.html}, 1)
@@ -120,5 +150,10 @@ export async function markDelivered(db: DbOrTrx, period: string, recipient: stri
 }
 
 export async function markDeliveryFailed(db: DbOrTrx, period: string, recipient: string, error: string): Promise<void> {
-  await db.updateTable('ops.digests').set({ state: 'failed', error }).where('period', '=', period).where('recipient', '=', recipient).execute();
+  await db
+    .updateTable('ops.digests')
+    .set({ state: 'failed', error })
+    .where('period', '=', period)
+    .where('recipient', '=', recipient)
+    .execute();
 }

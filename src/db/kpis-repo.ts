@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Logger } from '../logger.ts';
-import { holdout, type GroupStats, type HoldoutResult } from '../pipeline/kpis/holdout.ts';
+import { type GroupStats, type HoldoutResult, holdout } from '../pipeline/kpis/holdout.ts';
 import type { Db, DbOrTrx } from './database.ts';
 import { takeLoadLock } from './locks.ts';
 import { sqlDir } from './migrate.ts';
@@ -18,7 +18,12 @@ export interface KpiOptions {
   log?: Logger;
 }
 
-export interface KpiResult { weeks: number; influencers: number; full: boolean; folded: 'rebuilt' | 'folded' | 'current' }
+export interface KpiResult {
+  weeks: number;
+  influencers: number;
+  full: boolean;
+  folded: 'rebuilt' | 'folded' | 'current';
+}
 
 // The mart statements, run in the order of their file names.
 const kpiFiles = readdirSync(join(sqlDir, 'kpis'))
@@ -86,23 +91,33 @@ async function everyWeekDirty(trx: DbOrTrx, baseline: number, log?: Logger): Pro
            s.baseline_revenue_per_order::text AS stored, s.baseline_revenue_per_order = ${baseline}::numeric AS same
     FROM (SELECT true) one LEFT JOIN ops.kpi_settings s ON true`.execute(trx);
   const { marked, stored, same } = rows[0]!;
-  if (!marked && stored !== null && !same) log?.info({ from: stored, to: Number(baseline) }, 'baseline revenue per order changed: recomputing every week');
+  if (!marked && stored !== null && !same)
+    log?.info({ from: stored, to: Number(baseline) }, 'baseline revenue per order changed: recomputing every week');
   return marked || !same;
 }
-
 
 /**
  * Brings the sums derived from the orders (per week, product, campaign and user) up to the
  * newest orders load: folds in only the loads since the last fold, or rebuilds them from every
  * order (when asked, the first time, and when a crash emptied these unlogged tables).
  */
-async function foldSums(trx: DbOrTrx, rebuild: boolean, timed: <T>(name: string, step: () => Promise<T>) => Promise<T>, log?: Logger): Promise<'rebuilt' | 'folded' | 'current'> {
-  const newest = Number((await sql<{ n: number }>`SELECT coalesce(max(file_id), 0) AS n FROM ops.ingest_files WHERE kind = 'orders'`.execute(trx)).rows[0]!.n);
+async function foldSums(
+  trx: DbOrTrx,
+  rebuild: boolean,
+  timed: <T>(name: string, step: () => Promise<T>) => Promise<T>,
+  log?: Logger,
+): Promise<'rebuilt' | 'folded' | 'current'> {
+  const newest = Number(
+    (await sql<{ n: number }>`SELECT coalesce(max(file_id), 0) AS n FROM ops.ingest_files WHERE kind = 'orders'`.execute(trx)).rows[0]!.n,
+  );
   const last = (await sql<{ file_id: number }>`SELECT file_id FROM ops.kpi_folded`.execute(trx)).rows[0]?.file_id;
   let done: 'rebuilt' | 'folded' | 'current' = 'current';
   if (rebuild || last === undefined) {
     // the one long step (about 35 s per 10 M orders on two cores), so say so before it starts
-    log?.info({ reason: rebuild ? 'asked' : 'no sums kept yet (first run, or a crash emptied them)' }, 'building the sums behind the KPIs from every stored order');
+    log?.info(
+      { reason: rebuild ? 'asked' : 'no sums kept yet (first run, or a crash emptied them)' },
+      'building the sums behind the KPIs from every stored order',
+    );
     // room for grouping every order: less of it spills to disk (all of it fits at 1 M orders)
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
     await timed('rebuild.sql', () => runSqlFile(trx, 'fold/rebuild.sql', { last_file: newest }));
@@ -114,7 +129,9 @@ async function foldSums(trx: DbOrTrx, rebuild: boolean, timed: <T>(name: string,
     await timed('user-sums.sql', () => runSqlFile(trx, 'fold/user-sums.sql', { first_file: last + 1, last_file: newest }));
     done = 'folded';
   }
-  await sql`INSERT INTO ops.kpi_folded (file_id) VALUES (${newest}) ON CONFLICT (one) DO UPDATE SET file_id = excluded.file_id`.execute(trx);
+  await sql`INSERT INTO ops.kpi_folded (file_id) VALUES (${newest}) ON CONFLICT (one) DO UPDATE SET file_id = excluded.file_id`.execute(
+    trx,
+  );
   return done;
 }
 
@@ -138,9 +155,17 @@ const varianceSql = sql`CASE WHEN users > 1 THEN greatest((revenue_sq - revenue 
 function holdoutArrays(rows: ({ id: string } & HoldoutResult)[]) {
   const col = <K extends keyof HoldoutResult>(k: K) => rows.map((r) => r[k]);
   return {
-    h_influencer_id: rows.map((r) => r.id), h_exposed_users: col('exposedUsers'), h_control_users: col('controlUsers'),
-    h_rpu_exposed: col('rpuExposed'), h_rpu_control: col('rpuControl'), h_incremental_revenue: col('incrementalRevenue'),
-    h_iroas: col('iroas'), h_low: col('low'), h_high: col('high'), h_p: col('p'), h_status: col('status'),
+    h_influencer_id: rows.map((r) => r.id),
+    h_exposed_users: col('exposedUsers'),
+    h_control_users: col('controlUsers'),
+    h_rpu_exposed: col('rpuExposed'),
+    h_rpu_control: col('rpuControl'),
+    h_incremental_revenue: col('incrementalRevenue'),
+    h_iroas: col('iroas'),
+    h_low: col('low'),
+    h_high: col('high'),
+    h_p: col('p'),
+    h_status: col('status'),
   };
 }
 
@@ -155,8 +180,17 @@ async function portfolioHoldout(db: DbOrTrx, minUsers: number) {
   };
   const h = holdout(g(0), g(1), payout, minUsers);
   return {
-    p_control_users: h.controlUsers || null, p_exposed_users: h.exposedUsers || null, p_control_revenue: g(0)?.revenue ?? null,
-    p_exposed_revenue: g(1)?.revenue ?? null, p_rpu_control: h.rpuControl, p_rpu_exposed: h.rpuExposed, p_incremental_revenue: h.incrementalRevenue,
-    p_iroas: h.iroas, p_low: h.low, p_high: h.high, p_p: h.p, p_status: h.status,
+    p_control_users: h.controlUsers || null,
+    p_exposed_users: h.exposedUsers || null,
+    p_control_revenue: g(0)?.revenue ?? null,
+    p_exposed_revenue: g(1)?.revenue ?? null,
+    p_rpu_control: h.rpuControl,
+    p_rpu_exposed: h.rpuExposed,
+    p_incremental_revenue: h.incrementalRevenue,
+    p_iroas: h.iroas,
+    p_low: h.low,
+    p_high: h.high,
+    p_p: h.p,
+    p_status: h.status,
   };
 }

@@ -22,7 +22,14 @@ export async function recordSkippedFile(db: DbOrTrx, f: { name: string; reason: 
 
 /** Whether a file of this name and size was loaded (it is then worth hashing before reading). */
 export async function loadedByNameAndSize(db: DbOrTrx, name: string, bytes: number): Promise<boolean> {
-  return (await db.selectFrom('ops.ingest_files').select('file_id').where('file_name', '=', name).where('bytes', '=', bytes).executeTakeFirst()) !== undefined;
+  return (
+    (await db
+      .selectFrom('ops.ingest_files')
+      .select('file_id')
+      .where('file_name', '=', name)
+      .where('bytes', '=', bytes)
+      .executeTakeFirst()) !== undefined
+  );
 }
 
 export async function contentLoaded(db: DbOrTrx, sha256: string): Promise<boolean> {
@@ -53,8 +60,16 @@ export async function contentLoadedOn(s: Session, sha256: string): Promise<boole
 }
 
 /** Commits a load: its rejects, its counts and hash in ops.ingest_files. */
-export async function commitLoad(s: Session, fileId: number, sha256: string, c: LoadCounts, rejects: { count: number; copyText: () => AsyncIterable<string | Buffer> }, copyOptions: string): Promise<void> {
-  if (rejects.count > 0) await s.copyFrom(`COPY ops.rejects (file_id, line, column_name, value, reason) FROM STDIN WITH ${copyOptions}`, rejects.copyText());
+export async function commitLoad(
+  s: Session,
+  fileId: number,
+  sha256: string,
+  c: LoadCounts,
+  rejects: { count: number; copyText: () => AsyncIterable<string | Buffer> },
+  copyOptions: string,
+): Promise<void> {
+  if (rejects.count > 0)
+    await s.copyFrom(`COPY ops.rejects (file_id, line, column_name, value, reason) FROM STDIN WITH ${copyOptions}`, rejects.copyText());
   await s.query(
     `UPDATE ops.ingest_files SET sha256 = $2, rows_total = $3, rows_loaded = $4, rows_duplicate = $5, rows_rejected = $6, min_date = $7, max_date = $8
      WHERE file_id = $1`,
@@ -71,7 +86,13 @@ export async function rollbackLoad(s: Session): Promise<void> {
 // (sql/migrations/0005_orders_by_load.sql). file_id is a number from ops.ingest_files.
 const partitionOf = (fileId: number) => `core.orders_load_${Math.trunc(fileId)}`;
 
-export async function copyOrdersIntoPartition(s: Session, fileId: number, columns: readonly string[], copyOptions: string, text: AsyncIterable<string>): Promise<void> {
+export async function copyOrdersIntoPartition(
+  s: Session,
+  fileId: number,
+  columns: readonly string[],
+  copyOptions: string,
+  text: AsyncIterable<string>,
+): Promise<void> {
   const id = Math.trunc(fileId);
   await s.query(`CREATE TABLE ${partitionOf(id)} PARTITION OF core.orders (file_id DEFAULT ${id}) FOR VALUES FROM (${id}) TO (${id + 1})`);
   await s.copyFrom(`COPY ${partitionOf(id)} (${columns.join(', ')}) FROM STDIN WITH ${copyOptions}`, text);
@@ -83,7 +104,9 @@ export async function dropOrdersPartition(s: Session, fileId: number): Promise<v
 
 /** Which of these days earlier loads have rows on. */
 export async function storedDays(s: Session, days: string[]): Promise<string[]> {
-  return (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [days])).map((r) => r.d);
+  return (await s.query<{ d: string }>('SELECT order_date::text AS d FROM core.order_days WHERE order_date = ANY($1::date[])', [days])).map(
+    (r) => r.d,
+  );
 }
 
 /** The earlier orders loads whose recorded days reach [first, last] (or that recorded none). */
@@ -98,7 +121,9 @@ export async function overlappingLoads(s: Session, fileId: number, first: string
 
 /** Deletes the load's rows that repeat an earlier row on the days compared; returns their days. */
 export async function deleteRepeatedOrders(s: Session, fileId: number, days: string[], files: number[]): Promise<string[]> {
-  return (await runSqlFileOn<{ order_date: string }>(s, 'load/orders-repeats.sql', { file_id: fileId, days, files })).map((r) => r.order_date);
+  return (await runSqlFileOn<{ order_date: string }>(s, 'load/orders-repeats.sql', { file_id: fileId, days, files })).map(
+    (r) => r.order_date,
+  );
 }
 
 export async function recordOrderDays(s: Session, days: string[], rows: number[], weeks: string[]): Promise<void> {
@@ -106,9 +131,20 @@ export async function recordOrderDays(s: Session, days: string[], rows: number[]
 }
 
 /** The small kinds: COPY into a temporary table load_rows, then sql/load/<kind>.sql merges it into core. */
-export async function mergeRows(s: Session, kind: Exclude<FileKind, 'orders'>, fileId: number, columns: [string, string][], copyOptions: string, text: AsyncIterable<string>) {
-  await s.query(`CREATE TEMP TABLE load_rows (${columns.map(([c, type]) => `${c} ${type}`).join(', ')}, file_id bigint, line bigint) ON COMMIT DROP`);
+export async function mergeRows(
+  s: Session,
+  kind: Exclude<FileKind, 'orders'>,
+  fileId: number,
+  columns: [string, string][],
+  copyOptions: string,
+  text: AsyncIterable<string>,
+) {
+  await s.query(
+    `CREATE TEMP TABLE load_rows (${columns.map(([c, type]) => `${c} ${type}`).join(', ')}, file_id bigint, line bigint) ON COMMIT DROP`,
+  );
   await s.copyFrom(`COPY load_rows FROM STDIN WITH ${copyOptions}`, text);
-  const [merged] = await runSqlFileOn<{ loaded: number; min_date: string | null; max_date: string | null }>(s, `load/${kind}.sql`, { file_id: fileId });
+  const [merged] = await runSqlFileOn<{ loaded: number; min_date: string | null; max_date: string | null }>(s, `load/${kind}.sql`, {
+    file_id: fileId,
+  });
   return { loaded: Number(merged!.loaded), minDate: merged!.min_date, maxDate: merged!.max_date };
 }

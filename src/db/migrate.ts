@@ -7,8 +7,11 @@ import { takeMigrationLock } from './locks.ts';
 export const sqlDir = new URL('../../sql/', import.meta.url).pathname;
 const migrationsDir = join(sqlDir, 'migrations');
 
-
-export interface Migration { id: number; name: string; sql: string }
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
 
 export function loadMigrations(dir = migrationsDir): Migration[] {
   return readdirSync(dir)
@@ -25,7 +28,9 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<st
   return db.transaction().execute(async (trx) => {
     await takeMigrationLock(trx);
     await sql`CREATE SCHEMA IF NOT EXISTS ops`.execute(trx);
-    await sql`CREATE TABLE IF NOT EXISTS ops.migrations (id int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(trx);
+    await sql`CREATE TABLE IF NOT EXISTS ops.migrations (id int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(
+      trx,
+    );
     const done = new Set((await sql<{ id: number }>`SELECT id FROM ops.migrations`.execute(trx)).rows.map((r) => r.id));
     const applied: string[] = [];
     for (const m of migrations) {

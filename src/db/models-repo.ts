@@ -1,13 +1,25 @@
 import { sql } from 'kysely';
-import type { DbOrTrx } from './database.ts';
-import type { ModelInput, TaskResult } from '../pipeline/models/train.ts';
 import type { ClusterInput, ClusterResult } from '../pipeline/clusters/clusters.ts';
+import type { ModelInput, TaskResult } from '../pipeline/models/train.ts';
+import type { DbOrTrx } from './database.ts';
 
 export type Entity = 'influencer' | 'ad_campaign';
 
 /** Pre-spend features only: nothing derived from revenue goes in (the target is ROAS). */
 export async function influencerModelInputs(db: DbOrTrx): Promise<ModelInput[]> {
-  const rows = await sql<{ id: string; platform: string | null; category: string | null; tier: string | null; gender: string | null; basis: string | null; followers: number | null; engagement_rate: number | null; rate: number | null; posts: number; roas: number | null }>`
+  const rows = await sql<{
+    id: string;
+    platform: string | null;
+    category: string | null;
+    tier: string | null;
+    gender: string | null;
+    basis: string | null;
+    followers: number | null;
+    engagement_rate: number | null;
+    rate: number | null;
+    posts: number;
+    roas: number | null;
+  }>`
     SELECT influencer_id AS id, platform, category, tier, gender, payout_basis AS basis, followers, engagement_rate,
            payout_rate AS rate, posts, roas
     FROM mart.influencer_kpis ORDER BY influencer_id`.execute(db);
@@ -21,7 +33,15 @@ export async function influencerModelInputs(db: DbOrTrx): Promise<ModelInput[]> 
 
 /** Ad campaigns: channel and category are chosen before spending; CTR is the only rate used (seed 002). */
 export async function adCampaignModelInputs(db: DbOrTrx): Promise<ModelInput[]> {
-  const rows = await sql<{ id: string; channel: string | null; category: string | null; audience: string | null; ctr: number | null; impressions: number | null; roi: number | null }>`
+  const rows = await sql<{
+    id: string;
+    channel: string | null;
+    category: string | null;
+    audience: string | null;
+    ctr: number | null;
+    impressions: number | null;
+    roi: number | null;
+  }>`
     SELECT ad_key AS id, channel, category, audience, ctr, impressions, roi FROM mart.ad_campaign_kpis ORDER BY ad_key`.execute(db);
   return rows.rows.map((r) => ({
     id: r.id,
@@ -32,7 +52,13 @@ export async function adCampaignModelInputs(db: DbOrTrx): Promise<ModelInput[]> 
 }
 
 export async function influencerClusterInputs(db: DbOrTrx): Promise<ClusterInput[]> {
-  const rows = await sql<{ id: string; roas: number | null; iroas: number | null; engagement_rate: number | null; cost_per_order: number | null }>`
+  const rows = await sql<{
+    id: string;
+    roas: number | null;
+    iroas: number | null;
+    engagement_rate: number | null;
+    cost_per_order: number | null;
+  }>`
     SELECT influencer_id AS id, roas, iroas, engagement_rate, cost_per_order FROM mart.influencer_kpis
     WHERE roas IS NOT NULL ORDER BY influencer_id`.execute(db);
   return rows.rows.map(({ id, ...features }) => ({ id, features }));
@@ -45,9 +71,17 @@ export async function adCampaignClusterInputs(db: DbOrTrx): Promise<ClusterInput
 }
 
 /** Records every candidate of a task; returns the model_run_id of the chosen one. */
-export async function recordTask(db: DbOrTrx, runId: string, entity: Entity, task: 'classification' | 'regression', result: TaskResult): Promise<number | null> {
+export async function recordTask(
+  db: DbOrTrx,
+  runId: string,
+  entity: Entity,
+  task: 'classification' | 'regression',
+  result: TaskResult,
+): Promise<number | null> {
   if ('skipped' in result) {
-    await sql`INSERT INTO ops.model_runs (run_id, entity, task, algorithm, rows, skipped) VALUES (${runId}, ${entity}, ${task}, 'none', ${result.rows}, ${result.skipped})`.execute(db);
+    await sql`INSERT INTO ops.model_runs (run_id, entity, task, algorithm, rows, skipped) VALUES (${runId}, ${entity}, ${task}, 'none', ${result.rows}, ${result.skipped})`.execute(
+      db,
+    );
     return null;
   }
   let chosenId: number | null = null;
@@ -63,13 +97,20 @@ export async function recordTask(db: DbOrTrx, runId: string, entity: Entity, tas
   return chosenId;
 }
 
-export async function replaceInfluencerScores(db: DbOrTrx, scores: { id: string; p_profitable: number | null; predicted_roas: number | null }[], classifierRun: number | null, regressorRun: number | null) {
+export async function replaceInfluencerScores(
+  db: DbOrTrx,
+  scores: { id: string; p_profitable: number | null; predicted_roas: number | null }[],
+  classifierRun: number | null,
+  regressorRun: number | null,
+) {
   await sql`DELETE FROM mart.influencer_scores`.execute(db);
   if (!scores.length) return;
   await sql`
     INSERT INTO mart.influencer_scores (influencer_id, p_profitable, predicted_roas, classifier_run_id, regressor_run_id)
     SELECT id, p, r, ${classifierRun}::bigint, ${regressorRun}::bigint
-    FROM unnest(${scores.map((s) => s.id)}::text[], ${scores.map((s) => s.p_profitable)}::float8[], ${scores.map((s) => s.predicted_roas)}::float8[]) AS u(id, p, r)`.execute(db);
+    FROM unnest(${scores.map((s) => s.id)}::text[], ${scores.map((s) => s.p_profitable)}::float8[], ${scores.map((s) => s.predicted_roas)}::float8[]) AS u(id, p, r)`.execute(
+    db,
+  );
 }
 
 export async function recordClusters(db: DbOrTrx, runId: string, entity: Entity, result: ClusterResult): Promise<number> {
@@ -77,7 +118,9 @@ export async function recordClusters(db: DbOrTrx, runId: string, entity: Entity,
   const key = entity === 'influencer' ? 'influencer_id' : 'ad_key';
   await sql`DELETE FROM ${sql.table(table)}`.execute(db);
   if ('skipped' in result) {
-    await sql`INSERT INTO ops.model_runs (run_id, entity, task, algorithm, rows, skipped) VALUES (${runId}, ${entity}, 'clustering', 'kmeans', ${result.rows}, ${result.skipped})`.execute(db);
+    await sql`INSERT INTO ops.model_runs (run_id, entity, task, algorithm, rows, skipped) VALUES (${runId}, ${entity}, 'clustering', 'kmeans', ${result.rows}, ${result.skipped})`.execute(
+      db,
+    );
     return 0;
   }
   const { assignments, centroids, transforms, candidates, params, k, silhouette, features, dropped } = result;
@@ -90,6 +133,8 @@ export async function recordClusters(db: DbOrTrx, runId: string, entity: Entity,
   await sql`
     INSERT INTO ${sql.table(table)} (${sql.ref(key)}, cluster, label, k, silhouette, run_id)
     SELECT id, c, l, ${k}::int, ${silhouette}::float8, ${id}::bigint
-    FROM unnest(${assignments.map((a) => a.id)}::text[], ${assignments.map((a) => a.cluster)}::int[], ${assignments.map((a) => a.label)}::text[]) AS u(id, c, l)`.execute(db);
+    FROM unnest(${assignments.map((a) => a.id)}::text[], ${assignments.map((a) => a.cluster)}::int[], ${assignments.map((a) => a.label)}::text[]) AS u(id, c, l)`.execute(
+    db,
+  );
   return assignments.length;
 }

@@ -13,22 +13,44 @@ export async function startRun(db: DbOrTrx, run: { runId: string; trigger: strin
   const pid = run.owner?.pid ?? null;
   await db
     .insertInto('ops.pipeline_runs')
-    .values({ run_id: run.runId, trigger: run.trigger, state: 'running', period: run.period ?? null, owner_host: host, owner_pid: pid, heartbeat_at: host === null ? null : sql`now()` })
+    .values({
+      run_id: run.runId,
+      trigger: run.trigger,
+      state: 'running',
+      period: run.period ?? null,
+      owner_host: host,
+      owner_pid: pid,
+      heartbeat_at: host === null ? null : sql`now()`,
+    })
     .onConflict((oc) => oc.column('run_id').doUpdateSet({ state: 'running', error: null, finished_at: null }))
     .execute();
 }
 
 export async function finishRun(db: DbOrTrx, runId: string, state: 'succeeded' | 'failed', error?: string) {
-  await db.updateTable('ops.pipeline_runs').set({ state, finished_at: sql`now()`, error: error ?? null }).where('run_id', '=', runId).execute();
+  await db
+    .updateTable('ops.pipeline_runs')
+    .set({ state, finished_at: sql`now()`, error: error ?? null })
+    .where('run_id', '=', runId)
+    .execute();
 }
 
 /** Marks a run failed unless it already ended (several processes may report the same failure). */
 export async function failRunIfRunning(db: DbOrTrx, runId: string, error: string): Promise<void> {
-  await db.updateTable('ops.pipeline_runs').set({ state: 'failed', finished_at: sql`now()`, error }).where('run_id', '=', runId).where('state', '=', 'running').execute();
+  await db
+    .updateTable('ops.pipeline_runs')
+    .set({ state: 'failed', finished_at: sql`now()`, error })
+    .where('run_id', '=', runId)
+    .where('state', '=', 'running')
+    .execute();
 }
 
 export async function heartbeat(db: DbOrTrx, runId: string): Promise<void> {
-  await db.updateTable('ops.pipeline_runs').set({ heartbeat_at: sql`now()` }).where('run_id', '=', runId).where('state', '=', 'running').execute();
+  await db
+    .updateTable('ops.pipeline_runs')
+    .set({ heartbeat_at: sql`now()` })
+    .where('run_id', '=', runId)
+    .where('state', '=', 'running')
+    .execute();
 }
 
 /** How long an inline run may be silent before it is taken for dead. */
@@ -42,7 +64,13 @@ export const HEARTBEAT_TIMEOUT_SECONDS = 120;
 export async function failDeadRuns(db: DbOrTrx, self: { host: string; alive: (pid: number) => boolean }): Promise<string[]> {
   const candidates = await db
     .selectFrom('ops.pipeline_runs')
-    .select(['run_id', 'owner_host', 'owner_pid', 'heartbeat_at', sql<boolean>`heartbeat_at < now() - make_interval(secs => ${HEARTBEAT_TIMEOUT_SECONDS})`.as('silent')])
+    .select([
+      'run_id',
+      'owner_host',
+      'owner_pid',
+      'heartbeat_at',
+      sql<boolean>`heartbeat_at < now() - make_interval(secs => ${HEARTBEAT_TIMEOUT_SECONDS})`.as('silent'),
+    ])
     .where('state', '=', 'running')
     .where('owner_host', 'is not', null)
     .execute();
@@ -55,7 +83,12 @@ export async function failDeadRuns(db: DbOrTrx, self: { host: string; alive: (pi
       ? `the process running it (pid ${r.owner_pid} on ${r.owner_host}) ended without finishing the run (killed or crashed); last heartbeat ${since}Z`
       : `no heartbeat from its process (pid ${r.owner_pid} on ${r.owner_host}) since ${since}Z: taken for dead`;
     await failRunIfRunning(db, r.run_id, reason);
-    await db.updateTable('ops.stage_runs').set({ state: 'failed', finished_at: sql`now()`, error: reason }).where('run_id', '=', r.run_id).where('state', '=', 'running').execute();
+    await db
+      .updateTable('ops.stage_runs')
+      .set({ state: 'failed', finished_at: sql`now()`, error: reason })
+      .where('run_id', '=', r.run_id)
+      .where('state', '=', 'running')
+      .execute();
     ended.push(r.run_id);
   }
   return ended;
@@ -65,7 +98,9 @@ export async function startStage(db: DbOrTrx, runId: string, stage: string) {
   await db
     .insertInto('ops.stage_runs')
     .values({ run_id: runId, stage, state: 'running' })
-    .onConflict((oc) => oc.columns(['run_id', 'stage']).doUpdateSet({ state: 'running', started_at: sql`now()`, finished_at: null, error: null }))
+    .onConflict((oc) =>
+      oc.columns(['run_id', 'stage']).doUpdateSet({ state: 'running', started_at: sql`now()`, finished_at: null, error: null }),
+    )
     .execute();
 }
 
@@ -110,7 +145,15 @@ export interface RunView {
   startedAt: string;
   finishedAt: string | null;
   error: string | null;
-  stages: { stage: string; state: string; startedAt: string; finishedAt: string | null; seconds: number | null; rows: number | null; error: string | null }[];
+  stages: {
+    stage: string;
+    state: string;
+    startedAt: string;
+    finishedAt: string | null;
+    seconds: number | null;
+    rows: number | null;
+    error: string | null;
+  }[];
 }
 
 /** A run as the ops tables hold it, or undefined. */
@@ -121,7 +164,10 @@ export async function readRun(db: DbOrTrx, runId: string): Promise<RunView | und
 /** The newest runs, newest first. */
 export async function recentRunViews(db: DbOrTrx, limit: number): Promise<RunView[]> {
   const ids = await db.selectFrom('ops.pipeline_runs').select('run_id').orderBy('started_at', 'desc').limit(limit).execute();
-  return readRuns(db, ids.map((r) => r.run_id));
+  return readRuns(
+    db,
+    ids.map((r) => r.run_id),
+  );
 }
 
 async function readRuns(db: DbOrTrx, runIds: string[]): Promise<RunView[]> {
@@ -133,7 +179,16 @@ async function readRuns(db: DbOrTrx, runIds: string[]): Promise<RunView[]> {
     .execute();
   const stages = await db
     .selectFrom('ops.stage_runs')
-    .select(['run_id', 'stage', 'state', 'started_at', 'finished_at', 'rows', 'error', sql<number | null>`extract(epoch FROM finished_at - started_at)::float8`.as('seconds')])
+    .select([
+      'run_id',
+      'stage',
+      'state',
+      'started_at',
+      'finished_at',
+      'rows',
+      'error',
+      sql<number | null>`extract(epoch FROM finished_at - started_at)::float8`.as('seconds'),
+    ])
     .where('run_id', 'in', runIds)
     .orderBy('started_at')
     .execute();
@@ -142,23 +197,37 @@ async function readRuns(db: DbOrTrx, runIds: string[]): Promise<RunView[]> {
   return runIds.flatMap((id) => {
     const run = byId.get(id);
     if (!run) return [];
-    return [{
-      runId: run.run_id,
-      state: run.state as RunView['state'],
-      trigger: run.trigger,
-      period: run.period,
-      startedAt: iso(run.started_at)!,
-      finishedAt: iso(run.finished_at),
-      error: run.error,
-      stages: stages
-        .filter((s) => s.run_id === id)
-        .map((s) => ({ stage: s.stage, state: s.state, startedAt: iso(s.started_at)!, finishedAt: iso(s.finished_at), seconds: s.seconds, rows: s.rows === null ? null : Number(s.rows), error: s.error })),
-    }];
+    return [
+      {
+        runId: run.run_id,
+        state: run.state as RunView['state'],
+        trigger: run.trigger,
+        period: run.period,
+        startedAt: iso(run.started_at)!,
+        finishedAt: iso(run.finished_at),
+        error: run.error,
+        stages: stages
+          .filter((s) => s.run_id === id)
+          .map((s) => ({
+            stage: s.stage,
+            state: s.state,
+            startedAt: iso(s.started_at)!,
+            finishedAt: iso(s.finished_at),
+            seconds: s.seconds,
+            rows: s.rows === null ? null : Number(s.rows),
+            error: s.error,
+          })),
+      },
+    ];
   });
 }
 
 /** Polls the ops tables until the runs end; resolves with their final views. */
-export async function waitForRuns(db: DbOrTrx, runIds: string[], opts: { pollMs?: number; timeoutMs?: number; onChange?: (run: RunView) => void } = {}): Promise<RunView[]> {
+export async function waitForRuns(
+  db: DbOrTrx,
+  runIds: string[],
+  opts: { pollMs?: number; timeoutMs?: number; onChange?: (run: RunView) => void } = {},
+): Promise<RunView[]> {
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
   const seen = new Map<string, string>();
   for (;;) {
@@ -171,7 +240,13 @@ export async function waitForRuns(db: DbOrTrx, runIds: string[], opts: { pollMs?
       }
     }
     if (views.length === runIds.length && views.every((v) => v.state !== 'running')) return views;
-    if (Date.now() > deadline) throw new Error(`runs still running after ${opts.timeoutMs} ms: ${views.filter((v) => v.state === 'running').map((v) => v.runId).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `runs still running after ${opts.timeoutMs} ms: ${views
+          .filter((v) => v.state === 'running')
+          .map((v) => v.runId)
+          .join(', ')}`,
+      );
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
   }
 }

@@ -19,14 +19,27 @@ UPDATE u SET x = $1;
 
   it('refuses a value it is not given, and a $n its header does not name', () => {
     expect(() => bind(parseSqlFile('x.sql', text), { first_file: 1 })).toThrow('x.sql: no value for parameter last_file');
-    expect(() => parseSqlFile('y.sql', 'SELECT $1, $2;\n-- @param $1 a\n')).toThrow('y.sql: $2 is used but has no "-- @param $2 name" line');
+    expect(() => parseSqlFile('y.sql', 'SELECT $1, $2;\n-- @param $1 a\n')).toThrow(
+      'y.sql: $2 is used but has no "-- @param $2 name" line',
+    );
   });
 
   it('every file under sql/ (but migrations) parses, and none pastes values into its text', () => {
-    for (const name of ['fold/order-sums.sql', 'fold/rebuild.sql', 'fold/user-sums.sql', 'kpis/1_influencer_weekly.sql', 'kpis/3_influencer_kpis.sql', 'kpis/6_portfolio_kpis.sql', 'load/orders-repeats.sql']) {
+    for (const name of [
+      'fold/order-sums.sql',
+      'fold/rebuild.sql',
+      'fold/user-sums.sql',
+      'kpis/1_influencer_weekly.sql',
+      'kpis/3_influencer_kpis.sql',
+      'kpis/6_portfolio_kpis.sql',
+      'load/orders-repeats.sql',
+    ]) {
       const f = sqlFile(name);
       expect(f.statements.length, name).toBeGreaterThan(0);
-      expect(f.statements.some((s) => /\{\{/.test(s.text)), name).toBe(false);
+      expect(
+        f.statements.some((s) => /\{\{/.test(s.text)),
+        name,
+      ).toBe(false);
     }
     expect(sqlFile('kpis/3_influencer_kpis.sql').names.at(-1)).toBe('baseline');
   });

@@ -58,7 +58,11 @@ export function bind(file: SqlFile, values: Record<string, unknown>): unknown[] 
 }
 
 /** Runs every statement of a file in order; returns the rows of the last. */
-export async function runSqlFile<R = Record<string, unknown>>(db: DbOrTrx, name: string, values: Record<string, unknown> = {}): Promise<R[]> {
+export async function runSqlFile<R = Record<string, unknown>>(
+  db: DbOrTrx,
+  name: string,
+  values: Record<string, unknown> = {},
+): Promise<R[]> {
   const file = sqlFile(name);
   const params = bind(file, values);
   let rows: R[] = [];
@@ -70,7 +74,11 @@ export async function runSqlFile<R = Record<string, unknown>>(db: DbOrTrx, name:
 }
 
 /** The same on a session (a connection held for a COPY and its transaction). */
-export async function runSqlFileOn<R = Record<string, unknown>>(session: Session, name: string, values: Record<string, unknown> = {}): Promise<R[]> {
+export async function runSqlFileOn<R = Record<string, unknown>>(
+  session: Session,
+  name: string,
+  values: Record<string, unknown> = {},
+): Promise<R[]> {
   const file = sqlFile(name);
   const params = bind(file, values);
   let rows: R[] = [];

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tierOf } from '../pipeline/shared/tiers.ts';
-import { allocateRows, generateDataset, HEADERS, type GenerateResult, type Truth } from './generate.ts';
 import { keyedRng } from '../pipeline/shared/random.ts';
+import { tierOf } from '../pipeline/shared/tiers.ts';
+import { allocateRows, type GenerateResult, generateDataset, HEADERS, type Truth } from './generate.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pulse-generate-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -16,7 +16,14 @@ const csv = (path: string): string[][] => Papa.parse<string[]>(readFileSync(path
 const readTruth = (r: GenerateResult): Truth => JSON.parse(readFileSync(r.files.truth, 'utf8'));
 const fileKinds = ['influencers', 'posts', 'orders', 'payouts', 'ad_campaigns', 'truth'] as const;
 
-interface OrderRow { influencer: string; user: string; date: string; units: number; cents: number; group: string }
+interface OrderRow {
+  influencer: string;
+  user: string;
+  date: string;
+  units: number;
+  cents: number;
+  group: string;
+}
 
 // orders.csv never needs quoting (no field holds a comma), so a split is an honest reader here
 function orderRows(path: string): OrderRow[] {
@@ -24,7 +31,14 @@ function orderRows(path: string): OrderRow[] {
   expect(lines.pop()).toBe('');
   const cells = lines.slice(1).map((line) => line.split(','));
   expect(cells.filter((c) => c.length !== 9)).toEqual([]);
-  return cells.map((c) => ({ influencer: c[2], user: c[3], date: c[5], units: Number(c[6]), cents: Math.round(Number(c[7]) * 100), group: c[8] }));
+  return cells.map((c) => ({
+    influencer: c[2],
+    user: c[3],
+    date: c[5],
+    units: Number(c[6]),
+    cents: Math.round(Number(c[7]) * 100),
+    group: c[8],
+  }));
 }
 
 describe('generateDataset at 50,000 orders', () => {
@@ -35,7 +49,12 @@ describe('generateDataset at 50,000 orders', () => {
   const progress: [number, number][] = [];
 
   beforeAll(async () => {
-    a = await generateDataset({ outDir: join(root, 'a'), orders: 50_000, seed: 11, onProgress: (done, total) => progress.push([done, total]) });
+    a = await generateDataset({
+      outDir: join(root, 'a'),
+      orders: 50_000,
+      seed: 11,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
     b = await generateDataset({ outDir: join(root, 'b'), orders: 50_000, seed: 11 });
     other = await generateDataset({ outDir: join(root, 'other'), orders: 50_000, seed: 12 });
     ordersA = orderRows(a.files.orders);
@@ -63,7 +82,11 @@ describe('generateDataset at 50,000 orders', () => {
     const posts = csv(a.files.posts).slice(1);
     expect(posts.length).toBe(a.counts.posts);
     expect(posts.every((r) => r.length === 8)).toBe(true);
-    expect(posts.every(([, , date, , , reach, likes, comments]) => /^\d{4}-\d{2}-\d{2}$/.test(date) && Number(likes) + Number(comments) <= Number(reach))).toBe(true);
+    expect(
+      posts.every(
+        ([, , date, , , reach, likes, comments]) => /^\d{4}-\d{2}-\d{2}$/.test(date) && Number(likes) + Number(comments) <= Number(reach),
+      ),
+    ).toBe(true);
     const raw = readFileSync(a.files.posts, 'utf8');
     expect(raw).toMatch(/,"[^"\n]*,[^"\n]*",/); // captions with commas are quoted
     const influencers = csv(a.files.influencers).slice(1);
@@ -92,7 +115,11 @@ describe('generateDataset at 50,000 orders', () => {
   it('has loss-makers and a skewed revenue distribution', () => {
     const revenue = new Map<string, number>();
     for (const r of ordersA) revenue.set(r.influencer, (revenue.get(r.influencer) ?? 0) + r.cents / 100);
-    const payouts = new Map(csv(a.files.payouts).slice(1).map((r) => [r[0], Number(r[4])]));
+    const payouts = new Map(
+      csv(a.files.payouts)
+        .slice(1)
+        .map((r) => [r[0], Number(r[4])]),
+    );
     const roas = [...payouts].map(([id, payout]) => (revenue.get(id) ?? 0) / payout);
     const losers = roas.filter((x) => x < 1).length / roas.length;
     expect(losers).toBeGreaterThanOrEqual(0.08);
@@ -128,7 +155,11 @@ describe('truth.json agrees with the files', () => {
   });
 
   it('matches distinct users per group, revenue and payouts per influencer', () => {
-    const payouts = new Map(csv(r.files.payouts).slice(1).map((row) => [row[0], row]));
+    const payouts = new Map(
+      csv(r.files.payouts)
+        .slice(1)
+        .map((row) => [row[0], row]),
+    );
     const posts = new Map<string, number>();
     for (const row of csv(r.files.posts).slice(1)) posts.set(row[0], (posts.get(row[0]) ?? 0) + 1);
     expect(truth).toMatchObject({ seed: 5, orders: 8_000, endDate: '2026-03-01' });
@@ -163,7 +194,7 @@ describe('truth.json agrees with the files', () => {
     expect(orders.some((o) => o.date === '2026-03-01')).toBe(true);
   });
 
-  it('keeps the control group between 10 and 30 % of an influencer\'s users', () => {
+  it("keeps the control group between 10 and 30 % of an influencer's users", () => {
     const shares = truth.influencers.map((t) => t.control_share);
     expect(Math.min(...shares)).toBeGreaterThanOrEqual(0.1);
     expect(Math.max(...shares)).toBeLessThanOrEqual(0.3);
@@ -177,7 +208,15 @@ describe('truth.json agrees with the files', () => {
 describe('progress', () => {
   it('is reported about every 100,000 rows, in order, ending at the total', async () => {
     const seen: number[] = [];
-    await generateDataset({ outDir: join(root, 'progress'), orders: 250_000, seed: 3, onProgress: (done, total) => { expect(total).toBe(250_000); seen.push(done); } });
+    await generateDataset({
+      outDir: join(root, 'progress'),
+      orders: 250_000,
+      seed: 3,
+      onProgress: (done, total) => {
+        expect(total).toBe(250_000);
+        seen.push(done);
+      },
+    });
     expect(seen.at(-1)).toBe(250_000);
     expect(seen.length).toBe(3);
     for (let i = 1; i < seen.length; i++) expect(seen[i] - seen[i - 1]).toBeGreaterThanOrEqual(50_000);
@@ -192,7 +231,10 @@ describe('building blocks', () => {
   });
 
   it('keyed streams are reproducible and independent', () => {
-    const draw = (...k: number[]) => { const r = keyedRng(...k); return [r(), r(), r()]; };
+    const draw = (...k: number[]) => {
+      const r = keyedRng(...k);
+      return [r(), r(), r()];
+    };
     expect(draw(1, 2, 3)).toEqual(draw(1, 2, 3));
     expect(draw(1, 2, 3)).not.toEqual(draw(1, 2, 4));
     expect(draw(2 ** 40, 1)).not.toEqual(draw(0, 1));

@@ -21,23 +21,55 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Faker, base, en } from '@faker-js/faker';
+import { base, en, Faker } from '@faker-js/faker';
 import { addDays, dayStart, daysSinceMonday } from '../pipeline/shared/calendar.ts';
 import { centsText } from '../pipeline/shared/cents.ts';
 import { csvLine } from '../pipeline/shared/csv.ts';
 import { keyedRng, normalSampler, poisson, type Rng } from '../pipeline/shared/random.ts';
-import { tierOf, TIERS, type Tier } from '../pipeline/shared/tiers.ts';
-import {
-  AD_CAMPAIGNS, AD_CHANNELS, AD_DAYS, AD_VARIANT, ALWAYS_ON, ALWAYS_ON_SHARE, CAMPAIGN_WAVES, CATEGORIES, CATEGORY_CUM,
-  CATEGORY_EFFECT, CATEGORY_UNIT_REVENUE, cumulative, DAYS, DEFAULT_AD_CAMPAIGNS, ENGAGEMENT_EFFECT, ENGAGEMENT_SIGMA,
-  GENDER_CUM, GENDERS, MEAN_UNITS, ORDER_BASIS_EFFECT, ORDER_BASIS_SHARE, PERSONA_EFFECT, PLATFORM_COMMENT_SHARE,
-  PLATFORM_CUM, PLATFORM_EFFECT, PLATFORM_ER, PLATFORM_REACH, PLATFORMS, productMix, PRODUCTS, ROW_REVENUE_SIGMA,
-  SCORE_INTERCEPT, SCORE_NOISE, TIER_CUM, TIER_EFFECT, TIER_ER, TIER_LOG10, TIER_ORDER_RATE, UNITS_CUM,
-} from './world.ts';
+import { TIERS, type Tier, tierOf } from '../pipeline/shared/tiers.ts';
 import type { Category, Gender, Platform } from './world.ts';
 import {
-  ascii, CHUNK_BYTES, closeOutput, openOutput, putBytes, putCents, putUint, writeChunk, writeLines,
-} from './writer.ts';
+  AD_CAMPAIGNS,
+  AD_CHANNELS,
+  AD_DAYS,
+  AD_VARIANT,
+  ALWAYS_ON,
+  ALWAYS_ON_SHARE,
+  CAMPAIGN_WAVES,
+  CATEGORIES,
+  CATEGORY_CUM,
+  CATEGORY_EFFECT,
+  CATEGORY_UNIT_REVENUE,
+  cumulative,
+  DAYS,
+  DEFAULT_AD_CAMPAIGNS,
+  ENGAGEMENT_EFFECT,
+  ENGAGEMENT_SIGMA,
+  GENDER_CUM,
+  GENDERS,
+  MEAN_UNITS,
+  ORDER_BASIS_EFFECT,
+  ORDER_BASIS_SHARE,
+  PERSONA_EFFECT,
+  PLATFORM_COMMENT_SHARE,
+  PLATFORM_CUM,
+  PLATFORM_EFFECT,
+  PLATFORM_ER,
+  PLATFORM_REACH,
+  PLATFORMS,
+  PRODUCTS,
+  productMix,
+  ROW_REVENUE_SIGMA,
+  SCORE_INTERCEPT,
+  SCORE_NOISE,
+  TIER_CUM,
+  TIER_EFFECT,
+  TIER_ER,
+  TIER_LOG10,
+  TIER_ORDER_RATE,
+  UNITS_CUM,
+} from './world.ts';
+import { ascii, CHUNK_BYTES, closeOutput, openOutput, putBytes, putCents, putUint, writeChunk, writeLines } from './writer.ts';
 
 export interface GenerateOptions {
   outDir: string;
@@ -145,10 +177,12 @@ function dayStrings(endDate: string, days: number): string[] {
 
 /** Order volume by day: a gentle upward trend and busier weekends, so weeks differ. */
 function dayWeights(days: string[]): Float64Array {
-  return cumulative(days.map((iso, d) => {
-    const weekend = daysSinceMonday(iso) >= 5;
-    return (1 + (0.4 * d) / days.length) * (weekend ? 1.2 : 1) * (1 + 0.08 * Math.sin(d / 5));
-  }));
+  return cumulative(
+    days.map((iso, d) => {
+      const weekend = daysSinceMonday(iso) >= 5;
+      return (1 + (0.4 * d) / days.length) * (weekend ? 1.2 : 1) * (1 + 0.08 * Math.sin(d / 5));
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -179,7 +213,11 @@ interface Plan {
   mu: [number, number];
 }
 
-interface Realised { users: [number, number]; units: number; revenueCents: number }
+interface Realised {
+  users: [number, number];
+  units: number;
+  revenueCents: number;
+}
 
 function uniqueHandle(faker: Faker, taken: Set<string>, id: number): string {
   const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9_]/g, '');
@@ -209,9 +247,15 @@ function planInfluencer(id: number, name: string, rand: Rng, normal: () => numbe
   const engagementDeviation = ENGAGEMENT_SIGMA * normal();
   const engagement = clamp(PLATFORM_ER[platform] * TIER_ER[tier] * Math.exp(engagementDeviation), 0.001, 0.4);
   const basis = rand() < ORDER_BASIS_SHARE ? 'order' : 'post';
-  const score = SCORE_INTERCEPT + PLATFORM_EFFECT[platform] + CATEGORY_EFFECT[category] + TIER_EFFECT[tier]
-    + (PERSONA_EFFECT[`${category}/${gender}`] ?? 0) + ENGAGEMENT_EFFECT * engagementDeviation
-    + (basis === 'order' ? ORDER_BASIS_EFFECT : 0) + SCORE_NOISE * normal();
+  const score =
+    SCORE_INTERCEPT +
+    PLATFORM_EFFECT[platform] +
+    CATEGORY_EFFECT[category] +
+    TIER_EFFECT[tier] +
+    (PERSONA_EFFECT[`${category}/${gender}`] ?? 0) +
+    ENGAGEMENT_EFFECT * engagementDeviation +
+    (basis === 'order' ? ORDER_BASIS_EFFECT : 0) +
+    SCORE_NOISE * normal();
   const posts = Math.min(12, 1 + poisson(rand, 2));
   const firstDay = Math.floor(rand() ** 1.5 * (DAYS / 2));
   // bigger audiences and better influencers sell more; the lognormal makes the volume heavy-tailed
@@ -226,9 +270,8 @@ function planInfluencer(id: number, name: string, rand: Rng, normal: () => numbe
   const orderRate = Math.max(50, Math.round(TIER_ORDER_RATE[tier] * meanOneLognormal(normal(), 0.3)));
   // Per-order pay: ROAS = revenue per unit / rate, so revenue per unit carries the score.
   // Per-post pay: revenue per unit is the category's, and the rate is fitted to volume later.
-  const blendedUnitRevenue = basis === 'order'
-    ? orderRate * Math.exp(score)
-    : CATEGORY_UNIT_REVENUE[category] * meanOneLognormal(normal(), 0.25);
+  const blendedUnitRevenue =
+    basis === 'order' ? orderRate * Math.exp(score) : CATEGORY_UNIT_REVENUE[category] * meanOneLognormal(normal(), 0.25);
   const rowsControl = 1 + lambdaControl;
   const rowsExposed = 1 + lambdaExposed;
   const exposedRowShare = ((1 - controlShare) * rowsExposed) / ((1 - controlShare) * rowsExposed + controlShare * rowsControl);
@@ -236,9 +279,23 @@ function planInfluencer(id: number, name: string, rand: Rng, normal: () => numbe
   const unitControl = blendedUnitRevenue / (exposedRowShare * revenueLift + 1 - exposedRowShare);
   const unitExposed = lift === 1 ? unitControl : unitControl * revenueLift;
   return {
-    id, name, platform, category, gender, followers, tier, engagement, posts, firstDay, basis,
+    id,
+    name,
+    platform,
+    category,
+    gender,
+    followers,
+    tier,
+    engagement,
+    posts,
+    firstDay,
+    basis,
     rate: basis === 'order' ? orderRate : 0,
-    score, weight, rows: 0, controlShare, lift,
+    score,
+    weight,
+    rows: 0,
+    controlShare,
+    lift,
     lambda: [lambdaControl, lift === 1 ? lambdaControl : lambdaExposed],
     unitRevenue: [unitControl, unitExposed],
     mu: [rowsControl * MEAN_UNITS * unitControl, (lift === 1 ? rowsControl : rowsExposed) * MEAN_UNITS * unitExposed],
@@ -255,7 +312,7 @@ export function allocateRows(total: number, weights: readonly number[], floorSha
   const exact = weights.map((w) => (rest * w) / sum);
   const rows = exact.map((x) => floorEach + Math.floor(x));
   let left = total - rows.reduce((a, b) => a + b, 0);
-  const order = exact.map((x, i) => i).sort((a, b) => exact[b] - Math.floor(exact[b]) - (exact[a] - Math.floor(exact[a])) || a - b);
+  const order = exact.map((_x, i) => i).sort((a, b) => exact[b] - Math.floor(exact[b]) - (exact[a] - Math.floor(exact[a])) || a - b);
   for (let k = 0; left > 0; k = (k + 1) % n, left--) rows[order[k]]++;
   return rows;
 }
@@ -278,7 +335,10 @@ function planAll(opts: Required<Pick<GenerateOptions, 'orders' | 'seed'>> & { in
     taken.add(name);
     plans.push(planInfluencer(id, name, rand, normal));
   }
-  const rows = allocateRows(opts.orders, plans.map((p) => p.weight));
+  const rows = allocateRows(
+    opts.orders,
+    plans.map((p) => p.weight),
+  );
   plans.forEach((p, i) => {
     p.rows = rows[i];
     if (p.basis === 'post') p.rate = Math.max(100, Math.round(expectedRevenue(p) / Math.exp(p.score) / p.posts));
@@ -290,7 +350,7 @@ function planAll(opts: Required<Pick<GenerateOptions, 'orders' | 'seed'>> & { in
 // Influencers, posts and payouts: small files, one string per line
 
 function* influencerLines(plans: Plan[]): Generator<string> {
-  yield HEADERS.influencers + '\n';
+  yield `${HEADERS.influencers}\n`;
   for (const p of plans) yield csvLine([p.id, p.name, p.category, p.gender, p.followers, p.platform, p.tier]);
 }
 
@@ -300,7 +360,7 @@ function captionPool(faker: Faker): string[] {
     (w: string, prod: string) => `Day ${faker.number.int({ min: 2, max: 90 })} with ${prod}: feeling ${w}`,
     (w: string, prod: string) => `"${w[0].toUpperCase()}${w.slice(1)}" is how I'd describe ${prod}`,
     (w: string, prod: string) => `My ${w} morning routine ft. ${prod} #HealthKart`,
-    (w: string, prod: string) => `Why I switched to ${prod} (honest review)`,
+    (_w: string, prod: string) => `Why I switched to ${prod} (honest review)`,
     (w: string, prod: string) => `${prod} + ${faker.word.noun()} = ${w} combo`,
   ];
   return Array.from({ length: 200 }, () => {
@@ -310,7 +370,9 @@ function captionPool(faker: Faker): string[] {
 }
 
 function postUrl(p: Plan, rand: Rng): string {
-  const token = Math.floor(rand() * 2 ** 48).toString(36).padStart(10, '0');
+  const token = Math.floor(rand() * 2 ** 48)
+    .toString(36)
+    .padStart(10, '0');
   if (p.platform === 'YouTube') return `https://youtube.com/watch?v=${token}`;
   if (p.platform === 'Twitter') return `https://twitter.com/${p.name.slice(1)}/status/${Math.floor(rand() * 2 ** 52)}`;
   return `https://instagram.com/p/${token}`;
@@ -319,7 +381,7 @@ function postUrl(p: Plan, rand: Rng): string {
 function* postLines(plans: Plan[], days: string[], captions: string[], seed: number): Generator<string> {
   const rand = keyedRng(seed, 4);
   const normal = normalSampler(rand);
-  yield HEADERS.posts + '\n';
+  yield `${HEADERS.posts}\n`;
   for (const p of plans) {
     const postDays = [p.firstDay];
     for (let k = 1; k < p.posts; k++) postDays.push(p.firstDay + Math.floor(rand() * (DAYS - p.firstDay)));
@@ -339,7 +401,7 @@ function payoutOf(p: Plan, r: Realised): number {
 }
 
 function* payoutLines(plans: Plan[], realised: Realised[]): Generator<string> {
-  yield HEADERS.payouts + '\n';
+  yield `${HEADERS.payouts}\n`;
   for (let i = 0; i < plans.length; i++) {
     const p = plans[i];
     yield csvLine([p.id, p.basis, p.rate, p.basis === 'order' ? realised[i].units : '', payoutOf(p, realised[i])]);
@@ -365,7 +427,9 @@ function distinctCents(cents: number, k: number, key: number, keys: Float64Array
 
 async function writeOrders(path: string, plans: Plan[], ctx: OrderContext): Promise<Realised[]> {
   const o = openOutput(path);
-  const waveOfDay = Int32Array.from(ctx.days, (_, d) => Math.min(CAMPAIGN_WAVES.length - 1, Math.floor((d * CAMPAIGN_WAVES.length) / ctx.days.length)));
+  const waveOfDay = Int32Array.from(ctx.days, (_, d) =>
+    Math.min(CAMPAIGN_WAVES.length - 1, Math.floor((d * CAMPAIGN_WAVES.length) / ctx.days.length)),
+  );
   const campaigns = [...CAMPAIGN_WAVES, ALWAYS_ON];
   const mixes = new Map(CATEGORIES.map((c) => [c, productMix(c)]));
   const productBytes = PRODUCTS.map(([name]) => ascii(`,${name},`));
@@ -374,7 +438,7 @@ async function writeOrders(path: string, plans: Plan[], ctx: OrderContext): Prom
   const rowKeys = new Float64Array(MAX_ROWS_PER_USER);
   const rowCents = new Float64Array(MAX_ROWS_PER_USER);
   const realised: Realised[] = [];
-  await writeChunk(o, HEADERS.orders + '\n');
+  await writeChunk(o, `${HEADERS.orders}\n`);
   let buf = Buffer.allocUnsafe(CHUNK_BYTES);
   let pos = 0;
   let done = 0;
@@ -403,7 +467,13 @@ async function writeOrders(path: string, plans: Plan[], ctx: OrderContext): Prom
         const units = pickIndex(UNITS_CUM, rand()) + 1;
         const expected = units * unitRevenue * mix.factor[product];
         const key = ((day * 8 + campaign) * 64 + product) * 8 + units;
-        const cents = distinctCents(Math.max(1, Math.round(100 * expected * meanOneLognormal(normal(), ROW_REVENUE_SIGMA))), k, key, rowKeys, rowCents);
+        const cents = distinctCents(
+          Math.max(1, Math.round(100 * expected * meanOneLognormal(normal(), ROW_REVENUE_SIGMA))),
+          k,
+          key,
+          rowKeys,
+          rowCents,
+        );
         rowKeys[k] = key;
         rowCents[k] = cents;
         r.units += units;
@@ -453,7 +523,8 @@ function* adCampaignLines(count: number, endDate: string, seed: number): Generat
     const [impressions, ctr, cpc, roas] = AD_CHANNELS[channel];
     const shift = AD_VARIANT[variant] ?? 1;
     return {
-      name, category,
+      name,
+      category,
       id: 100_000 + Math.floor(rand() * 99_900_000),
       impressions: impressions * meanOneLognormal(normal(), 0.5),
       ctr: ctr * Math.sqrt(shift) * meanOneLognormal(normal(), 0.25),
@@ -463,7 +534,7 @@ function* adCampaignLines(count: number, endDate: string, seed: number): Generat
       orderValue: 3000 + 5000 * rand(),
     };
   });
-  yield HEADERS.ad_campaigns + '\n';
+  yield `${HEADERS.ad_campaigns}\n`;
   let id = 0;
   for (const day of dayStrings(endDate, AD_DAYS)) {
     for (const c of campaigns) {
@@ -491,15 +562,26 @@ function truthRecord(p: Plan, r: Realised): TruthInfluencer {
   const incremental = (p.mu[1] - p.mu[0]) * r.users[1];
   const roas = payout > 0 ? revenue / payout : null;
   return {
-    id: String(p.id), name: p.name, platform: p.platform, category: p.category, tier: p.tier, basis: p.basis,
-    mu_control: round(p.mu[0], 6), mu_exposed: round(p.mu[1], 6),
-    exposed_users: r.users[1], control_users: r.users[0], control_share: round(p.controlShare, 6), lift: round(p.lift, 6),
-    payout, true_incremental_revenue: round(incremental, 4),
+    id: String(p.id),
+    name: p.name,
+    platform: p.platform,
+    category: p.category,
+    tier: p.tier,
+    basis: p.basis,
+    mu_control: round(p.mu[0], 6),
+    mu_exposed: round(p.mu[1], 6),
+    exposed_users: r.users[1],
+    control_users: r.users[0],
+    control_share: round(p.controlShare, 6),
+    lift: round(p.lift, 6),
+    payout,
+    true_incremental_revenue: round(incremental, 4),
     true_iroas: payout > 0 ? round(incremental / payout, 6) : null,
     expected_roas: round(Math.exp(p.score), 6),
     roas: roas === null ? null : round(roas, 6),
     profitable: roas !== null && roas > 1,
-    rows: p.rows, revenue,
+    rows: p.rows,
+    revenue,
   };
 }
 
@@ -540,7 +622,13 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
   const counts: Record<string, number> = {};
   counts.influencers = await writeLines(files.influencers, influencerLines(plans));
   counts.posts = await writeLines(files.posts, postLines(plans, days, captionPool(captionFaker), seed));
-  const realised = await writeOrders(files.orders, plans, { days, dayCum: dayWeights(days), seed, total: orders, onProgress: opts.onProgress });
+  const realised = await writeOrders(files.orders, plans, {
+    days,
+    dayCum: dayWeights(days),
+    seed,
+    total: orders,
+    onProgress: opts.onProgress,
+  });
   counts.orders = orders;
   counts.payouts = await writeLines(files.payouts, payoutLines(plans, realised));
   counts.ad_campaigns = await writeLines(files.ad_campaigns, adCampaignLines(adCampaigns, endDate, seed));

@@ -39,15 +39,36 @@ export const PLATFORM_COMMENT_SHARE: Record<Platform, number> = { Instagram: 0.0
 export const CATEGORIES = ['Fitness', 'Nutrition', 'Wellness', 'Parenting', 'Beauty', 'Health', 'Lifestyle'] as const;
 export type Category = (typeof CATEGORIES)[number];
 export const CATEGORY_CUM = cumulative([0.22, 0.16, 0.14, 0.12, 0.12, 0.13, 0.11]);
-export const CATEGORY_EFFECT: Record<Category, number> = { Fitness: 0.35, Nutrition: 0.2, Wellness: 0, Parenting: -0.55, Beauty: -0.25, Health: 0.1, Lifestyle: -0.15 };
+export const CATEGORY_EFFECT: Record<Category, number> = {
+  Fitness: 0.35,
+  Nutrition: 0.2,
+  Wellness: 0,
+  Parenting: -0.55,
+  Beauty: -0.25,
+  Health: 0.1,
+  Lifestyle: -0.15,
+};
 // Revenue per unit (INR) a pay-per-post influencer's audience spends, before noise.
-export const CATEGORY_UNIT_REVENUE: Record<Category, number> = { Fitness: 2200, Nutrition: 1800, Wellness: 1500, Parenting: 1300, Beauty: 1200, Health: 1600, Lifestyle: 1400 };
+export const CATEGORY_UNIT_REVENUE: Record<Category, number> = {
+  Fitness: 2200,
+  Nutrition: 1800,
+  Wellness: 1500,
+  Parenting: 1300,
+  Beauty: 1200,
+  Health: 1600,
+  Lifestyle: 1400,
+};
 
 export const GENDERS = ['Male', 'Female', 'Other'] as const;
 export type Gender = (typeof GENDERS)[number];
 export const GENDER_CUM = cumulative([0.45, 0.45, 0.1]);
 // Small persona effects so the category x gender heatmap is not flat.
-export const PERSONA_EFFECT: Partial<Record<`${Category}/${Gender}`, number>> = { 'Beauty/Female': 0.2, 'Fitness/Male': 0.15, 'Parenting/Female': 0.15, 'Lifestyle/Other': 0.15 };
+export const PERSONA_EFFECT: Partial<Record<`${Category}/${Gender}`, number>> = {
+  'Beauty/Female': 0.2,
+  'Fitness/Male': 0.15,
+  'Parenting/Female': 0.15,
+  'Lifestyle/Other': 0.15,
+};
 
 // The levels (TIERS, in this order) and their follower thresholds are pipeline/shared/tiers.ts's,
 // shared with the ingest.
@@ -67,9 +88,20 @@ export const SCORE_NOISE = 0.6;
 export const SCORE_INTERCEPT = 0.5;
 
 export const PRODUCTS: readonly (readonly [string, number])[] = [
-  ['MB Protein', 1.5], ['Protein Powder', 1.4], ['Creatine', 0.8], ['Omega 3', 0.6], ['Multivitamins', 0.55],
-  ['Energy Bars', 0.3], ['Gritzo Shake', 0.7], ['Fish Oil', 0.5], ['Biotin', 0.45], ['Ashwagandha', 0.4],
-  ['Apple Cider Vinegar', 0.35], ['Peanut Butter', 0.35], ['Mass Gainer', 1.3], ['Pre-Workout', 0.9],
+  ['MB Protein', 1.5],
+  ['Protein Powder', 1.4],
+  ['Creatine', 0.8],
+  ['Omega 3', 0.6],
+  ['Multivitamins', 0.55],
+  ['Energy Bars', 0.3],
+  ['Gritzo Shake', 0.7],
+  ['Fish Oil', 0.5],
+  ['Biotin', 0.45],
+  ['Ashwagandha', 0.4],
+  ['Apple Cider Vinegar', 0.35],
+  ['Peanut Butter', 0.35],
+  ['Mass Gainer', 1.3],
+  ['Pre-Workout', 0.9],
 ];
 export const PRODUCT_BOOST: Record<Category, Record<string, number>> = {
   Fitness: { 'MB Protein': 5, 'Protein Powder': 5, Creatine: 4, 'Pre-Workout': 3, 'Mass Gainer': 3 },
@@ -81,7 +113,10 @@ export const PRODUCT_BOOST: Record<Category, Record<string, number>> = {
   Lifestyle: { 'Energy Bars': 3, 'Apple Cider Vinegar': 3, 'Peanut Butter': 3 },
 };
 
-export interface ProductMix { cum: Float64Array; /** price factor / the mix's mean factor: mean one */ factor: Float64Array }
+export interface ProductMix {
+  cum: Float64Array /** price factor / the mix's mean factor: mean one */;
+  factor: Float64Array;
+}
 
 export function productMix(category: Category): ProductMix {
   const weights = PRODUCTS.map(([name]) => PRODUCT_BOOST[category][name] ?? 1);
@@ -105,10 +140,21 @@ export const ALWAYS_ON_SHARE = 0.25;
 // The first eleven are Marketing.csv's campaigns; the rest extend the list for larger runs.
 export const DEFAULT_AD_CAMPAIGNS = 11;
 export const AD_CAMPAIGNS: readonly (readonly [string, string])[] = [
-  ['facebook_tier1', 'social'], ['facebook_tier2', 'social'], ['google_hot', 'search'], ['google_wide', 'search'],
-  ['youtube_blogger', 'influencer'], ['instagram_blogger', 'influencer'], ['instagram_tier1', 'social'],
-  ['instagram_tier2', 'social'], ['facebook_lal', 'social'], ['facebook_retargeting', 'social'], ['banner_partner', 'media'],
-  ['google_brand', 'search'], ['youtube_preroll', 'media'], ['twitter_promoted', 'social'], ['instagram_reels', 'influencer'],
+  ['facebook_tier1', 'social'],
+  ['facebook_tier2', 'social'],
+  ['google_hot', 'search'],
+  ['google_wide', 'search'],
+  ['youtube_blogger', 'influencer'],
+  ['instagram_blogger', 'influencer'],
+  ['instagram_tier1', 'social'],
+  ['instagram_tier2', 'social'],
+  ['facebook_lal', 'social'],
+  ['facebook_retargeting', 'social'],
+  ['banner_partner', 'media'],
+  ['google_brand', 'search'],
+  ['youtube_preroll', 'media'],
+  ['twitter_promoted', 'social'],
+  ['instagram_reels', 'influencer'],
 ];
 // channel: daily impressions, CTR, CPC (INR), ROAS centre
 export const AD_CHANNELS: Record<string, [number, number, number, number]> = {
@@ -120,4 +166,17 @@ export const AD_CHANNELS: Record<string, [number, number, number, number]> = {
   twitter: [1_000_000, 0.004, 7, 0.75],
 };
 // Targeting variants shift CTR and return together, so CTR is an honest (noisy) signal of ROI.
-export const AD_VARIANT: Record<string, number> = { tier1: 1.25, hot: 1.5, retargeting: 1.6, brand: 1.4, blogger: 1.1, reels: 1.1, tier2: 0.75, wide: 0.7, lal: 0.5, preroll: 0.9, partner: 1, promoted: 0.9 };
+export const AD_VARIANT: Record<string, number> = {
+  tier1: 1.25,
+  hot: 1.5,
+  retargeting: 1.6,
+  brand: 1.4,
+  blogger: 1.1,
+  reels: 1.1,
+  tier2: 0.75,
+  wide: 0.7,
+  lal: 0.5,
+  preroll: 0.9,
+  partner: 1,
+  promoted: 0.9,
+};

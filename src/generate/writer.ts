@@ -4,8 +4,9 @@
  * memory does not grow with a file of ten million rows), and the byte-level number formatting the
  * orders file uses instead of building a string per row.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+
 import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 
 export const CHUNK_BYTES = 64 * 1024;

@@ -6,14 +6,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Store } from '../db/database.ts';
-import { logger, type Logger } from '../logger.ts';
-import type { RetryTuning } from '../jobs/catalog.ts';
-import { enqueueRun, type Enqueued } from '../jobs/flow.ts';
-import { describeIssues, runParams } from '../stages/params.ts';
-import { ServiceConfigError } from '../errors.ts';
-import type { Queues } from '../jobs/queues.ts';
-import { readRun, recentRunViews } from '../db/runs-repo.ts';
 import { databaseReachable } from '../db/database.ts';
+import { readRun, recentRunViews } from '../db/runs-repo.ts';
+import { ServiceConfigError } from '../errors.ts';
+import type { RetryTuning } from '../jobs/catalog.ts';
+import { type Enqueued, enqueueRun } from '../jobs/flow.ts';
+import type { Queues } from '../jobs/queues.ts';
+import { type Logger, logger } from '../logger.ts';
+import { describeIssues, runParams } from '../stages/params.ts';
 
 export interface ServerDeps {
   config: Config;
@@ -33,7 +33,8 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).defa
 
 const HEALTH_TIMEOUT_MS = 2_000;
 
-const problem = (reply: FastifyReply, status: number, error: string, details?: unknown) => reply.code(status).send({ error, details: details ?? null });
+const problem = (reply: FastifyReply, status: number, error: string, details?: unknown) =>
+  reply.code(status).send({ error, details: details ?? null });
 
 /**
  * The HTTP API: POST /runs, GET /runs/:id, GET /runs, GET /health and Bull Board at
@@ -68,10 +69,20 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (!body.success) return problem(reply, 400, 'invalid run request', describeIssues(body.error));
     let queued: Enqueued;
     try {
-      queued = await enqueueRun(store.db, queues, { stages: body.data.stages, period: body.data.period, rebuild: body.data.rebuild, trigger: 'http' }, { tuning: deps.retry, coalesce: true });
+      queued = await enqueueRun(
+        store.db,
+        queues,
+        { stages: body.data.stages, period: body.data.period, rebuild: body.data.rebuild, trigger: 'http' },
+        { tuning: deps.retry, coalesce: true },
+      );
     } catch (e) {
       request.log.error({ err: e }, 'run not queued');
-      return problem(reply, 503, 'run not queued', isUnavailable(e) ? 'the database cannot be reached; try again later' : 'the queue cannot be reached; try again later');
+      return problem(
+        reply,
+        503,
+        'run not queued',
+        isUnavailable(e) ? 'the database cannot be reached; try again later' : 'the queue cannot be reached; try again later',
+      );
     }
     return reply.code(202).header('location', `/runs/${queued.runId}`).send(queued);
   });
@@ -113,7 +124,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 }
 
 export function requireApiToken(config: Config): string {
-  if (!config.PULSE_API_TOKEN) throw new ServiceConfigError('set PULSE_API_TOKEN (at least 16 characters): the HTTP API refuses to start without a token');
+  if (!config.PULSE_API_TOKEN)
+    throw new ServiceConfigError('set PULSE_API_TOKEN (at least 16 characters): the HTTP API refuses to start without a token');
   return config.PULSE_API_TOKEN;
 }
 
@@ -122,7 +134,12 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 async function check(probe: () => Promise<void>): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([probe(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS)))]);
+    await Promise.race([
+      probe(),
+      new Promise(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS)),
+      ),
+    ]);
     return 'ok';
   } catch (e) {
     return (e as Error).message;
@@ -136,7 +153,8 @@ function isUnavailable(e: unknown): boolean {
   const err = e as { code?: string; message?: string; cause?: unknown };
   if (!err || typeof err !== 'object') return false;
   // Node socket errors, and Postgres classes 08 (connection), 57P (shutdown) and 53 (resources).
-  if (typeof err.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|08|57P|53)/.test(err.code)) return true;
+  if (typeof err.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|08|57P|53)/.test(err.code))
+    return true;
   if (/Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(err.message ?? '')) return true;
   return err.cause !== undefined && err.cause !== e && isUnavailable(err.cause);
 }

@@ -1,6 +1,6 @@
 // The one list of jobs: name → queue, payload schema, attempts and backoff. Producers take
 // their options from here and workers their payload types, so the two cannot drift apart.
-import { UnrecoverableError, type JobsOptions } from 'bullmq';
+import { type JobsOptions, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { describeIssues, runParams } from '../stages/params.ts';
 
@@ -58,7 +58,10 @@ export function isJobName(name: string): name is JobName {
 
 export function jobOptions(name: JobName, tuning: RetryTuning = {}): Pick<JobsOptions, 'attempts' | 'backoff'> {
   const def = jobCatalog[name];
-  return { attempts: Math.max(1, tuning.attempts ?? def.attempts), backoff: { type: 'exponential', delay: tuning.backoffMs ?? def.backoffMs } };
+  return {
+    attempts: Math.max(1, tuning.attempts ?? def.attempts),
+    backoff: { type: 'exponential', delay: tuning.backoffMs ?? def.backoffMs },
+  };
 }
 
 /** Validates a payload; input no retry can fix becomes an UnrecoverableError naming the fields. */

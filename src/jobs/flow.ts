@@ -5,7 +5,7 @@ import { discardRun, finishRun, runState, startRun } from '../db/runs-repo.ts';
 import { InputError, messageOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { describeIssues } from '../stages/params.ts';
-import { jobOptions, runRequest, type RetryTuning, type RunRequest, type StagePayload } from './catalog.ts';
+import { jobOptions, type RetryTuning, type RunRequest, runRequest, type StagePayload } from './catalog.ts';
 import type { Queues } from './queues.ts';
 
 /** The BullMQ id of a run's stage job: a re-added flow (a retried start-run) is not added twice. */
@@ -97,12 +97,19 @@ export async function enqueueRun(db: DbOrTrx, queues: Queues, request: RunReques
         if (pending) await releasePending(queues, key, pending);
       }
     }
-    const payload: StagePayload = { ...parsed, runId, requestedAt: (opts.now ?? new Date()).toISOString(), ...(key ? { pendingKey: key } : {}) };
+    const payload: StagePayload = {
+      ...parsed,
+      runId,
+      requestedAt: (opts.now ?? new Date()).toISOString(),
+      ...(key ? { pendingKey: key } : {}),
+    };
     await queues.flow.add(buildRunFlow(payload, opts.tuning));
   } catch (e) {
     // The queueing error is the one to report; clean-up failures on top of it are only logged.
     if (key) await releasePending(queues, key, runId).catch((cleanup) => opts.log?.debug({ err: cleanup }, 'pending key not released'));
-    await finishRun(db, runId, 'failed', `could not queue the run: ${messageOf(e)}`).catch((cleanup) => opts.log?.warn({ err: cleanup }, 'run failure not recorded'));
+    await finishRun(db, runId, 'failed', `could not queue the run: ${messageOf(e)}`).catch((cleanup) =>
+      opts.log?.warn({ err: cleanup }, 'run failure not recorded'),
+    );
     throw e;
   }
   return { runId, coalesced: false };
@@ -110,5 +117,10 @@ export async function enqueueRun(db: DbOrTrx, queues: Queues, request: RunReques
 
 /** Closes a queued run to new requests (called as its first stage starts); only if it is still the named one. */
 export async function releasePending(queues: Queues, key: string, runId: string): Promise<void> {
-  await queues.connection.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, key, runId);
+  await queues.connection.eval(
+    `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+    1,
+    key,
+    runId,
+  );
 }

@@ -1,11 +1,9 @@
 import { FlowProducer, Queue } from 'bullmq';
-import { ServiceConfigError } from '../errors.ts';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
-import { logger, type Logger } from '../logger.ts';
+import { ServiceConfigError } from '../errors.ts';
+import { type Logger, logger } from '../logger.ts';
 import type { QueueName } from './catalog.ts';
-
-
 
 /** The service mode needs both stores; says which variable is missing, on one line. */
 export function requireService(config: Config): Config & { DATABASE_URL: string; REDIS_URL: string } {
@@ -60,7 +58,10 @@ export interface Queues {
  * time, on any number of workers (ingest also locks in Postgres; this keeps kpis, which
  * clears the dirty-week list, from racing a load).
  */
-export async function openQueues(config: Config, opts: { connection?: Redis; role?: 'worker' | 'producer'; log?: Logger } = {}): Promise<Queues> {
+export async function openQueues(
+  config: Config,
+  opts: { connection?: Redis; role?: 'worker' | 'producer'; log?: Logger } = {},
+): Promise<Queues> {
   const { REDIS_URL } = requireService(config);
   const connection = opts.connection ?? redisConnection(REDIS_URL, opts.role ?? 'producer');
   const prefix = config.PULSE_QUEUE_PREFIX;

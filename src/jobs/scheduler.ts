@@ -27,7 +27,11 @@ export async function upsertSchedules(queues: Queues, config: Config, opts: Sche
     await queues.control.upsertJobScheduler(
       id,
       { pattern: opts.patterns?.[id] ?? config[s.configKey], tz: config.PULSE_TIMEZONE },
-      { name: 'start-run', data: { ...s.request, stages: [...s.request.stages] }, opts: { ...jobOptions('start-run', opts.retry), removeOnComplete: { count: 1_000 }, removeOnFail: { count: 1_000 } } },
+      {
+        name: 'start-run',
+        data: { ...s.request, stages: [...s.request.stages] },
+        opts: { ...jobOptions('start-run', opts.retry), removeOnComplete: { count: 1_000 }, removeOnFail: { count: 1_000 } },
+      },
     );
   }
   return listSchedules(queues);

@@ -1,15 +1,15 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Store } from '../db/database.ts';
 import { failRunIfRunning } from '../db/runs-repo.ts';
 import { InputError, messageOf } from '../errors.ts';
-import { logger, type Logger } from '../logger.ts';
+import { type Logger, logger } from '../logger.ts';
 import type { StageName } from '../stages/params.ts';
 import { failDeadInlineRuns, runStages } from '../stages/run.ts';
-import { isJobName, jobCatalog, parsePayload, type JobName, type JobPayload, type QueueName, type RetryTuning } from './catalog.ts';
+import { isJobName, type JobName, type JobPayload, jobCatalog, parsePayload, type QueueName, type RetryTuning } from './catalog.ts';
 import { derivedRunId, enqueueRun, releasePending, stageJobId } from './flow.ts';
-import { connectionErrorLogger, openQueues, redisConnection, requireService, type Queues } from './queues.ts';
+import { connectionErrorLogger, openQueues, type Queues, redisConnection, requireService } from './queues.ts';
 
 export interface WorkerOptions {
   /** Jobs one process works on at once (stages are still one at a time across all workers). */
@@ -82,18 +82,22 @@ async function processJob(job: Job, env: JobEnv, log: Logger): Promise<unknown> 
   const name = job.name;
   const runId = typeof job.data?.runId === 'string' ? job.data.runId : undefined;
   const jobLog = log.child({ job: name, jobId: job.id, runId, attempt: job.attemptsMade + 1 });
-  let payload;
+  let payload: JobPayload<typeof name>;
   try {
     payload = parsePayload(name, job.data);
   } catch (e) {
     jobLog.error({ err: e }, 'job payload rejected');
-    if (runId) await failRunIfRunning(env.store.db, runId, messageOf(e)).catch((bookkeeping) => jobLog.warn({ err: bookkeeping }, 'run failure not recorded'));
+    if (runId)
+      await failRunIfRunning(env.store.db, runId, messageOf(e)).catch((bookkeeping) =>
+        jobLog.warn({ err: bookkeeping }, 'run failure not recorded'),
+      );
     throw e;
   }
   return (jobHandlers[name] as Handler<typeof name>)(payload as never, job, env, jobLog);
 }
 
-const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const definedOnly = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export interface Workers {
   workers: Worker[];
@@ -121,10 +125,15 @@ export async function startWorkers(config: Config, store: Store, opts: WorkerOpt
     worker.on('failed', (job, err) => {
       if (!job) return;
       const final = Boolean(job.finishedOn);
-      log.warn({ queue: name, job: job.name, jobId: job.id, runId: job.data?.runId, attempt: job.attemptsMade, final, err }, final ? 'job failed' : 'job failed, will retry');
+      log.warn(
+        { queue: name, job: job.name, jobId: job.id, runId: job.data?.runId, attempt: job.attemptsMade, final, err },
+        final ? 'job failed' : 'job failed, will retry',
+      );
       // Covers failures the processor never saw, e.g. a job that stalled too often.
       if (final && typeof job.data?.runId === 'string') {
-        failRunIfRunning(store.db, job.data.runId, `${job.name}: ${err.message}`).catch((bookkeeping) => log.warn({ err: bookkeeping }, 'run failure not recorded'));
+        failRunIfRunning(store.db, job.data.runId, `${job.name}: ${err.message}`).catch((bookkeeping) =>
+          log.warn({ err: bookkeeping }, 'run failure not recorded'),
+        );
       }
     });
     worker.on('stalled', (jobId) => log.warn({ queue: name, jobId }, 'job stalled: its worker died or hung; handed to another worker'));

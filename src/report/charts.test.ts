@@ -2,15 +2,15 @@ import type { LoggerInterface } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import {
+  type ChartSpec,
   lossByProductChart,
+  type PersonaRoasRow,
   personaHeatmapChart,
   revenueVsPayoutChart,
   roasByPlatformChart,
   TOP_PRODUCTS,
   weeklyTrendChart,
   wrapLines,
-  type ChartSpec,
-  type PersonaRoasRow,
 } from './charts.ts';
 import { CHART_WIDTH, TREND_WEEKS } from './theme.ts';
 
@@ -38,7 +38,11 @@ const weeks = Array.from({ length: 14 }, (_, i) => {
   return { week, revenue, payout, roas: revenue / payout };
 });
 const personas: PersonaRoasRow[] = ['Fitness', 'Lifestyle', 'Nutrition', 'Parenting'].flatMap((category, i) =>
-  ['Female', 'Male', 'Other'].map((gender, j) => ({ category, gender, roas: category === 'Parenting' && gender === 'Male' ? 0.61 : 1.5 + ((i * 3 + j) * 2.7) % 19 })),
+  ['Female', 'Male', 'Other'].map((gender, j) => ({
+    category,
+    gender,
+    roas: category === 'Parenting' && gender === 'Male' ? 0.61 : 1.5 + (((i * 3 + j) * 2.7) % 19),
+  })),
 );
 personas.push({ category: 'Beauty', gender: 'Other', roas: null });
 const products = [

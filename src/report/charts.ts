@@ -23,7 +23,16 @@ const FONT = 'DejaVu Sans';
 const config: Config = {
   font: FONT,
   view: { stroke: null },
-  title: { fontSize: 15, fontWeight: 'bold', color: palette.ink, anchor: 'start', subtitleFontSize: 12, subtitleColor: palette.muted, subtitlePadding: 4, offset: 12 },
+  title: {
+    fontSize: 15,
+    fontWeight: 'bold',
+    color: palette.ink,
+    anchor: 'start',
+    subtitleFontSize: 12,
+    subtitleColor: palette.muted,
+    subtitlePadding: 4,
+    offset: 12,
+  },
   axis: {
     labelFontSize: 12,
     titleFontSize: 12,
@@ -38,7 +47,14 @@ const config: Config = {
   // Flush end labels keep the last tick's number inside a fitted chart's edge.
   axisX: { labelFlush: true },
   axisBand: { grid: false, ticks: false, domain: false, labelPadding: 6, labelColor: palette.ink },
-  legend: { labelFontSize: 12, titleFontSize: 12, labelColor: palette.ink, titleColor: palette.ink, titleFontWeight: 'normal', labelLimit: 260 },
+  legend: {
+    labelFontSize: 12,
+    titleFontSize: 12,
+    labelColor: palette.ink,
+    titleColor: palette.ink,
+    titleFontWeight: 'normal',
+    labelLimit: 260,
+  },
   text: { fontSize: 12, color: palette.ink },
 };
 
@@ -85,7 +101,12 @@ const withLabelRoom = (max: number, floor: number) => Math.max(max * 1.16, floor
 
 // ─── 1. ROAS by platform ────────────────────────────────────────────────────────────────────────
 
-export interface PlatformRoasRow { platform: string; roas: number | null; revenue: number; payout: number }
+export interface PlatformRoasRow {
+  platform: string;
+  roas: number | null;
+  revenue: number;
+  payout: number;
+}
 
 export function roasByPlatformChart(rows: PlatformRoasRow[]): ChartSpec | null {
   const shown = rows
@@ -93,9 +114,17 @@ export function roasByPlatformChart(rows: PlatformRoasRow[]): ChartSpec | null {
     .map((r) => ({ platform: r.platform, roas: r.roas as number, revenue: r.revenue, payout: r.payout }))
     .sort((a, b) => b.roas - a.roas || byText(a.platform, b.platform));
   if (shown.length === 0) return null;
-  const unpaid = rows.filter((r) => !finite(r.roas)).map((r) => r.platform).sort(byText);
+  const unpaid = rows
+    .filter((r) => !finite(r.roas))
+    .map((r) => r.platform)
+    .sort(byText);
   // A short bar's label starts after the break-even line rather than under it.
-  const values = shown.map((r) => ({ ...r, label: roasText(r.roas), labelAt: Math.max(r.roas, 1), status: r.roas < 1 ? 'below' : 'above' }));
+  const values = shown.map((r) => ({
+    ...r,
+    label: roasText(r.roas),
+    labelAt: Math.max(r.roas, 1),
+    status: r.roas < 1 ? 'below' : 'above',
+  }));
   const maxRoas = Math.max(...shown.map((r) => r.roas));
   const x: PositionDef = { field: 'roas', type: 'quantitative', scale: { domain: [0, withLabelRoom(maxRoas, 1.3)], nice: false } };
   const y: PositionDef = { field: 'platform', type: 'nominal', sort: values.map((v) => v.platform), title: null };
@@ -105,7 +134,9 @@ export function roasByPlatformChart(rows: PlatformRoasRow[]): ChartSpec | null {
   return {
     id: 'roas-by-platform',
     title,
-    alt: sentence(`${title}: ${values.map((v) => `${v.platform} ${v.label}`).join(', ')} (break-even is 1×${unpaid.length ? `; no payout: ${unpaid.join(', ')}` : ''})`),
+    alt: sentence(
+      `${title}: ${values.map((v) => `${v.platform} ${v.label}`).join(', ')} (break-even is 1×${unpaid.length ? `; no payout: ${unpaid.join(', ')}` : ''})`,
+    ),
     spec: {
       ...fitted,
       title: { text: title, subtitle: wrapLines(subtitle) },
@@ -117,11 +148,22 @@ export function roasByPlatformChart(rows: PlatformRoasRow[]): ChartSpec | null {
           encoding: {
             y,
             x: { ...x, title: 'ROAS (revenue ÷ payout)', axis: { labelExpr: ROAS_AXIS_LABEL, tickCount: 6 } },
-            color: { field: 'status', type: 'nominal', scale: { domain: ['below', 'above'], range: [palette.bad, palette.primary] }, legend: null },
+            color: {
+              field: 'status',
+              type: 'nominal',
+              scale: { domain: ['below', 'above'], range: [palette.bad, palette.primary] },
+              legend: null,
+            },
           },
         },
-        { mark: { type: 'rule', strokeDash: [5, 3], strokeWidth: 1.5, color: palette.ink }, encoding: { x: { datum: 1, type: 'quantitative' } } },
-        { mark: { type: 'text', align: 'left', baseline: 'middle', dx: 5 }, encoding: { y, x: { ...x, field: 'labelAt' }, text: { field: 'label' } } },
+        {
+          mark: { type: 'rule', strokeDash: [5, 3], strokeWidth: 1.5, color: palette.ink },
+          encoding: { x: { datum: 1, type: 'quantitative' } },
+        },
+        {
+          mark: { type: 'text', align: 'left', baseline: 'middle', dx: 5 },
+          encoding: { y, x: { ...x, field: 'labelAt' }, text: { field: 'label' } },
+        },
       ],
     },
   };
@@ -129,7 +171,12 @@ export function roasByPlatformChart(rows: PlatformRoasRow[]): ChartSpec | null {
 
 // ─── 2. Revenue vs payout, coloured by cluster ──────────────────────────────────────────────────
 
-export interface RevenuePayoutRow { name: string; revenue: number; payout: number; cluster: string | null }
+export interface RevenuePayoutRow {
+  name: string;
+  revenue: number;
+  payout: number;
+  cluster: string | null;
+}
 
 const UNCLUSTERED = 'Not clustered';
 // Beyond this max/min spread a linear axis crushes the small spenders into one corner.
@@ -143,7 +190,12 @@ const niceCeil = (v: number) => {
   return p * (m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10);
 };
 
-interface AxisPlan { domain: [number, number]; zeroAt: number; zeros: number; ticks?: number[] }
+interface AxisPlan {
+  domain: [number, number];
+  zeroAt: number;
+  zeros: number;
+  ticks?: number[];
+}
 
 /** One axis of the scatter: on a log axis zeros move to the decade below the smallest value. */
 function planAxis(values: number[], log: boolean): AxisPlan {
@@ -161,7 +213,9 @@ function planAxis(values: number[], log: boolean): AxisPlan {
 }
 
 export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null {
-  const points = rows.filter((r) => finite(r.revenue) && finite(r.payout) && r.revenue >= 0 && r.payout >= 0 && (r.revenue > 0 || r.payout > 0));
+  const points = rows.filter(
+    (r) => finite(r.revenue) && finite(r.payout) && r.revenue >= 0 && r.payout >= 0 && (r.revenue > 0 || r.payout > 0),
+  );
   if (points.length === 0) return null;
   const spread = (vs: number[]) => {
     const positive = vs.filter((v) => v > 0);
@@ -169,8 +223,14 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
   };
   // Both axes share one kind of scale, or revenue = payout would not be a straight line.
   const log = Math.max(spread(points.map((r) => r.payout)), spread(points.map((r) => r.revenue))) >= LOG_SPREAD;
-  const px = planAxis(points.map((r) => r.payout), log);
-  const py = planAxis(points.map((r) => r.revenue), log);
+  const px = planAxis(
+    points.map((r) => r.payout),
+    log,
+  );
+  const py = planAxis(
+    points.map((r) => r.revenue),
+    log,
+  );
   // A log axis has no 0, so zeros sit on the bottom/left edge labelled 0: a zero-revenue
   // influencer is exactly the loss-maker a manager must see.
   const place = (v: number, a: AxisPlan) => (log && v === 0 ? a.zeroAt : v);
@@ -181,12 +241,23 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
     a === UNCLUSTERED ? 1 : b === UNCLUSTERED ? -1 : byText(a, b),
   );
   const named = clusters.filter((c) => c !== UNCLUSTERED);
-  const colours = clusters.map((c) => (c === UNCLUSTERED ? palette.faint : palette.categories[named.indexOf(c) % palette.categories.length]));
+  const colours = clusters.map((c) =>
+    c === UNCLUSTERED ? palette.faint : palette.categories[named.indexOf(c) % palette.categories.length],
+  );
 
   const values = points
-    .map((r) => ({ name: r.name, revenue: r.revenue, payout: r.payout, x: place(r.payout, px), y: place(r.revenue, py), cluster: r.cluster ?? UNCLUSTERED }))
+    .map((r) => ({
+      name: r.name,
+      revenue: r.revenue,
+      payout: r.payout,
+      x: place(r.payout, px),
+      y: place(r.revenue, py),
+      cluster: r.cluster ?? UNCLUSTERED,
+    }))
     .sort((a, b) => byText(a.cluster, b.cluster) || b.payout - a.payout || byText(a.name, b.name));
-  const losers = points.filter((r) => r.revenue < r.payout).sort((a, b) => b.payout - b.revenue - (a.payout - a.revenue) || byText(a.name, b.name));
+  const losers = points
+    .filter((r) => r.revenue < r.payout)
+    .sort((a, b) => b.payout - b.revenue - (a.payout - a.revenue) || byText(a.name, b.name));
   // Name the three biggest losses, the ones to act on; skip one that would print over another.
   const labels: { name: string; x: number; y: number; fx: number; fy: number }[] = [];
   for (const r of losers) {
@@ -201,7 +272,10 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
   const axisFor = (title: string, a: AxisPlan) => ({
     title,
     ...(log
-      ? { values: a.ticks, labelExpr: a.zeros > 0 ? `datum.value <= ${a.zeroAt} ? '0' : format(datum.value, ',~f')` : "format(datum.value, ',~f')" }
+      ? {
+          values: a.ticks,
+          labelExpr: a.zeros > 0 ? `datum.value <= ${a.zeroAt} ? '0' : format(datum.value, ',~f')` : "format(datum.value, ',~f')",
+        }
       : { format: MONEY_FORMAT, tickCount: 6 }),
   });
   const scaleFor = (a: AxisPlan) => ({ type: log ? ('log' as const) : ('linear' as const), domain: a.domain, nice: false });
@@ -235,7 +309,12 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
       height: 320,
       layer: [
         {
-          data: { values: [{ x: lineFrom, y: lineFrom }, { x: lineTo, y: lineTo }] },
+          data: {
+            values: [
+              { x: lineFrom, y: lineFrom },
+              { x: lineTo, y: lineTo },
+            ],
+          },
           mark: { type: 'line', strokeDash: [5, 3], strokeWidth: 1.5, color: palette.ink, clip: true },
           encoding: { x, y },
         },
@@ -262,7 +341,12 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
 
 // ─── 3. Weekly trend ────────────────────────────────────────────────────────────────────────────
 
-export interface WeeklyTrendRow { week: string; revenue: number; payout: number; roas: number | null }
+export interface WeeklyTrendRow {
+  week: string;
+  revenue: number;
+  payout: number;
+  roas: number | null;
+}
 
 export function weeklyTrendChart(rows: WeeklyTrendRow[]): ChartSpec | null {
   // ISO week labels ('2026-W46') sort correctly as text.
@@ -336,7 +420,10 @@ export function weeklyTrendChart(rows: WeeklyTrendRow[]): ChartSpec | null {
           data: { values: roas },
           title: { text: 'ROAS', fontSize: 12, fontWeight: 'normal', color: palette.ink, anchor: 'start', offset: 4 },
           layer: [
-            { mark: { type: 'rule', strokeDash: [5, 3], strokeWidth: 1.5, color: palette.bad }, encoding: { y: { datum: 1, type: 'quantitative' } } },
+            {
+              mark: { type: 'rule', strokeDash: [5, 3], strokeWidth: 1.5, color: palette.bad },
+              encoding: { y: { datum: 1, type: 'quantitative' } },
+            },
             { mark: { type: 'line', strokeWidth: 2.5, color: palette.good }, encoding: { x: roasX, y: roasY } },
             { mark: { type: 'point', filled: true, size: 42, opacity: 1 }, encoding: { x: roasX, y: roasY, color: belowBreakEven } },
             ...(lastRoas
@@ -357,7 +444,11 @@ export function weeklyTrendChart(rows: WeeklyTrendRow[]): ChartSpec | null {
 
 // ─── 4. Persona heatmap ─────────────────────────────────────────────────────────────────────────
 
-export interface PersonaRoasRow { category: string; gender: string; roas: number | null }
+export interface PersonaRoasRow {
+  category: string;
+  gender: string;
+  roas: number | null;
+}
 
 // Fixed bands tied to what a manager decides (below break-even, marginal, good, great) read
 // better than a continuous ramp, and handle ROAS 0 and "no payout" without a log scale.
@@ -379,11 +470,20 @@ export function personaHeatmapChart(rows: PersonaRoasRow[]): ChartSpec | null {
   const values = rows
     .map((r) => {
       const band = bandOf(r.roas);
-      return { category: r.category, gender: r.gender, roas: finite(r.roas) ? r.roas : null, label: roasText(r.roas), band: band.label, ink: band.text };
+      return {
+        category: r.category,
+        gender: r.gender,
+        roas: finite(r.roas) ? r.roas : null,
+        label: roasText(r.roas),
+        band: band.label,
+        ink: band.text,
+      };
     })
     .sort((a, b) => byText(a.category, b.category) || byText(a.gender, b.gender));
   const bands = [...ROAS_BANDS, NO_PAYOUT].filter((b) => values.some((v) => v.band === b.label));
-  const ranked = values.filter((v) => v.roas !== null).sort((a, b) => b.roas! - a.roas! || byText(a.category, b.category) || byText(a.gender, b.gender));
+  const ranked = values
+    .filter((v) => v.roas !== null)
+    .sort((a, b) => b.roas! - a.roas! || byText(a.category, b.category) || byText(a.gender, b.gender));
   const best = ranked[0];
   const worst = ranked[ranked.length - 1];
   const below = ranked.filter((v) => v.roas! < 1).length;
@@ -417,7 +517,10 @@ export function personaHeatmapChart(rows: PersonaRoasRow[]): ChartSpec | null {
             },
           },
         },
-        { mark: { type: 'text', baseline: 'middle' }, encoding: { text: { field: 'label' }, color: { field: 'ink', type: 'nominal', scale: null } } },
+        {
+          mark: { type: 'text', baseline: 'middle' },
+          encoding: { text: { field: 'label' }, color: { field: 'ink', type: 'nominal', scale: null } },
+        },
       ],
     },
   };
@@ -425,7 +528,11 @@ export function personaHeatmapChart(rows: PersonaRoasRow[]): ChartSpec | null {
 
 // ─── 5. Loss by product ─────────────────────────────────────────────────────────────────────────
 
-export interface ProductLossRow { product: string; loss: number; lossMakers: number }
+export interface ProductLossRow {
+  product: string;
+  loss: number;
+  lossMakers: number;
+}
 
 export const TOP_PRODUCTS = 10;
 
@@ -446,7 +553,13 @@ export function lossByProductChart(rows: ProductLossRow[]): ChartSpec | null {
   const y: PositionDef = { field: 'product', type: 'nominal', sort: values.map((v) => v.product), title: null, axis: { labelLimit: 150 } };
   const labelLayer = (within: boolean): LayerSpec => ({
     data: { values: values.filter((v) => inside(v.loss) === within) },
-    mark: { type: 'text', align: within ? 'right' : 'left', baseline: 'middle', dx: within ? -6 : 4, color: within ? 'white' : palette.ink },
+    mark: {
+      type: 'text',
+      align: within ? 'right' : 'left',
+      baseline: 'middle',
+      dx: within ? -6 : 4,
+      color: within ? 'white' : palette.ink,
+    },
     encoding: { x, y, text: { field: 'label' } },
   });
   const total = losing.reduce((s, r) => s + r.loss, 0);
@@ -463,7 +576,10 @@ export function lossByProductChart(rows: ProductLossRow[]): ChartSpec | null {
     ),
     spec: {
       ...fitted,
-      title: { text: title, subtitle: wrapLines(['Payout minus revenue of the loss-making influencers promoting each product.', ...(more ? [more] : [])]) },
+      title: {
+        text: title,
+        subtitle: wrapLines(['Payout minus revenue of the loss-making influencers promoting each product.', ...(more ? [more] : [])]),
+      },
       height: Math.max(60, shown.length * 30),
       layer: [
         {

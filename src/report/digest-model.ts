@@ -1,12 +1,34 @@
-import type { DigestData, InfluencerRow } from './digest-data.ts';
 import { csvLine } from '../pipeline/shared/csv.ts';
+import type { DigestData, InfluencerRow } from './digest-data.ts';
 import { fmtChange, fmtMoney, fmtRatio } from './format.ts';
 import { insights } from './insights.ts';
 
-export interface Tile { label: string; value: string; change: string; good: boolean | null }
-export interface Winner { name: string; platform: string; iroas: string; interval: string; method: string; roas: string; revenue: string; payout: string }
+export interface Tile {
+  label: string;
+  value: string;
+  change: string;
+  good: boolean | null;
+}
+export interface Winner {
+  name: string;
+  platform: string;
+  iroas: string;
+  interval: string;
+  method: string;
+  roas: string;
+  revenue: string;
+  payout: string;
+}
 /** `loss` is payout above revenue, '' when revenue covers the payout (a loss-maker by incremental ROAS only). */
-export interface LossMaker { name: string; platform: string; roas: string; iroas: string; reasons: string; action: string; loss: string }
+export interface LossMaker {
+  name: string;
+  platform: string;
+  roas: string;
+  iroas: string;
+  reasons: string;
+  action: string;
+  loss: string;
+}
 
 export interface DigestModel {
   period: string;
@@ -69,7 +91,20 @@ export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }
     action: l.recommended_action,
     loss: l.payout > l.revenue ? fmtMoney(l.payout - l.revenue) : '',
   }));
-  return { period: d.period.label, subject, empty: false, notice: null, tiles, winners, lossMakers, lossMakersTotal: d.lossMakers.length, insights: insights(d), models: modelsSummary(d), footer, leaderboardCsv: leaderboardCsv(d.influencers) };
+  return {
+    period: d.period.label,
+    subject,
+    empty: false,
+    notice: null,
+    tiles,
+    winners,
+    lossMakers,
+    lossMakersTotal: d.lossMakers.length,
+    insights: insights(d),
+    models: modelsSummary(d),
+    footer,
+    leaderboardCsv: leaderboardCsv(d.influencers),
+  };
 }
 
 function footerText(q: DigestData['quality']): string {
@@ -81,34 +116,111 @@ function footerText(q: DigestData['quality']): string {
 function emptyModel(d: DigestData, subject: string, footer: string): DigestModel {
   const p = d.period;
   const notice = `No orders, posts or payouts were loaded for ${p.label} (${p.start} to ${p.end}). ${
-    d.latestWeek ? `The newest week with data is ${d.latestWeek}.` : 'No week has data yet: the inbox has not delivered any campaign export.'
+    d.latestWeek
+      ? `The newest week with data is ${d.latestWeek}.`
+      : 'No week has data yet: the inbox has not delivered any campaign export.'
   }`;
-  return { period: p.label, subject, empty: true, notice, tiles: [], winners: [], lossMakers: [], lossMakersTotal: 0, insights: [], models: [], footer, leaderboardCsv: null };
+  return {
+    period: p.label,
+    subject,
+    empty: true,
+    notice,
+    tiles: [],
+    winners: [],
+    lossMakers: [],
+    lossMakersTotal: 0,
+    insights: [],
+    models: [],
+    footer,
+    leaderboardCsv: null,
+  };
 }
 
 function modelsSummary(d: DigestData): string[] {
   return [
-    ...d.models.filter((m) => m.chosen).map((m) => `${m.kind}: ${m.algorithm} (${Object.entries(m.metrics).filter(([, v]) => v !== null).map(([k, v]) => `${k} ${Number(v).toFixed(2)}`).join(', ')})`),
-    ...d.clusters.map((c) => `${c.entity} segments: k = ${c.k}${c.silhouette !== null ? `, silhouette ${c.silhouette.toFixed(2)}` : ''}: ${c.labels.map((l) => `${l.label} (${l.size})`).join(', ')}`),
+    ...d.models
+      .filter((m) => m.chosen)
+      .map(
+        (m) =>
+          `${m.kind}: ${m.algorithm} (${Object.entries(m.metrics)
+            .filter(([, v]) => v !== null)
+            .map(([k, v]) => `${k} ${Number(v).toFixed(2)}`)
+            .join(', ')})`,
+      ),
+    ...d.clusters.map(
+      (c) =>
+        `${c.entity} segments: k = ${c.k}${c.silhouette !== null ? `, silhouette ${c.silhouette.toFixed(2)}` : ''}: ${c.labels.map((l) => `${l.label} (${l.size})`).join(', ')}`,
+    ),
   ];
 }
 
 function tile(label: string, value: string, change: number | null, format: (x: number) => string, upIsGood: boolean | null): Tile {
-  return { label, value, change: change === null ? '' : fmtChange(change, format), good: change === null || upIsGood === null || change === 0 ? null : (change > 0) === upIsGood };
+  return {
+    label,
+    value,
+    change: change === null ? '' : fmtChange(change, format),
+    good: change === null || upIsGood === null || change === 0 ? null : change > 0 === upIsGood,
+  };
 }
 
 function toWinner(i: InfluencerRow): Winner {
-  const interval = i.iroas_method === 'holdout' && i.iroas_holdout_low !== null ? `95% CI ${i.iroas_holdout_low.toFixed(2)} to ${i.iroas_holdout_high!.toFixed(2)}` : 'no holdout: baseline estimate';
-  return { name: i.name, platform: i.platform ?? '–', iroas: fmtRatio(i.iroas), interval, method: i.iroas_method ?? '', roas: fmtRatio(i.roas), revenue: fmtMoney(i.revenue), payout: fmtMoney(i.payout) };
+  const interval =
+    i.iroas_method === 'holdout' && i.iroas_holdout_low !== null
+      ? `95% CI ${i.iroas_holdout_low.toFixed(2)} to ${i.iroas_holdout_high!.toFixed(2)}`
+      : 'no holdout: baseline estimate';
+  return {
+    name: i.name,
+    platform: i.platform ?? '–',
+    iroas: fmtRatio(i.iroas),
+    interval,
+    method: i.iroas_method ?? '',
+    roas: fmtRatio(i.roas),
+    revenue: fmtMoney(i.revenue),
+    payout: fmtMoney(i.payout),
+  };
 }
 
-const csvColumns: (keyof InfluencerRow)[] = ['influencer_id', 'name', 'platform', 'category', 'tier', 'orders', 'revenue', 'payout', 'payout_basis', 'roas', 'roi', 'iroas', 'iroas_method', 'iroas_holdout_low', 'iroas_holdout_high', 'holdout_status', 'engagement_rate', 'cost_per_order', 'break_even_rate_per_order', 'is_loss_maker', 'loss_reasons', 'cluster', 'p_profitable'];
+const csvColumns: (keyof InfluencerRow)[] = [
+  'influencer_id',
+  'name',
+  'platform',
+  'category',
+  'tier',
+  'orders',
+  'revenue',
+  'payout',
+  'payout_basis',
+  'roas',
+  'roi',
+  'iroas',
+  'iroas_method',
+  'iroas_holdout_low',
+  'iroas_holdout_high',
+  'holdout_status',
+  'engagement_rate',
+  'cost_per_order',
+  'break_even_rate_per_order',
+  'is_loss_maker',
+  'loss_reasons',
+  'cluster',
+  'p_profitable',
+];
 
 export function leaderboardCsv(rows: InfluencerRow[]): string {
   const sorted = [...rows].sort((a, b) => (b.roas ?? -Infinity) - (a.roas ?? -Infinity) || a.influencer_id.localeCompare(b.influencer_id));
   // spreadsheet-safe: a name such as '=HYPERLINK(...)' must not run when the manager opens the file
   const opts = { escapeFormulas: true, newline: '\r\n' };
-  return csvLine(csvColumns, opts) + sorted.map((r) => csvLine(csvColumns.map((c) => (typeof r[c] === 'number' ? round(r[c] as number) : r[c])), opts)).join('');
+  return (
+    csvLine(csvColumns, opts) +
+    sorted
+      .map((r) =>
+        csvLine(
+          csvColumns.map((c) => (typeof r[c] === 'number' ? round(r[c] as number) : r[c])),
+          opts,
+        ),
+      )
+      .join('')
+  );
 }
 
 const round = (v: number) => Math.round(v * 10_000) / 10_000;

@@ -1,6 +1,5 @@
 /** Number formats for people: one place, so the email, text part and CSV agree (CSV quoting: pipeline/shared/csv.ts). */
-export const fmtMoney = (v: number | null | undefined) =>
-  v === null || v === undefined ? '–' : Math.round(v).toLocaleString('en-US');
+export const fmtMoney = (v: number | null | undefined) => (v === null || v === undefined ? '–' : Math.round(v).toLocaleString('en-US'));
 export const fmtRatio = (v: number | null | undefined, digits = 2) =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(digits)}×`;
 export const fmtPct = (v: number | null | undefined, digits = 1) =>

@@ -12,22 +12,32 @@ export function insights(d: DigestData): string[] {
   if (paid.length > 0) {
     const best = paid.reduce((a, b) => (b.roas! > a.roas! ? b : a));
     const worst = paid.reduce((a, b) => (b.roas! < a.roas! ? b : a));
-    out.push(`${best.name} (${best.platform ?? 'unknown platform'}) returns the most per rupee paid: ROAS ${fmtRatio(best.roas)}${best.iroas !== null ? `, incremental ROAS ${fmtRatio(best.iroas)} (${best.iroas_method})` : ''}.`);
+    out.push(
+      `${best.name} (${best.platform ?? 'unknown platform'}) returns the most per rupee paid: ROAS ${fmtRatio(best.roas)}${best.iroas !== null ? `, incremental ROAS ${fmtRatio(best.iroas)} (${best.iroas_method})` : ''}.`,
+    );
     if (worst !== best) out.push(`${worst.name} returns the least: ROAS ${fmtRatio(worst.roas)} on a payout of ${fmtMoney(worst.payout)}.`);
   }
   const top = [...d.influencers].sort((a, b) => b.revenue - a.revenue)[0];
-  if (top && top.revenue > 0) out.push(`${top.name} brings the most revenue (${fmtMoney(top.revenue)} from ${top.orders.toLocaleString('en-US')} orders).`);
+  if (top && top.revenue > 0)
+    out.push(`${top.name} brings the most revenue (${fmtMoney(top.revenue)} from ${top.orders.toLocaleString('en-US')} orders).`);
   if (d.lossMakers.length > 0) {
     const by = (key: 'platform' | 'category') => {
       const counts = new Map<string, number>();
       for (const l of d.lossMakers) counts.set(l[key] ?? 'Unknown', (counts.get(l[key] ?? 'Unknown') ?? 0) + 1);
       return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     };
-    const platforms = by('platform').map(([k, n]) => `${k} ${n}`).join(', ');
+    const platforms = by('platform')
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
     const [topCategory] = by('category');
     const lost = d.lossMakers.reduce((s, l) => s + Math.max(l.payout - l.revenue, 0), 0);
-    out.push(`${d.lossMakers.length} loss-maker${d.lossMakers.length === 1 ? '' : 's'} (${platforms})${lost > 0 ? ` cost ${fmtMoney(lost)} more than they returned` : ''}${topCategory && topCategory[1] > 1 ? `; ${topCategory[0]} accounts for ${topCategory[1]} of them` : ''}.`);
-    const products = d.products.filter((p) => p.loss_makers > 0).sort((a, b) => b.loss_makers - a.loss_makers || b.loss - a.loss).slice(0, 5);
+    out.push(
+      `${d.lossMakers.length} loss-maker${d.lossMakers.length === 1 ? '' : 's'} (${platforms})${lost > 0 ? ` cost ${fmtMoney(lost)} more than they returned` : ''}${topCategory && topCategory[1] > 1 ? `; ${topCategory[0]} accounts for ${topCategory[1]} of them` : ''}.`,
+    );
+    const products = d.products
+      .filter((p) => p.loss_makers > 0)
+      .sort((a, b) => b.loss_makers - a.loss_makers || b.loss - a.loss)
+      .slice(0, 5);
     if (products.length > 0) out.push(`Products sold by loss-makers: ${products.map((p) => p.key).join(', ')}.`);
   } else if (paid.length > 0) {
     out.push('No influencer is a loss-maker: every paid influencer returns ROAS ≥ 1 and a non-negative incremental ROAS.');
@@ -35,11 +45,15 @@ export function insights(d: DigestData): string[] {
   const platforms = d.platforms.filter((p) => p.roas !== null);
   if (platforms.length > 1) {
     const sorted = [...platforms].sort((a, b) => b.roas! - a.roas!);
-    out.push(`By platform, ${sorted[0]!.key} leads with ROAS ${fmtRatio(sorted[0]!.roas)} and ${sorted.at(-1)!.key} trails with ${fmtRatio(sorted.at(-1)!.roas)}.`);
+    out.push(
+      `By platform, ${sorted[0]!.key} leads with ROAS ${fmtRatio(sorted[0]!.roas)} and ${sorted.at(-1)!.key} trails with ${fmtRatio(sorted.at(-1)!.roas)}.`,
+    );
   }
   if (d.week && d.previous && d.previous.revenue > 0) {
     const change = (d.week.revenue - d.previous.revenue) / d.previous.revenue;
-    out.push(`Revenue ${change >= 0 ? 'rose' : 'fell'} ${fmtPct(Math.abs(change))} on the week before (${fmtMoney(d.previous.revenue)} → ${fmtMoney(d.week.revenue)}).`);
+    out.push(
+      `Revenue ${change >= 0 ? 'rose' : 'fell'} ${fmtPct(Math.abs(change))} on the week before (${fmtMoney(d.previous.revenue)} → ${fmtMoney(d.week.revenue)}).`,
+    );
   }
   return out;
 }

@@ -29,14 +29,24 @@ export function mailOptions(m: DigestMessage, to: string): Mail.Options {
     text: m.text,
     messageId: messageIdFor(m.period, to),
     attachments: [
-      ...m.images.map((i) => ({ filename: i.filename, content: i.png, cid: i.cid, contentType: 'image/png', contentDisposition: 'inline' as const })),
+      ...m.images.map((i) => ({
+        filename: i.filename,
+        content: i.png,
+        cid: i.cid,
+        contentType: 'image/png',
+        contentDisposition: 'inline' as const,
+      })),
       ...(m.csv === null ? [] : [{ filename: `leaderboard-${m.period}.csv`, content: m.csv, contentType: 'text/csv; charset=utf-8' }]),
     ],
   };
 }
 
 /** Without SMTP: the digest as files a person can open (.html) or import into a mail client (.eml). */
-export async function writeDigestFiles(m: DigestMessage, to: string[], outDir: string): Promise<{ html: string; eml: string; text: string }> {
+export async function writeDigestFiles(
+  m: DigestMessage,
+  to: string[],
+  outDir: string,
+): Promise<{ html: string; eml: string; text: string }> {
   await mkdir(outDir, { recursive: true });
   const base = join(outDir, `digest-${m.period}`);
   const eml = await new MailComposer(mailOptions(m, to.join(', '))).compile().build();

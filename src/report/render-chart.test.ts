@@ -1,9 +1,16 @@
 import { Resvg } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
-import { CHART_WIDTH } from './theme.ts';
-import { lossByProductChart, personaHeatmapChart, revenueVsPayoutChart, roasByPlatformChart, weeklyTrendChart, type ChartSpec } from './charts.ts';
+import {
+  type ChartSpec,
+  lossByProductChart,
+  personaHeatmapChart,
+  revenueVsPayoutChart,
+  roasByPlatformChart,
+  weeklyTrendChart,
+} from './charts.ts';
 import { fontFiles, measureText, renderChartPng, renderCharts } from './render-chart.ts';
+import { CHART_WIDTH } from './theme.ts';
 
 const charts: ChartSpec[] = [
   roasByPlatformChart([
@@ -20,12 +27,21 @@ const charts: ChartSpec[] = [
     })),
   ),
   weeklyTrendChart(
-    Array.from({ length: 12 }, (_, i) => ({ week: `2026-W${String(35 + i)}`, revenue: 400_000 + 30_000 * (i % 5), payout: 100_000 + 9_000 * (i % 3), roas: null })).map((w) => ({
+    Array.from({ length: 12 }, (_, i) => ({
+      week: `2026-W${String(35 + i)}`,
+      revenue: 400_000 + 30_000 * (i % 5),
+      payout: 100_000 + 9_000 * (i % 3),
+      roas: null,
+    })).map((w) => ({
       ...w,
       roas: w.revenue / w.payout,
     })),
   ),
-  personaHeatmapChart(['Fitness', 'Lifestyle', 'Nutrition', 'Parenting'].flatMap((category, i) => ['Female', 'Male', 'Other'].map((gender, j) => ({ category, gender, roas: 0.5 + i * 3 + j * 2 })))),
+  personaHeatmapChart(
+    ['Fitness', 'Lifestyle', 'Nutrition', 'Parenting'].flatMap((category, i) =>
+      ['Female', 'Male', 'Other'].map((gender, j) => ({ category, gender, roas: 0.5 + i * 3 + j * 2 })),
+    ),
+  ),
   lossByProductChart([
     { product: 'Whey Protein', loss: 182_340, lossMakers: 3 },
     { product: 'Multivitamin', loss: 64_000, lossMakers: 1 },
@@ -47,7 +63,11 @@ function decodePng(png: Buffer): { width: number; height: number; rgba: Buffer }
 }
 
 /** Counts pixels in a box (PNG pixel coordinates) that pass a test. */
-function countPixels(img: ReturnType<typeof decodePng>, test: (r: number, g: number, b: number, a: number) => boolean, box = { x0: 0, y0: 0, x1: img.width, y1: img.height }) {
+function countPixels(
+  img: ReturnType<typeof decodePng>,
+  test: (r: number, g: number, b: number, a: number) => boolean,
+  box = { x0: 0, y0: 0, x1: img.width, y1: img.height },
+) {
   let n = 0;
   for (let y = box.y0; y < box.y1; y++) {
     for (let x = box.x0; x < box.x1; x++) {
@@ -109,7 +129,11 @@ describe('renderChartPng', () => {
   });
 
   it('reports Vega-Lite warnings instead of printing them', async () => {
-    const spec = { data: { values: [{ a: 1 }] }, mark: 'point', encoding: { x: { field: 'a', type: 'quantitative' }, nonsense: { field: 'a' } } } as unknown as TopLevelSpec;
+    const spec = {
+      data: { values: [{ a: 1 }] },
+      mark: 'point',
+      encoding: { x: { field: 'a', type: 'quantitative' }, nonsense: { field: 'a' } },
+    } as unknown as TopLevelSpec;
     const out = await renderChartPng(spec);
     expect(out.warnings.join('\n')).toMatch(/nonsense/);
   });
@@ -128,7 +152,9 @@ describe('measureText', () => {
   // resvg lays text out with the same font; its bounding box is the ground truth for a label.
   const resvgWidth = (text: string, size: number, weight = 'normal') => {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="60"><text x="10" y="40" font-family="DejaVu Sans" font-size="${size}" font-weight="${weight}">${text}</text></svg>`;
-    return new Resvg(svg, { font: { fontFiles: [fontFiles.regular, fontFiles.bold], loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' } }).getBBox()!.width;
+    return new Resvg(svg, {
+      font: { fontFiles: [fontFiles.regular, fontFiles.bold], loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' },
+    }).getBBox()!.width;
   };
 
   it.each([

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js';
+import { type ResvgRenderOptions, renderAsync } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
@@ -115,7 +115,12 @@ offline.sanitize = refuse;
 const resvgOptions = (scale: number): ResvgRenderOptions => ({
   fitTo: { mode: 'zoom', value: scale },
   background: 'white',
-  font: { fontFiles: [fontFiles.regular, fontFiles.bold], loadSystemFonts: false, defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+  font: {
+    fontFiles: [fontFiles.regular, fontFiles.bold],
+    loadSystemFonts: false,
+    defaultFontFamily: FONT_FAMILY,
+    sansSerifFamily: FONT_FAMILY,
+  },
 });
 
 /** Collects what Vega-Lite and Vega report instead of printing it: errors fail the render. */
@@ -158,7 +163,10 @@ export async function renderChartPng(spec: TopLevelSpec, opts: { scale?: number 
 }
 
 /** Renders several charts; each result keeps the chart's own fields (id, title, alt...). */
-export async function renderCharts<T extends { spec: TopLevelSpec }>(charts: T[], opts: { scale?: number } = {}): Promise<(T & RenderedChart)[]> {
+export async function renderCharts<T extends { spec: TopLevelSpec }>(
+  charts: T[],
+  opts: { scale?: number } = {},
+): Promise<(T & RenderedChart)[]> {
   // Vega's layout runs on this thread, resvg's rasterising on libuv's pool: overlapping them helps.
   return Promise.all(charts.map(async (c) => ({ ...c, ...(await renderChartPng(c.spec, opts)) })));
 }

@@ -14,8 +14,25 @@ function model(): DigestModel {
     empty: false,
     notice: null,
     tiles: [{ label: 'ROAS', value: '3.3×', change: '▼0.8', good: false }],
-    winners: hostile.map((name) => ({ name, platform: 'Instagram', iroas: '2.0×', interval: '1.0–3.0', method: 'holdout', roas: '3.0×', revenue: '1,000', payout: '300' })),
-    lossMakers: hostile.map((name) => ({ name: `${name}-loss`, platform: 'Twitter', roas: '0.5×', iroas: '-0.1×', reasons: 'ROAS below 1', action: 'renegotiate $`', loss: '500' })),
+    winners: hostile.map((name) => ({
+      name,
+      platform: 'Instagram',
+      iroas: '2.0×',
+      interval: '1.0–3.0',
+      method: 'holdout',
+      roas: '3.0×',
+      revenue: '1,000',
+      payout: '300',
+    })),
+    lossMakers: hostile.map((name) => ({
+      name: `${name}-loss`,
+      platform: 'Twitter',
+      roas: '0.5×',
+      iroas: '-0.1×',
+      reasons: 'ROAS below 1',
+      action: 'renegotiate $`',
+      loss: '500',
+    })),
     lossMakersTotal: hostile.length,
     insights: ["Insight $' with {{footer}}"],
     models: [],
@@ -25,7 +42,7 @@ function model(): DigestModel {
 }
 
 describe('digest template filling', () => {
-  it('defect 8: names holding $&, $`, $\' or {{footer}} are shown as written and change nothing else', async () => {
+  it("defect 8: names holding $&, $`, $' or {{footer}} are shown as written and change nothing else", async () => {
     const html = await renderDigestHtml(model(), [], []);
     for (const name of hostile) {
       expect(html).toContain(escapeHtml(name));
@@ -41,8 +58,9 @@ describe('digest template filling', () => {
 
   it('defect 8: fillTemplate makes one pass and never rescans or interprets values', () => {
     const t = '<a>{{subject}}</a><b>{{footer}}</b>{{{body}}}';
-    expect(fillTemplate(t, { '{{subject}}': "$& $` $' {{footer}}", '{{footer}}': 'F', '{{{body}}}': '{{subject}}$&' }))
-      .toBe("<a>$& $` $' {{footer}}</a><b>F</b>{{subject}}$&");
+    expect(fillTemplate(t, { '{{subject}}': "$& $` $' {{footer}}", '{{footer}}': 'F', '{{{body}}}': '{{subject}}$&' })).toBe(
+      "<a>$& $` $' {{footer}}</a><b>F</b>{{subject}}$&",
+    );
     expect(() => fillTemplate('{{missing}}', {})).toThrow(/no value for \{\{missing\}\}/);
   });
 });

@@ -4,8 +4,17 @@ import type { DigestModel } from './digest-model.ts';
 import { escapeHtml as esc } from './format.ts';
 import { CHART_WIDTH, EMAIL_WIDTH, palette } from './theme.ts';
 
-export interface InlineChart { cid: string; title: string; alt: string; width: number; height: number }
-export interface OmittedChart { title: string; reason: string }
+export interface InlineChart {
+  cid: string;
+  title: string;
+  alt: string;
+  width: number;
+  height: number;
+}
+export interface OmittedChart {
+  title: string;
+  reason: string;
+}
 
 const templatePath = new URL('../../templates/digest.mjml', import.meta.url);
 
@@ -22,7 +31,8 @@ function themedTemplate(): string {
 
 // mj-text sets its colour on an inner element, so a class on it cannot recolour the text.
 const colors = { good: palette.good, bad: palette.bad, muted: palette.subtle };
-const section = (inner: string, bg: string = palette.white) => `<mj-section background-color="${bg}"><mj-column>${inner}</mj-column></mj-section>`;
+const section = (inner: string, bg: string = palette.white) =>
+  `<mj-section background-color="${bg}"><mj-column>${inner}</mj-column></mj-section>`;
 const heading = (t: string) => `<mj-text font-size="16px" font-weight="bold" padding-bottom="0">${esc(t)}</mj-text>`;
 const muted = (html: string) => `<br><span class="muted">${html}</span>`;
 /** A label and its figure stay on one line ("lost 6,853,866", not "lost" above the number). */
@@ -44,7 +54,9 @@ const tile = (t: DigestModel['tiles'][number]) =>
 /** The line under a list of loss-makers cut at LOSS_MAKERS_SHOWN, or '' when all are listed. */
 const notShown = (m: DigestModel) => {
   const more = m.lossMakersTotal - m.lossMakers.length;
-  return more > 0 ? `…and ${more.toLocaleString('en-US')} more with smaller losses: the attached leaderboard flags every loss-maker (is_loss_maker).` : '';
+  return more > 0
+    ? `…and ${more.toLocaleString('en-US')} more with smaller losses: the attached leaderboard flags every loss-maker (is_loss_maker).`
+    : '';
 };
 
 /** MJML → responsive HTML. Charts are referenced by CID; the mail carries them inline. */
@@ -56,17 +68,68 @@ export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], om
   }
   // Two groups of two: four across on a desktop, a 2 × 2 grid on a phone (columns in a group never stack).
   const tileGroups = [m.tiles.slice(0, 2), m.tiles.slice(2, 4)].filter((g) => g.length);
-  parts.push(`<mj-section background-color="${palette.white}">${tileGroups.map((g) => `<mj-group>${g.map(tile).join('')}</mj-group>`).join('')}</mj-section>`);
-  if (m.insights.length) parts.push(section(`${heading('What the numbers say')}<mj-text><ul style="padding-left:18px;margin:0">${m.insights.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`));
-  parts.push(section(`${heading('Winners (by incremental ROAS)')}${m.winners.length ? table(['Influencer', 'iROAS', 'Revenue'], m.winners.map((w) => [`${nameCell(w.name)}${muted(esc(w.platform))}`, `<b>${esc(w.iroas)}</b>${muted(esc(w.interval))}`, `${esc(w.revenue)}${muted(`${pair('paid', w.payout)} · ${pair('ROAS', w.roas)}`)}`])) : `<mj-text color="${colors.muted}">No influencer above the minimum spend has an incremental ROAS yet.</mj-text>`}`));
+  parts.push(
+    `<mj-section background-color="${palette.white}">${tileGroups.map((g) => `<mj-group>${g.map(tile).join('')}</mj-group>`).join('')}</mj-section>`,
+  );
+  if (m.insights.length)
+    parts.push(
+      section(
+        `${heading('What the numbers say')}<mj-text><ul style="padding-left:18px;margin:0">${m.insights.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`,
+      ),
+    );
+  parts.push(
+    section(
+      `${heading('Winners (by incremental ROAS)')}${
+        m.winners.length
+          ? table(
+              ['Influencer', 'iROAS', 'Revenue'],
+              m.winners.map((w) => [
+                `${nameCell(w.name)}${muted(esc(w.platform))}`,
+                `<b>${esc(w.iroas)}</b>${muted(esc(w.interval))}`,
+                `${esc(w.revenue)}${muted(`${pair('paid', w.payout)} · ${pair('ROAS', w.roas)}`)}`,
+              ]),
+            )
+          : `<mj-text color="${colors.muted}">No influencer above the minimum spend has an incremental ROAS yet.</mj-text>`
+      }`,
+    ),
+  );
   const more = notShown(m);
-  parts.push(section(`${heading(`Loss-makers (${m.lossMakersTotal})`)}${m.lossMakers.length ? table(['Influencer', 'ROAS', 'Why, and what to do'], m.lossMakers.map((l) => [`${nameCell(l.name)}${muted(esc(l.platform))}${l.loss ? `<br><span class="bad">${pair('lost', l.loss)}</span>` : ''}`, `<b>${esc(l.roas)}</b>${muted(pair('iROAS', l.iroas))}`, `${esc(l.reasons)}<br><b>${esc(capitalise(l.action))}</b>`])) : '<mj-text>None: every paid influencer returns at least what it costs.</mj-text>'}${more ? `<mj-text color="${colors.muted}">${esc(more)}</mj-text>` : ''}`));
+  parts.push(
+    section(
+      `${heading(`Loss-makers (${m.lossMakersTotal})`)}${
+        m.lossMakers.length
+          ? table(
+              ['Influencer', 'ROAS', 'Why, and what to do'],
+              m.lossMakers.map((l) => [
+                `${nameCell(l.name)}${muted(esc(l.platform))}${l.loss ? `<br><span class="bad">${pair('lost', l.loss)}</span>` : ''}`,
+                `<b>${esc(l.roas)}</b>${muted(pair('iROAS', l.iroas))}`,
+                `${esc(l.reasons)}<br><b>${esc(capitalise(l.action))}</b>`,
+              ]),
+            )
+          : '<mj-text>None: every paid influencer returns at least what it costs.</mj-text>'
+      }${more ? `<mj-text color="${colors.muted}">${esc(more)}</mj-text>` : ''}`,
+    ),
+  );
   for (const c of charts) {
     // The chart draws its own title; the section adds none.
-    parts.push(section(`<mj-image src="cid:${esc(c.cid)}" alt="${esc(c.alt)}" title="${esc(c.alt)}" width="${Math.min(c.width, CHART_WIDTH)}px" padding="8px 0" />`));
+    parts.push(
+      section(
+        `<mj-image src="cid:${esc(c.cid)}" alt="${esc(c.alt)}" title="${esc(c.alt)}" width="${Math.min(c.width, CHART_WIDTH)}px" padding="8px 0" />`,
+      ),
+    );
   }
-  if (omitted.length) parts.push(section(`<mj-text color="${colors.muted}" font-size="12px">${omitted.map((o) => `${esc(o.title)}: left out (${esc(o.reason)}).`).join('<br>')}</mj-text>`));
-  if (m.models.length) parts.push(section(`${heading('Models and segments')}<mj-text><ul style="padding-left:18px;margin:0">${m.models.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`));
+  if (omitted.length)
+    parts.push(
+      section(
+        `<mj-text color="${colors.muted}" font-size="12px">${omitted.map((o) => `${esc(o.title)}: left out (${esc(o.reason)}).`).join('<br>')}</mj-text>`,
+      ),
+    );
+  if (m.models.length)
+    parts.push(
+      section(
+        `${heading('Models and segments')}<mj-text><ul style="padding-left:18px;margin:0">${m.models.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`,
+      ),
+    );
   return toHtml(m, parts);
 }
 
@@ -83,7 +146,10 @@ async function toHtml(m: DigestModel, parts: string[]): Promise<string> {
     '{{footer}}': esc(m.footer),
   });
   const out = await mjml2html(mjml, { validationLevel: 'strict' });
-  if (out.errors?.length) throw new Error(`digest template is invalid MJML: ${out.errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('; ')}`);
+  if (out.errors?.length)
+    throw new Error(
+      `digest template is invalid MJML: ${out.errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('; ')}`,
+    );
   return out.html;
 }
 
@@ -108,8 +174,25 @@ export function renderDigestText(m: DigestModel, omitted: OmittedChart[]): strin
   }
   for (const t of m.tiles) lines.push(`${t.label}: ${t.value}${t.change ? ` (${t.change})` : ''}`);
   if (m.insights.length) lines.push('', 'What the numbers say', ...m.insights.map((s) => `- ${s}`));
-  lines.push('', 'Winners (by incremental ROAS)', ...(m.winners.length ? m.winners.map((w) => `- ${w.name} (${w.platform}): iROAS ${w.iroas}, ${w.interval}; revenue ${w.revenue}, paid ${w.payout}, ROAS ${w.roas}`) : ['- none yet']));
-  lines.push('', `Loss-makers (${m.lossMakersTotal})`, ...(m.lossMakers.length ? m.lossMakers.map((l) => `- ${l.name} (${l.platform}): ROAS ${l.roas}, iROAS ${l.iroas}${l.loss ? `, lost ${l.loss}` : ''}; ${l.reasons}. Action: ${l.action}`) : ['- none']));
+  lines.push(
+    '',
+    'Winners (by incremental ROAS)',
+    ...(m.winners.length
+      ? m.winners.map(
+          (w) => `- ${w.name} (${w.platform}): iROAS ${w.iroas}, ${w.interval}; revenue ${w.revenue}, paid ${w.payout}, ROAS ${w.roas}`,
+        )
+      : ['- none yet']),
+  );
+  lines.push(
+    '',
+    `Loss-makers (${m.lossMakersTotal})`,
+    ...(m.lossMakers.length
+      ? m.lossMakers.map(
+          (l) =>
+            `- ${l.name} (${l.platform}): ROAS ${l.roas}, iROAS ${l.iroas}${l.loss ? `, lost ${l.loss}` : ''}; ${l.reasons}. Action: ${l.action}`,
+        )
+      : ['- none']),
+  );
   const more = notShown(m);
   if (more) lines.push(more);
   if (m.models.length) lines.push('', 'Models and segments', ...m.models.map((s) => `- ${s}`));

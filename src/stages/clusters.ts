@@ -15,7 +15,10 @@ export const clustersStage = defineStage({
       rows += await recordClusters(trx, runId, 'influencer', inf);
       rows += await recordClusters(trx, runId, 'ad_campaign', ad);
     });
-    const describe = (r: typeof inf) => ('skipped' in r ? `skipped: ${r.skipped}` : `k=${r.k}, silhouette ${r.silhouette.toFixed(2)}: ${r.centroids.map((c) => `${c.label} (${c.size})`).join(', ')}`);
+    const describe = (r: typeof inf) =>
+      'skipped' in r
+        ? `skipped: ${r.skipped}`
+        : `k=${r.k}, silhouette ${r.silhouette.toFixed(2)}: ${r.centroids.map((c) => `${c.label} (${c.size})`).join(', ')}`;
     return { rows, detail: { influencer: describe(inf), ad_campaign: describe(ad) } };
   },
 });

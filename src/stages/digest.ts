@@ -1,9 +1,16 @@
-import { claimDelivery, deliveredRecipients, latestWeekWithData, loadDigestData, markDelivered, markDeliveryFailed } from '../db/digest-repo.ts';
+import {
+  claimDelivery,
+  deliveredRecipients,
+  latestWeekWithData,
+  loadDigestData,
+  markDelivered,
+  markDeliveryFailed,
+} from '../db/digest-repo.ts';
 import { DeliveryError, messageOf } from '../errors.ts';
-import { lastCompleteWeek, parsePeriod, type Period } from '../pipeline/shared/calendar.ts';
+import { lastCompleteWeek, type Period, parsePeriod } from '../pipeline/shared/calendar.ts';
 import { digestCharts } from '../report/digest-charts.ts';
 import { buildDigestModel } from '../report/digest-model.ts';
-import { openMailTransport, type DigestMessage } from '../report/mail.ts';
+import { type DigestMessage, openMailTransport } from '../report/mail.ts';
 import { renderDigestHtml, renderDigestText } from '../report/render-email.ts';
 import { TREND_WEEKS } from '../report/theme.ts';
 import type { StageParams } from './params.ts';
@@ -73,7 +80,13 @@ export const digestStage = defineStage({
       const failures: string[] = [];
       let sent = 0;
       for (const to of recipients) {
-        const claimed = await claimDelivery(store.db, { period: period.label, recipient: to, subject: model.subject, html, resend: Boolean(params.resend) });
+        const claimed = await claimDelivery(store.db, {
+          period: period.label,
+          recipient: to,
+          subject: model.subject,
+          html,
+          resend: Boolean(params.resend),
+        });
         if (!claimed) continue;
         try {
           const info = await transport.send(message, [to]);

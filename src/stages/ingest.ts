@@ -1,27 +1,40 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, createReadStream, mkdtempSync, openSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, isAbsolute } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Store, Session } from '../db/database.ts';
+import type { Session, Store } from '../db/database.ts';
 import {
-  commitLoad, contentLoaded, contentLoadedOn, copyOrdersIntoPartition, deleteRepeatedOrders, dropOrdersPartition, knownInfluencers,
-  loadedByNameAndSize, mergeRows, openLoad, overlappingLoads, recordOrderDays, recordSkippedFile, rollbackLoad, storedDays, type LoadCounts,
+  commitLoad,
+  contentLoaded,
+  contentLoadedOn,
+  copyOrdersIntoPartition,
+  deleteRepeatedOrders,
+  dropOrdersPartition,
+  knownInfluencers,
+  type LoadCounts,
+  loadedByNameAndSize,
+  mergeRows,
+  openLoad,
+  overlappingLoads,
+  recordOrderDays,
+  recordSkippedFile,
+  rollbackLoad,
+  storedDays,
 } from '../db/loads-repo.ts';
-import type { CsvRecord, ReadStats } from '../pipeline/ingest/csv-records.ts';
-import { accountingProblem, fileRecords } from '../pipeline/ingest/file-records.ts';
-import { HEADER_LIMIT, headerOf, type HeaderRead } from '../pipeline/ingest/file-header.ts';
-import { RowsBatcher } from '../pipeline/ingest/rows-batch.ts';
-import { dayNumber } from '../pipeline/ingest/clean-orders.ts';
-import { OrdersBatcher } from '../pipeline/ingest/orders-batch.ts';
-import { isoDay } from '../pipeline/ingest/order-days.ts';
-import { loadOrder, recogniseHeader, type FileKind, type Recognised } from '../pipeline/ingest/file-kinds.ts';
-import { COPY_OPTIONS, copyFields, type CleanContext, type Reject } from '../pipeline/ingest/row-cleaner.ts';
 import type { Logger } from '../logger.ts';
+import { dayNumber } from '../pipeline/ingest/clean-orders.ts';
+import type { CsvRecord, ReadStats } from '../pipeline/ingest/csv-records.ts';
+import { HEADER_LIMIT, type HeaderRead, headerOf } from '../pipeline/ingest/file-header.ts';
+import { type FileKind, loadOrder, type Recognised, recogniseHeader } from '../pipeline/ingest/file-kinds.ts';
+import { accountingProblem, fileRecords } from '../pipeline/ingest/file-records.ts';
+import { isoDay } from '../pipeline/ingest/order-days.ts';
+import { OrdersBatcher } from '../pipeline/ingest/orders-batch.ts';
+import { type CleanContext, COPY_OPTIONS, copyFields, type Reject } from '../pipeline/ingest/row-cleaner.ts';
+import { RowsBatcher } from '../pipeline/ingest/rows-batch.ts';
 import { progress } from '../progress.ts';
 import { defineStage } from './stage.ts';
-
 
 export interface IngestOptions {
   inboxDir: string;
@@ -112,7 +125,8 @@ async function linkProblem(path: string, inboxReal: string): Promise<string | un
   const target = await realpath(path).catch(() => undefined);
   if (target === undefined) return 'is a symbolic link whose target does not exist (or cannot be reached): not followed';
   const rel = relative(inboxReal, target);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return `is a symbolic link to ${target}, outside the inbox: not followed (copy the file into the inbox instead)`;
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+    return `is a symbolic link to ${target}, outside the inbox: not followed (copy the file into the inbox instead)`;
   if (!(await stat(target)).isFile()) return `is a symbolic link to ${target}, which is not a file: not followed`;
   return undefined;
 }
@@ -158,38 +172,55 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
   const started = Date.now();
   let rejects: Rejects | undefined;
   let refused: string | undefined;
-  const counts = await store.session(async (s) => {
-    const fileId = await openLoad(s, { name, kind: file.kind, bytes, runId: opts.runId });
-    try {
-      const ctx: CleanContext = { now: opts.now, knownInfluencers: await knownInfluencers(s), revenuePerConversion: opts.revenuePerConversion };
-      const bar = progress(`ingest ${name}`, bytes, log);
-      rejects = new Rejects(fileId);
-      const hash = createHash('sha256');
-      const load = file.kind === 'orders' ? loadOrders : loadMerged;
-      const stats: ReadStats = { lines: 0, records: 0 };
-      const c = await load(s, { path, file, fileId, ctx, rejects, hash, stats, tick: bar.tick, expectedRows: await estimateRows(path, bytes), maxFingerprints: opts.maxFingerprints });
-      bar.done();
-      // every record is loaded, a repeat or a reject, or the file is not recorded as loaded
-      refused = accountingProblem(c, stats);
-      if (refused !== undefined) {
-        await rollbackLoad(s);
-        return undefined;
+  const counts = await store
+    .session(async (s) => {
+      const fileId = await openLoad(s, { name, kind: file.kind, bytes, runId: opts.runId });
+      try {
+        const ctx: CleanContext = {
+          now: opts.now,
+          knownInfluencers: await knownInfluencers(s),
+          revenuePerConversion: opts.revenuePerConversion,
+        };
+        const bar = progress(`ingest ${name}`, bytes, log);
+        rejects = new Rejects(fileId);
+        const hash = createHash('sha256');
+        const load = file.kind === 'orders' ? loadOrders : loadMerged;
+        const stats: ReadStats = { lines: 0, records: 0 };
+        const c = await load(s, {
+          path,
+          file,
+          fileId,
+          ctx,
+          rejects,
+          hash,
+          stats,
+          tick: bar.tick,
+          expectedRows: await estimateRows(path, bytes),
+          maxFingerprints: opts.maxFingerprints,
+        });
+        bar.done();
+        // every record is loaded, a repeat or a reject, or the file is not recorded as loaded
+        refused = accountingProblem(c, stats);
+        if (refused !== undefined) {
+          await rollbackLoad(s);
+          return undefined;
+        }
+        const digest = hash.digest('hex');
+        if (await contentLoadedOn(s, digest)) {
+          await rollbackLoad(s);
+          return undefined;
+        }
+        const r = rejects;
+        await commitLoad(s, fileId, digest, c, { count: r.count, copyText: () => r.lines() }, COPY_OPTIONS);
+        return c;
+      } catch (e) {
+        // The load's own error is the one to report. A failed rollback means the connection is
+        // gone, and the session hands a broken connection back to be discarded, not reused.
+        await rollbackLoad(s).catch((rollback) => log.debug({ err: rollback }, 'rollback after a failed load failed too'));
+        throw e;
       }
-      const digest = hash.digest('hex');
-      if (await contentLoadedOn(s, digest)) {
-        await rollbackLoad(s);
-        return undefined;
-      }
-      const r = rejects;
-      await commitLoad(s, fileId, digest, c, { count: r.count, copyText: () => r.lines() }, COPY_OPTIONS);
-      return c;
-    } catch (e) {
-      // The load's own error is the one to report. A failed rollback means the connection is
-      // gone, and the session hands a broken connection back to be discarded, not reused.
-      await rollbackLoad(s).catch((rollback) => log.debug({ err: rollback }, 'rollback after a failed load failed too'));
-      throw e;
-    }
-  }).finally(() => rejects?.dispose());
+    })
+    .finally(() => rejects?.dispose());
   if (refused !== undefined) {
     log.error({ reason: refused }, 'file not loaded');
     return { file: name, kind: file.kind, status: 'unrecognised', reason: refused };
@@ -199,8 +230,26 @@ export async function ingestFile(store: Store, path: string, file: Recognised, o
     return { file: name, kind: file.kind, status: 'already-loaded' };
   }
   const seconds = (Date.now() - started) / 1000;
-  log.info({ rows: counts.total, loaded: counts.loaded, duplicate: counts.duplicate, rejected: counts.rejected, rowsPerSecond: Math.round(counts.total / seconds) }, 'file loaded');
-  return { file: name, kind: file.kind, status: 'loaded', total: counts.total, loaded: counts.loaded, duplicate: counts.duplicate, rejected: counts.rejected, seconds };
+  log.info(
+    {
+      rows: counts.total,
+      loaded: counts.loaded,
+      duplicate: counts.duplicate,
+      rejected: counts.rejected,
+      rowsPerSecond: Math.round(counts.total / seconds),
+    },
+    'file loaded',
+  );
+  return {
+    file: name,
+    kind: file.kind,
+    status: 'loaded',
+    total: counts.total,
+    loaded: counts.loaded,
+    duplicate: counts.duplicate,
+    rejected: counts.rejected,
+    seconds,
+  };
 }
 
 interface LoadInput {
@@ -266,7 +315,14 @@ async function loadOrders(s: Session, input: LoadInput): Promise<Counts> {
   if (batcher.written === duplicate) await dropOrdersPartition(s, fileId);
   await recordOrderDays(s, ...days.arrays(), days.weeks());
   const loadedDays = days.days();
-  return { total: batcher.total, loaded: batcher.written - duplicate, duplicate, rejected: input.rejects.count, minDate: loadedDays[0] ?? null, maxDate: loadedDays.at(-1) ?? null };
+  return {
+    total: batcher.total,
+    loaded: batcher.written - duplicate,
+    duplicate,
+    rejected: input.rejects.count,
+    minDate: loadedDays[0] ?? null,
+    maxDate: loadedDays.at(-1) ?? null,
+  };
 }
 
 /** The small kinds: COPY into a temporary table, then one statement merges it into core. */
@@ -282,7 +338,14 @@ async function loadMerged(s: Session, input: LoadInput): Promise<Counts> {
   }
   const kind = input.file.kind as Exclude<FileKind, 'orders'>;
   const merged = await mergeRows(s, kind, fileId, Object.entries(batcher.columns), COPY_OPTIONS, copyText());
-  return { total: batcher.total, loaded: merged.loaded, duplicate: batcher.written - merged.loaded, rejected: input.rejects.count, minDate: merged.minDate, maxDate: merged.maxDate };
+  return {
+    total: batcher.total,
+    loaded: merged.loaded,
+    duplicate: batcher.written - merged.loaded,
+    rejected: input.rejects.count,
+    minDate: merged.minDate,
+    maxDate: merged.maxDate,
+  };
 }
 
 /**
@@ -339,7 +402,15 @@ class Rejects {
 async function moveInto(path: string, dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   let target = join(dir, basename(path));
-  for (let n = 1; await stat(target).then(() => true, () => false); n++) target = join(dir, `${n}-${basename(path)}`);
+  for (
+    let n = 1;
+    await stat(target).then(
+      () => true,
+      () => false,
+    );
+    n++
+  )
+    target = join(dir, `${n}-${basename(path)}`);
   await rename(path, target);
   return target;
 }

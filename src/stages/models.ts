@@ -22,9 +22,15 @@ export const modelsStage = defineStage({
       await recordTask(trx, runId, 'ad_campaign', 'regression', ad.regression);
     });
     const detail: Record<string, string> = {};
-    const tasks = { influencer_classification: inf.classification, influencer_regression: inf.regression, ad_classification: ad.classification, ad_regression: ad.regression };
+    const tasks = {
+      influencer_classification: inf.classification,
+      influencer_regression: inf.regression,
+      ad_classification: ad.classification,
+      ad_regression: ad.regression,
+    };
     for (const [name, t] of Object.entries(tasks)) {
-      detail[name] = 'skipped' in t ? `skipped: ${t.skipped}` : `${t.chosen.algorithm} ${JSON.stringify(t.candidates.find((c) => c.chosen)!.metrics)}`;
+      detail[name] =
+        'skipped' in t ? `skipped: ${t.skipped}` : `${t.chosen.algorithm} ${JSON.stringify(t.candidates.find((c) => c.chosen)!.metrics)}`;
       if ('skipped' in t) log.warn({ task: name, reason: t.skipped }, 'model skipped');
     }
     return { rows: inf.scores.length, detail };

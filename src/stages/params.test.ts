@@ -11,7 +11,9 @@ describe('run parameters', () => {
   });
 
   it('refuse a week that does not exist, an unknown stage or field, naming each', () => {
-    expect(() => parseRunParams({ period: '2026-W60' })).toThrow(new InputError('invalid run: period: period "2026-W60" does not exist (2026 has no week 60), or "latest"'));
+    expect(() => parseRunParams({ period: '2026-W60' })).toThrow(
+      new InputError('invalid run: period: period "2026-W60" does not exist (2026 has no week 60), or "latest"'),
+    );
     expect(() => parseRunParams({ period: 'last week' })).toThrow(/period: period "last week" is not an ISO week/);
     expect(() => stagesFromText('ingest,cook')).toThrow(InputError);
     expect(() => parseRunParams({ stages: ['ingest'], rebuild: 'yes' })).toThrow(/rebuild: /);

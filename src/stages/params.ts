@@ -79,7 +79,10 @@ export function parseRunParams(input: unknown): RunParams {
 /** "ingest, kpis" (a CLI argument) → the stages, in pipeline order; "pipeline" or nothing → all. */
 export function stagesFromText(text: string | undefined): StageName[] {
   if (text === undefined || text.trim() === 'pipeline') return [...stageNames];
-  const wanted = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const result = stageList.safeParse(wanted);
   if (!result.success) throw new InputError(`stages "${text}": ${describeIssues(result.error)}; or "pipeline" for all`);
   return result.data;
@@ -87,5 +90,7 @@ export function stagesFromText(text: string | undefined): StageName[] {
 
 /** The parameters one stage takes out of a run's. */
 export function paramsOf<N extends StageName>(stage: N, run: RunParams): StageParams<N> {
-  return stageParams[stage].parse(Object.fromEntries(Object.keys(stageParams[stage].shape).map((k) => [k, run[k as keyof RunParams]]))) as StageParams<N>;
+  return stageParams[stage].parse(
+    Object.fromEntries(Object.keys(stageParams[stage].shape).map((k) => [k, run[k as keyof RunParams]])),
+  ) as StageParams<N>;
 }

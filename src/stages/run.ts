@@ -9,7 +9,7 @@ import { failDeadRuns, failRunIfRunning, finishRun, finishStage, heartbeat, star
 import { messageOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { paramsOf, parseRunParams, type RunParams, type RunParamsInput, type StageName } from './params.ts';
-import { stageRegistry, type DetailOf } from './registry.ts';
+import { type DetailOf, stageRegistry } from './registry.ts';
 import type { StageDeps, StageOutcome } from './stage.ts';
 
 export type Outcomes = { [N in StageName]?: StageOutcome<DetailOf<N>> };
@@ -42,7 +42,9 @@ async function runStage<N extends StageName>(stage: N, deps: StageDeps, params: 
     log.error({ err: e }, 'stage failed');
     // The stage's own error is what the caller must see; a bookkeeping failure on top of it
     // (the database is what failed, say) is logged, not thrown over it.
-    await finishStage(db, deps.runId, stage, { state: 'failed', error: messageOf(e) }).catch((bookkeeping) => log.warn({ err: bookkeeping }, 'stage failure not recorded'));
+    await finishStage(db, deps.runId, stage, { state: 'failed', error: messageOf(e) }).catch((bookkeeping) =>
+      log.warn({ err: bookkeeping }, 'stage failure not recorded'),
+    );
     throw e;
   }
 }
@@ -71,7 +73,9 @@ export async function runStages(deps: StageDeps, params: RunParams, opts: RunSta
     return outcomes;
   } catch (e) {
     if (opts.isFinal?.(e) ?? true) {
-      await failRunIfRunning(deps.store.db, deps.runId, `${current}: ${messageOf(e)}`).catch((bookkeeping) => deps.log.warn({ err: bookkeeping }, 'run failure not recorded'));
+      await failRunIfRunning(deps.store.db, deps.runId, `${current}: ${messageOf(e)}`).catch((bookkeeping) =>
+        deps.log.warn({ err: bookkeeping }, 'run failure not recorded'),
+      );
     }
     throw e;
   }

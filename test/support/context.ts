@@ -1,19 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { parseConfig, type Config } from '../../src/config.ts';
+import { type Config, parseConfig } from '../../src/config.ts';
 import type { Store } from '../../src/db/database.ts';
-import { logger } from '../../src/logger.ts';
-import { ingestInbox } from '../../src/stages/ingest.ts';
 import { recomputeKpis } from '../../src/db/kpis-repo.ts';
 import { startRun } from '../../src/db/runs-repo.ts';
+import { logger } from '../../src/logger.ts';
 import { clustersStage } from '../../src/stages/clusters.ts';
 import { digestStage } from '../../src/stages/digest.ts';
+import { ingestInbox } from '../../src/stages/ingest.ts';
 import { modelsStage } from '../../src/stages/models.ts';
 import type { StageParams } from '../../src/stages/params.ts';
 import type { StageDeps } from '../../src/stages/stage.ts';
 
 export const testConfig = (overrides: Record<string, string> = {}): Config => parseConfig({ LOG_LEVEL: 'warn', ...overrides });
 
-export function ingest(store: Store, inbox: { inbox: string; archive: string }, now = new Date('2026-11-23T08:00:00Z'), maxFingerprints?: number) {
+export function ingest(
+  store: Store,
+  inbox: { inbox: string; archive: string },
+  now = new Date('2026-11-23T08:00:00Z'),
+  maxFingerprints?: number,
+) {
   return ingestInbox(store, { inboxDir: inbox.inbox, archiveDir: inbox.archive, runId: randomUUID(), now, log: logger, maxFingerprints });
 }
 

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
-import { generateDataset, type GeneratedFile } from '../../src/generate/generate.ts';
+import { type GeneratedFile, generateDataset } from '../../src/generate/generate.ts';
 
 export type InputFile = Exclude<GeneratedFile, 'truth'>;
 
@@ -55,7 +55,13 @@ export async function generatedSet(opts: Pick<GeneratedOptions, 'orders' | 'seed
   mkdirSync(cacheRoot, { recursive: true });
   // Generated aside and renamed into place: other test files may race for the same set.
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await generateDataset({ outDir: tmp, orders: opts.orders, seed: opts.seed, influencers: opts.influencers, adCampaigns: opts.adCampaigns });
+  await generateDataset({
+    outDir: tmp,
+    orders: opts.orders,
+    seed: opts.seed,
+    influencers: opts.influencers,
+    adCampaigns: opts.adCampaigns,
+  });
   try {
     renameSync(tmp, dir);
   } catch (e) {
@@ -86,7 +92,10 @@ export async function generatedInbox(opts: GeneratedOptions): Promise<GeneratedI
 
 /** orders.csv without its last column (`group`): generated order rows never quote a field. */
 function withoutGroups(text: string): string {
-  return text.split('\n').map((line) => (line ? line.slice(0, line.lastIndexOf(',')) : line)).join('\n');
+  return text
+    .split('\n')
+    .map((line) => (line ? line.slice(0, line.lastIndexOf(',')) : line))
+    .join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,14 +139,28 @@ export function influencerTotals(source: string, baselineRevenuePerOrder = 300):
   const totals = new Map<string, InfluencerTotals>();
   for (const r of readCsv(join(source, 'influencers.csv'))) {
     const id = r.id ?? r.ID!;
-    totals.set(id, { id, name: r.name!, platform: r.platform!, category: r.category!, basis: '', rate: 0, orders: 0, revenueCents: 0, payout: 0, roas: null, iroasBaseline: null, lossMaker: false });
+    totals.set(id, {
+      id,
+      name: r.name!,
+      platform: r.platform!,
+      category: r.category!,
+      basis: '',
+      rate: 0,
+      orders: 0,
+      revenueCents: 0,
+      payout: 0,
+      roas: null,
+      iroasBaseline: null,
+      lossMaker: false,
+    });
   }
   for (const r of readCsv(join(source, 'orders.csv'))) {
     const t = totals.get(r.influencer_id!)!;
     t.orders += Number(r.orders);
     t.revenueCents += cents(r.revenue!);
   }
-  for (const r of readCsv(join(source, 'payouts.csv'))) Object.assign(totals.get(r.influencer_id!)!, { payout: Number(r.total_payout), basis: r.basis, rate: Number(r.rate) });
+  for (const r of readCsv(join(source, 'payouts.csv')))
+    Object.assign(totals.get(r.influencer_id!)!, { payout: Number(r.total_payout), basis: r.basis, rate: Number(r.rate) });
   for (const t of totals.values()) {
     if (t.payout > 0) {
       t.roas = t.revenueCents / 100 / t.payout;
@@ -150,7 +173,7 @@ export function influencerTotals(source: string, baselineRevenuePerOrder = 300):
 
 /** The action mart.loss_makers recommends for a pay-per-post loss-maker with sales (seed 000 wording). */
 export function payPerOrderAction(t: InfluencerTotals): string {
-  const breakEven = Math.floor((t.revenueCents / t.orders)) / 100;
+  const breakEven = Math.floor(t.revenueCents / t.orders) / 100;
   return `switch to pay-per-order at or below ${breakEven.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} per order`;
 }
 

@@ -1,9 +1,9 @@
 // Helpers for the queue tests: configs with a random queue prefix, worker processes,
 // a TCP proxy to cut connections, big generated order files, core-table snapshots.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -59,7 +59,12 @@ export async function dropQueueKeys(redisUrl: string, prefix: string): Promise<v
   }
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30_000, intervalMs = 50): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false | null>,
+  what: string,
+  timeoutMs = 30_000,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -70,8 +75,16 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false | nu
 }
 
 export interface CoreSnapshot {
-  orders: number; revenue: number; posts: number; influencers: number; payouts: number;
-  day_rows: number; users: number; rejects: number; files: number; distinct_files: number;
+  orders: number;
+  revenue: number;
+  posts: number;
+  influencers: number;
+  payouts: number;
+  day_rows: number;
+  users: number;
+  rejects: number;
+  files: number;
+  distinct_files: number;
 }
 
 /** Row counts and sums of the core tables: equal snapshots mean equal loads. */
@@ -81,7 +94,9 @@ export async function coreSnapshot(store: Store): Promise<CoreSnapshot> {
            (SELECT count(*) FROM core.posts) AS posts, (SELECT count(*) FROM core.influencers) AS influencers,
            (SELECT count(*) FROM core.payouts) AS payouts, (SELECT coalesce(sum(rows), 0) FROM core.order_days) AS day_rows,
            (SELECT count(*) FROM core.order_users) AS users, (SELECT count(*) FROM ops.rejects) AS rejects,
-           (SELECT count(*) FROM ops.ingest_files) AS files, (SELECT count(DISTINCT sha256) FROM ops.ingest_files) AS distinct_files`.execute(store.db);
+           (SELECT count(*) FROM ops.ingest_files) AS files, (SELECT count(DISTINCT sha256) FROM ops.ingest_files) AS distinct_files`.execute(
+    store.db,
+  );
   return r.rows[0]!;
 }
 
@@ -107,7 +122,9 @@ export async function writeOrders(path: string, rows: number): Promise<{ sha256:
 
 /** True once a session is copying the rows of the file with this name (its load began). */
 export async function loadStarted(store: Store, fileName: string): Promise<boolean> {
-  const r = await sql`SELECT 1 FROM pg_stat_activity WHERE application_name = ${`pulse load ${fileName}`} AND query LIKE 'COPY%'`.execute(store.db);
+  const r = await sql`SELECT 1 FROM pg_stat_activity WHERE application_name = ${`pulse load ${fileName}`} AND query LIKE 'COPY%'`.execute(
+    store.db,
+  );
   return r.rows.length > 0;
 }
 
@@ -170,7 +187,9 @@ export interface WorkerChild {
  * or with `cli` the real `pulse worker` command (production settings, config from env).
  */
 export function spawnWorker(config: Config, opts: { worker?: Omit<WorkerOptions, 'connection' | 'log'>; cli?: boolean } = {}): WorkerChild {
-  const args = opts.cli ? ['src/cli/main.ts', 'worker'] : ['test/support/worker-process.ts', JSON.stringify({ env: configEnv(config), worker: opts.worker ?? fastWorker })];
+  const args = opts.cli
+    ? ['src/cli/main.ts', 'worker']
+    : ['test/support/worker-process.ts', JSON.stringify({ env: configEnv(config), worker: opts.worker ?? fastWorker })];
   const child = spawn(process.execPath, [...args], {
     cwd: repoRoot,
     env: { ...process.env, ...(opts.cli ? configEnv(config) : {}), LOG_LEVEL: 'warn' },
@@ -178,7 +197,9 @@ export function spawnWorker(config: Config, opts: { worker?: Omit<WorkerOptions,
   });
   let text = '';
   child.stderr!.on('data', (d) => (text += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       text += d;

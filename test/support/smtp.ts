@@ -1,7 +1,7 @@
 // A real SMTP server inside the test process: what nodemailer sends arrives here, is kept raw
 // and parsed with mailparser, so a test reads the mail a recipient would get.
 import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
+import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
@@ -41,7 +41,11 @@ export async function startSmtp(): Promise<TestSmtp> {
       stream.on('end', async () => {
         const raw = Buffer.concat(chunks);
         try {
-          received.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), raw, parsed: await simpleParser(raw, { keepCidLinks: true }) });
+          received.push({
+            envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+            raw,
+            parsed: await simpleParser(raw, { keepCidLinks: true }),
+          });
           callback();
         } catch (e) {
           callback(e as Error);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { clusterEntities, defaultLabeller } from './clusters.ts';
-import type { ClusterInput, ClusterResult, Clustered } from './clusters.ts';
-import { seededRandom } from '../shared/random.ts';
 import { adjustedRandIndex } from '../models/metrics.ts';
+import { seededRandom } from '../shared/random.ts';
+import type { Clustered, ClusterInput, ClusterResult } from './clusters.ts';
+import { clusterEntities, defaultLabeller } from './clusters.ts';
 
 function normal(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
@@ -40,29 +40,61 @@ function allFinite(value: unknown): boolean {
 }
 
 describe('clusterEntities', () => {
-  const four = blobs([{ a: 0, b: 0, c: 0 }, { a: 10, b: 0, c: 5 }, { a: 0, b: 10, c: -5 }, { a: 10, b: 10, c: 10 }], 150, 1, 3);
+  const four = blobs(
+    [
+      { a: 0, b: 0, c: 0 },
+      { a: 10, b: 0, c: 5 },
+      { a: 0, b: 10, c: -5 },
+      { a: 10, b: 10, c: 10 },
+    ],
+    150,
+    1,
+    3,
+  );
 
   it('finds 4 well-separated blobs: k = 4 and adjusted Rand index >= 0.95', () => {
     const r = clustered(clusterEntities(four.rows, { seed: 42 }));
     expect(r.k).toBe(4);
     expect(r.candidates.map((c) => c.k)).toEqual([2, 3, 4, 5, 6, 7, 8]);
     expect(r.silhouette).toBe(Math.max(...r.candidates.map((c) => c.silhouette)));
-    expect(adjustedRandIndex(four.truth, r.assignments.map((a) => a.cluster))).toBeGreaterThanOrEqual(0.95);
+    expect(
+      adjustedRandIndex(
+        four.truth,
+        r.assignments.map((a) => a.cluster),
+      ),
+    ).toBeGreaterThanOrEqual(0.95);
     expect(r.centroids.map((c) => c.size).reduce((s, v) => s + v, 0)).toBe(600);
   });
 
   it('is deterministic, labels included', () => {
     const a = clusterEntities(four.rows, { seed: 42 });
-    const b = clusterEntities(four.rows.map((r) => ({ ...r, features: { ...r.features } })), { seed: 42 });
+    const b = clusterEntities(
+      four.rows.map((r) => ({ ...r, features: { ...r.features } })),
+      { seed: 42 },
+    );
     expect(b).toEqual(a);
   });
 
   it('samples the silhouette above sampleSize and still finds the blobs', () => {
-    const big = blobs([{ x: 0, y: 0 }, { x: 8, y: 8 }, { x: -8, y: 8 }], 1000, 1, 5);
+    const big = blobs(
+      [
+        { x: 0, y: 0 },
+        { x: 8, y: 8 },
+        { x: -8, y: 8 },
+      ],
+      1000,
+      1,
+      5,
+    );
     const r = clustered(clusterEntities(big.rows, { seed: 1, sampleSize: 500 }));
     expect(r.params.silhouetteRows).toBe(500);
     expect(r.k).toBe(3);
-    expect(adjustedRandIndex(big.truth, r.assignments.map((a) => a.cluster))).toBeGreaterThanOrEqual(0.95);
+    expect(
+      adjustedRandIndex(
+        big.truth,
+        r.assignments.map((a) => a.cluster),
+      ),
+    ).toBeGreaterThanOrEqual(0.95);
   });
 
   it('labels influencer segments from the centroids in raw units', () => {
@@ -73,11 +105,16 @@ describe('clusterEntities', () => {
         { roas: 6, iroas: 4, engagement_rate: 0.05, cost_per_order: 80 },
         { roas: 0.5, iroas: 0.1, engagement_rate: 0.01, cost_per_order: 8 },
       ],
-      100, 0.15, 9, 'lognormal',
+      100,
+      0.15,
+      9,
+      'lognormal',
     );
     const r = clustered(clusterEntities(segs.rows, { seed: 3 }));
     expect(r.k).toBe(4);
-    expect(new Set(r.centroids.map((c) => c.label))).toEqual(new Set(['High ROAS – Low Cost', 'Low ROAS – High Cost', 'High ROAS – High Cost', 'Low ROAS – Low Cost']));
+    expect(new Set(r.centroids.map((c) => c.label))).toEqual(
+      new Set(['High ROAS – Low Cost', 'Low ROAS – High Cost', 'High ROAS – High Cost', 'Low ROAS – Low Cost']),
+    );
     const star = r.centroids.find((c) => c.label === 'High ROAS – Low Cost')!;
     expect(star.means.roas).toBeGreaterThan(5);
     expect(star.means.cost_per_order).toBeLessThan(10);
@@ -91,7 +128,10 @@ describe('clusterEntities', () => {
         { ctr: 0.005, cpc: 0.4, cpa: 5, roi: 3 },
         { ctr: 0.02, cpc: 2, cpa: 60, roi: -0.5 },
       ],
-      100, 0.1, 4, 'lognormal',
+      100,
+      0.1,
+      4,
+      'lognormal',
     );
     // roi is negative for one blob in the real world; shift it so the lognormal stays signed.
     for (const r of ads.rows) if (r.id.startsWith('b2')) r.features.roi = -(r.features.roi as number);
@@ -106,7 +146,7 @@ describe('clusterEntities', () => {
     expect(twins.every((l) => /CTR/.test(l))).toBe(true);
   });
 
-  it('makes a custom labeller\'s labels unique too', () => {
+  it("makes a custom labeller's labels unique too", () => {
     const r = clustered(clusterEntities(four.rows, { seed: 42, labeller: () => 'Segment' }));
     expect(new Set(r.centroids.map((c) => c.label)).size).toBe(r.k);
     expect(r.centroids.every((c) => c.label.startsWith('Segment'))).toBe(true);
@@ -129,11 +169,22 @@ describe('clusterEntities guards', () => {
 
   it('skips when nothing varies, and imputes missing values without NaN', () => {
     const same = Array.from({ length: 10 }, (_, i) => ({ id: `s${i}`, features: { roas: 2, cpa: null } }));
-    expect(clusterEntities(same, { seed: 1 })).toEqual({ skipped: 'no feature varies across the rows (all missing or constant)', rows: 10 });
+    expect(clusterEntities(same, { seed: 1 })).toEqual({
+      skipped: 'no feature varies across the rows (all missing or constant)',
+      rows: 10,
+    });
     const fewDistinct = Array.from({ length: 10 }, (_, i) => ({ id: `d${i}`, features: { roas: i % 2 } }));
     const two = clustered(clusterEntities(fewDistinct, { seed: 1 }));
     expect(two.k).toBe(2);
-    const gappy = blobs([{ roas: 0, cpa: 0 }, { roas: 9, cpa: 9 }], 30, 1, 2).rows.map((r, i) => ({
+    const gappy = blobs(
+      [
+        { roas: 0, cpa: 0 },
+        { roas: 9, cpa: 9 },
+      ],
+      30,
+      1,
+      2,
+    ).rows.map((r, i) => ({
       ...r,
       features: { ...r.features, roas: i % 5 === 0 ? null : r.features.roas, cpa: i % 7 === 0 ? Number.NaN : r.features.cpa, constant: 1 },
     }));

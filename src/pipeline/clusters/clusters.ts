@@ -6,8 +6,8 @@
  */
 import { kmeans } from 'ml-kmeans';
 import { isPresent, quantileSorted, wantsLog } from '../models/features.ts';
-import { sampleIndices, seededRandom } from '../shared/random.ts';
 import { silhouette } from '../models/metrics.ts';
+import { sampleIndices, seededRandom } from '../shared/random.ts';
 
 export interface ClusterInput {
   id: string;
@@ -62,7 +62,15 @@ export interface Clustered {
   candidates: { k: number; silhouette: number }[];
   assignments: { id: string; cluster: number; label: string }[];
   centroids: (CentroidInfo & { label: string })[];
-  params: { seed: number; kMin: number; kMax: number; sampleSize: number; silhouetteRows: number; initialization: 'kmeans++'; maxIterations: number };
+  params: {
+    seed: number;
+    kMin: number;
+    kMax: number;
+    sampleSize: number;
+    silhouetteRows: number;
+    initialization: 'kmeans++';
+    maxIterations: number;
+  };
 }
 
 export type ClusterResult = Clustered | { skipped: string; rows: number };
@@ -196,7 +204,8 @@ export function clusterEntities(rows: ClusterInput[], opts: ClusterOptions): Clu
   const points = Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, j) => columns[j][i]));
   const distinct = new Set(points.map((p) => p.join(','))).size;
   const kTop = Math.min(kMax, n - 1, distinct);
-  if (kTop < kMin) return { skipped: `only ${distinct} distinct rows after standardising; at least ${kMin + 1} are needed for ${kMin} segments`, rows: n };
+  if (kTop < kMin)
+    return { skipped: `only ${distinct} distinct rows after standardising; at least ${kMin + 1} are needed for ${kMin} segments`, rows: n };
 
   const sample = sampleIndices(n, Math.min(n, sampleSize), seededRandom(seed));
   const samplePoints = sample.map((i) => points[i]);
@@ -204,7 +213,10 @@ export function clusterEntities(rows: ClusterInput[], opts: ClusterOptions): Clu
   let best: { k: number; silhouette: number; clusters: number[] } | null = null;
   for (let k = kMin; k <= kTop; k++) {
     const res = kmeans(points, k, { seed, initialization: 'kmeans++', maxIterations });
-    const s = silhouette(samplePoints, sample.map((i) => res.clusters[i]));
+    const s = silhouette(
+      samplePoints,
+      sample.map((i) => res.clusters[i]),
+    );
     candidates.push({ k, silhouette: s });
     // Strictly better only: on a tie the simpler segmentation stays.
     if (!best || s > best.silhouette) best = { k, silhouette: s, clusters: res.clusters };
@@ -243,7 +255,11 @@ export function clusterEntities(rows: ClusterInput[], opts: ClusterOptions): Clu
     }
   });
 
-  const labels = uniqueLabels(centroids.map((c) => labeller(c, context)), centroids, context);
+  const labels = uniqueLabels(
+    centroids.map((c) => labeller(c, context)),
+    centroids,
+    context,
+  );
   return {
     k,
     silhouette: chosen.silhouette,

@@ -1,13 +1,45 @@
 import { describe, expect, it } from 'vitest';
+import { AD_CAMPAIGN_COLUMNS, type AdFigures, adCampaignsCleaner, channelOf, estimate } from './clean-ad-campaigns.ts';
 import { recogniseHeader } from './file-kinds.ts';
-import { AD_CAMPAIGN_COLUMNS, adCampaignsCleaner, channelOf, estimate, type AdFigures } from './clean-ad-campaigns.ts';
 import type { CleanContext, Reject, Value } from './row-cleaner.ts';
 
-const HEADER = ['ad_id', 'campaign_name', 'campaign_id', 'channel', 'category', 'date', 'impressions', 'clicks', 'spend',
-  'conversions', 'leads', 'revenue', 'cpc', 'cpa', 'roi', 'age', 'gender'];
+const HEADER = [
+  'ad_id',
+  'campaign_name',
+  'campaign_id',
+  'channel',
+  'category',
+  'date',
+  'impressions',
+  'clicks',
+  'spend',
+  'conversions',
+  'leads',
+  'revenue',
+  'cpc',
+  'cpa',
+  'roi',
+  'age',
+  'gender',
+];
 const good: Record<string, string> = {
-  ad_id: '7', campaign_name: 'fb_tier1', campaign_id: '349043', channel: 'facebook', category: 'social', date: '2/1/2021',
-  impressions: '148263', clicks: '1210', spend: '7307.37', conversions: '13', leads: '1', revenue: '4981', cpc: '', cpa: '', roi: '', age: '', gender: '',
+  ad_id: '7',
+  campaign_name: 'fb_tier1',
+  campaign_id: '349043',
+  channel: 'facebook',
+  category: 'social',
+  date: '2/1/2021',
+  impressions: '148263',
+  clicks: '1210',
+  spend: '7307.37',
+  conversions: '13',
+  leads: '1',
+  revenue: '4981',
+  cpc: '',
+  cpa: '',
+  roi: '',
+  age: '',
+  gender: '',
 };
 const ctx: CleanContext = { now: new Date('2025-07-01T12:00:00Z'), knownInfluencers: new Set() };
 
@@ -28,22 +60,50 @@ function cleaned(cells: Record<string, string>, context = ctx): Record<string, V
 describe('ad-campaign cleaner', () => {
   it('cleans a good row, stated amounts as read', () => {
     expect(cleaned({})).toEqual({
-      ad_id: '7', campaign: 'fb_tier1', campaign_id: '349043', channel: 'Facebook', category: 'Social', day: '2021-02-01',
-      impressions: 148263, clicks: 1210, conversions: 13, leads: 1, spend: '7307.37', revenue: '4981',
-      spend_estimated: false, revenue_estimated: false, audience: null,
-      spend_read: '7307.37', revenue_read: '4981', cpc: null, cpa: null, roi: null,
+      ad_id: '7',
+      campaign: 'fb_tier1',
+      campaign_id: '349043',
+      channel: 'Facebook',
+      category: 'Social',
+      day: '2021-02-01',
+      impressions: 148263,
+      clicks: 1210,
+      conversions: 13,
+      leads: 1,
+      spend: '7307.37',
+      revenue: '4981',
+      spend_estimated: false,
+      revenue_estimated: false,
+      audience: null,
+      spend_read: '7307.37',
+      revenue_read: '4981',
+      cpc: null,
+      cpa: null,
+      roi: null,
     });
   });
 
   it('needs a campaign name or an id', () => {
-    expect(clean({ ad_id: ' ', campaign_name: '', campaign_id: '' })).toEqual({ column: 'campaign_name', value: null, reason: 'is empty; a campaign name or id is required' });
+    expect(clean({ ad_id: ' ', campaign_name: '', campaign_id: '' })).toEqual({
+      column: 'campaign_name',
+      value: null,
+      reason: 'is empty; a campaign name or id is required',
+    });
     expect(cleaned({ ad_id: '', campaign_name: '' }).campaign_id).toBe('349043');
   });
 
   it('takes a missing date, not an unreadable or out-of-range one', () => {
     expect(cleaned({ date: '' }).day).toBeNull();
-    expect(clean({ date: '31/1/2021' })).toEqual({ column: 'date', value: '31/1/2021', reason: 'is not a date (use YYYY-MM-DD, M/D/YYYY or an ISO timestamp)' });
-    expect(clean({ date: '2025-07-03' })).toEqual({ column: 'date', value: '2025-07-03', reason: 'is out of range (2000-01-01 to tomorrow)' });
+    expect(clean({ date: '31/1/2021' })).toEqual({
+      column: 'date',
+      value: '31/1/2021',
+      reason: 'is not a date (use YYYY-MM-DD, M/D/YYYY or an ISO timestamp)',
+    });
+    expect(clean({ date: '2025-07-03' })).toEqual({
+      column: 'date',
+      value: '2025-07-03',
+      reason: 'is out of range (2000-01-01 to tomorrow)',
+    });
   });
 
   it('needs impressions and clicks; other figures may be missing but not unreadable', () => {
@@ -52,13 +112,25 @@ describe('ad-campaign cleaner', () => {
     expect(clean({ spend: 'lots' })).toEqual({ column: 'spend', value: 'lots', reason: 'is not a number' });
     expect(clean({ conversions: 'two' })).toEqual({ column: 'conversions', value: 'two', reason: 'is not a whole number' });
     expect(clean({ revenue: '?' })).toEqual({ column: 'revenue', value: '?', reason: 'is not a number' });
-    expect(cleaned({ spend: '', conversions: '', revenue: '', leads: 'n/a' })).toMatchObject({ spend: null, conversions: null, revenue: null, leads: null });
+    expect(cleaned({ spend: '', conversions: '', revenue: '', leads: 'n/a' })).toMatchObject({
+      spend: null,
+      conversions: null,
+      revenue: null,
+      leads: null,
+    });
   });
 
   it('rejects any negative figure on impressions, as before', () => {
     const negative = 'impressions, clicks, spend, conversions and revenue must be 0 or more';
-    const rows: Record<string, string>[] = [{ impressions: '-1' }, { clicks: '-1' }, { spend: '(3)' }, { conversions: '-1' }, { revenue: '-0.01' }];
-    for (const cells of rows) expect(clean(cells)).toEqual({ column: 'impressions', value: cells.impressions ?? '148263', reason: negative });
+    const rows: Record<string, string>[] = [
+      { impressions: '-1' },
+      { clicks: '-1' },
+      { spend: '(3)' },
+      { conversions: '-1' },
+      { revenue: '-0.01' },
+    ];
+    for (const cells of rows)
+      expect(clean(cells)).toEqual({ column: 'impressions', value: cells.impressions ?? '148263', reason: negative });
     // rates are not checked
     expect(cleaned({ spend: '', cpc: '-0.5' }).spend).toBe(-605);
   });
@@ -73,20 +145,44 @@ describe('ad-campaign cleaner', () => {
   it('estimates missing spend and revenue, rounded to cents, and flags them', () => {
     const fromCpc = cleaned({ spend: '', revenue: '', clicks: '3', cpc: '0.005', roi: '1.5' });
     // 0.015 rounds half away from zero, as round(numeric, 2) did; revenue is 0.015 × 2.5
-    expect(fromCpc).toMatchObject({ spend: 0.02, revenue: 0.04, spend_estimated: true, revenue_estimated: true, spend_read: null, cpc: '0.005', roi: '1.5' });
-    expect(cleaned({ spend: '', clicks: '10', cpa: '12.5', conversions: '4' })).toMatchObject({ spend: 50, spend_estimated: true, revenue: '4981', revenue_estimated: false });
+    expect(fromCpc).toMatchObject({
+      spend: 0.02,
+      revenue: 0.04,
+      spend_estimated: true,
+      revenue_estimated: true,
+      spend_read: null,
+      cpc: '0.005',
+      roi: '1.5',
+    });
+    expect(cleaned({ spend: '', clicks: '10', cpa: '12.5', conversions: '4' })).toMatchObject({
+      spend: 50,
+      spend_estimated: true,
+      revenue: '4981',
+      revenue_estimated: false,
+    });
     expect(cleaned({ spend: '', clicks: '10', cpc: '1', cpa: '12.5' })).toMatchObject({ spend: 10 });
     expect(cleaned({ spend: '', revenue: '300', roi: '0.5' })).toMatchObject({ spend: 200, spend_estimated: true });
     expect(cleaned({ spend: '', revenue: '100', roi: '2' })).toMatchObject({ spend: 33.33 });
     expect(cleaned({ spend: '', revenue: '300', roi: '-1' })).toMatchObject({ spend: null, spend_estimated: false });
-    expect(cleaned({ spend: '', revenue: '' })).toMatchObject({ spend: null, revenue: null, spend_estimated: false, revenue_estimated: false });
+    expect(cleaned({ spend: '', revenue: '' })).toMatchObject({
+      spend: null,
+      revenue: null,
+      spend_estimated: false,
+      revenue_estimated: false,
+    });
   });
 
   it('estimates revenue from conversions only at a configured value', () => {
     expect(cleaned({ revenue: '', conversions: '13' })).toMatchObject({ revenue: null, revenue_estimated: false });
-    expect(cleaned({ revenue: '', conversions: '13' }, { ...ctx, revenuePerConversion: 40.005 })).toMatchObject({ revenue: 520.07, revenue_estimated: true });
+    expect(cleaned({ revenue: '', conversions: '13' }, { ...ctx, revenuePerConversion: 40.005 })).toMatchObject({
+      revenue: 520.07,
+      revenue_estimated: true,
+    });
     // a return on spend comes first
-    expect(cleaned({ revenue: '', roi: '0.1' }, { ...ctx, revenuePerConversion: 40 })).toMatchObject({ revenue: 8038.11, revenue_estimated: true });
+    expect(cleaned({ revenue: '', roi: '0.1' }, { ...ctx, revenuePerConversion: 40 })).toMatchObject({
+      revenue: 8038.11,
+      revenue_estimated: true,
+    });
   });
 
   it('guesses the channel and joins the audience', () => {
@@ -103,7 +199,16 @@ describe('ad-campaign cleaner', () => {
 });
 
 describe('estimate', () => {
-  const none: AdFigures = { clicks: 0, conversions: null, spend: null, revenue: null, cpc: null, cpa: null, roi: null, revenuePerConversion: null };
+  const none: AdFigures = {
+    clicks: 0,
+    conversions: null,
+    spend: null,
+    revenue: null,
+    cpc: null,
+    cpa: null,
+    roi: null,
+    revenuePerConversion: null,
+  };
 
   it('prefers what is stated, then clicks, conversions, revenue', () => {
     expect(estimate({ ...none, spend: 5, clicks: 10, cpc: 1 })).toEqual({ spend: 5, revenue: null });

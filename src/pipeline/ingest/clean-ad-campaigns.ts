@@ -1,6 +1,6 @@
-import type { Recognised } from './file-kinds.ts';
 import { cleanDay, cleanDecimal, cleanInt, cleanLabel, cleanPlatform, cleanText, toCents } from './clean-values.ts';
-import { columnsOf, EARLIEST_DAY, reject, tomorrow, type CleanContext, type RowCleaner, type Value } from './row-cleaner.ts';
+import type { Recognised } from './file-kinds.ts';
+import { type CleanContext, columnsOf, EARLIEST_DAY, type RowCleaner, reject, tomorrow, type Value } from './row-cleaner.ts';
 
 /**
  * An ad-campaign row as sql/load/ad_campaigns.sql reads it from load_rows. The ad key is
@@ -9,10 +9,26 @@ import { columnsOf, EARLIEST_DAY, reject, tomorrow, type CleanContext, type RowC
  * its stored self.
  */
 export const AD_CAMPAIGN_COLUMNS = {
-  ad_id: 'text', campaign: 'text', campaign_id: 'text', channel: 'text', category: 'text', day: 'date',
-  impressions: 'bigint', clicks: 'bigint', conversions: 'bigint', leads: 'bigint',
-  spend: 'numeric(14, 2)', revenue: 'numeric(14, 2)', spend_estimated: 'boolean', revenue_estimated: 'boolean',
-  audience: 'text', spend_read: 'numeric', revenue_read: 'numeric', cpc: 'numeric', cpa: 'numeric', roi: 'numeric',
+  ad_id: 'text',
+  campaign: 'text',
+  campaign_id: 'text',
+  channel: 'text',
+  category: 'text',
+  day: 'date',
+  impressions: 'bigint',
+  clicks: 'bigint',
+  conversions: 'bigint',
+  leads: 'bigint',
+  spend: 'numeric(14, 2)',
+  revenue: 'numeric(14, 2)',
+  spend_estimated: 'boolean',
+  revenue_estimated: 'boolean',
+  audience: 'text',
+  spend_read: 'numeric',
+  revenue_read: 'numeric',
+  cpc: 'numeric',
+  cpa: 'numeric',
+  roi: 'numeric',
 } as const;
 
 export interface AdFigures {
@@ -32,13 +48,15 @@ export interface AdFigures {
  * revenue from spend plus that return, else conversions at the configured value. Unrounded.
  */
 export function estimate(r: AdFigures): { spend: number | null; revenue: number | null } {
-  const spend = r.spend
-    ?? (r.cpc !== null ? r.cpc * r.clicks : null)
-    ?? (r.cpa !== null && r.conversions !== null ? r.cpa * r.conversions : null)
-    ?? (r.revenue !== null && r.roi !== null && 1 + r.roi !== 0 ? r.revenue / (1 + r.roi) : null);
-  const revenue = r.revenue
-    ?? (spend !== null && r.roi !== null ? spend * (1 + r.roi) : null)
-    ?? (r.conversions !== null && r.revenuePerConversion !== null ? r.conversions * r.revenuePerConversion : null);
+  const spend =
+    r.spend ??
+    (r.cpc !== null ? r.cpc * r.clicks : null) ??
+    (r.cpa !== null && r.conversions !== null ? r.cpa * r.conversions : null) ??
+    (r.revenue !== null && r.roi !== null && 1 + r.roi !== 0 ? r.revenue / (1 + r.roi) : null);
+  const revenue =
+    r.revenue ??
+    (spend !== null && r.roi !== null ? spend * (1 + r.roi) : null) ??
+    (r.conversions !== null && r.revenuePerConversion !== null ? r.conversions * r.revenuePerConversion : null);
   return { spend, revenue };
 }
 
@@ -57,8 +75,43 @@ const roundedCents = (n: number | null) => (n === null ? null : toCents(n) / 100
  */
 export function adCampaignsCleaner(file: Recognised, ctx: CleanContext): RowCleaner {
   const { at, label } = columnsOf(file);
-  const [iAd, iCampaign, iCampaignId, iChannel, iCategory, iDate, iImpressions, iClicks, iSpend, iConversions, iLeads, iRevenue, iCpc, iCpa, iRoi, iAge, iGender] =
-    ['ad_id', 'campaign', 'campaign_id', 'channel', 'category', 'date', 'impressions', 'clicks', 'spend', 'conversions', 'leads', 'revenue', 'cpc', 'cpa', 'roi', 'age', 'gender'].map(at) as number[];
+  const [
+    iAd,
+    iCampaign,
+    iCampaignId,
+    iChannel,
+    iCategory,
+    iDate,
+    iImpressions,
+    iClicks,
+    iSpend,
+    iConversions,
+    iLeads,
+    iRevenue,
+    iCpc,
+    iCpa,
+    iRoi,
+    iAge,
+    iGender,
+  ] = [
+    'ad_id',
+    'campaign',
+    'campaign_id',
+    'channel',
+    'category',
+    'date',
+    'impressions',
+    'clicks',
+    'spend',
+    'conversions',
+    'leads',
+    'revenue',
+    'cpc',
+    'cpa',
+    'roi',
+    'age',
+    'gender',
+  ].map(at) as number[];
   const latest = tomorrow(ctx.now);
   const revenuePerConversion = ctx.revenuePerConversion ?? null;
   return {
@@ -67,11 +120,13 @@ export function adCampaignsCleaner(file: Recognised, ctx: CleanContext): RowClea
       const adId = cleanText(f[iAd!]);
       const campaign = cleanText(f[iCampaign!]);
       const campaignId = cleanText(f[iCampaignId!]);
-      if (campaign === null && campaignId === null && adId === null) return reject(label('campaign'), null, 'is empty; a campaign name or id is required');
+      if (campaign === null && campaignId === null && adId === null)
+        return reject(label('campaign'), null, 'is empty; a campaign name or id is required');
       // a row may have no date (null), not an unreadable one (undefined)
       const day = cleanDay(f[iDate!]);
       if (day === undefined) return reject(label('date'), f[iDate!], 'is not a date (use YYYY-MM-DD, M/D/YYYY or an ISO timestamp)');
-      if (day !== null && (day < EARLIEST_DAY || day > latest)) return reject(label('date'), f[iDate!], `is out of range (${EARLIEST_DAY} to tomorrow)`);
+      if (day !== null && (day < EARLIEST_DAY || day > latest))
+        return reject(label('date'), f[iDate!], `is out of range (${EARLIEST_DAY} to tomorrow)`);
       const impressions = cleanInt(f[iImpressions!]);
       if (impressions === null || impressions === undefined) return reject(label('impressions'), f[iImpressions!], 'is not a whole number');
       const clicks = cleanInt(f[iClicks!]);
@@ -89,17 +144,40 @@ export function adCampaignsCleaner(file: Recognised, ctx: CleanContext): RowClea
       const cpc = cleanDecimal(f[iCpc!]) ?? null;
       const cpa = cleanDecimal(f[iCpa!]) ?? null;
       const roi = cleanDecimal(f[iRoi!]) ?? null;
-      const est = estimate({ clicks, conversions, spend: num(spend), revenue: num(revenue), cpc: num(cpc), cpa: num(cpa), roi: num(roi), revenuePerConversion });
+      const est = estimate({
+        clicks,
+        conversions,
+        spend: num(spend),
+        revenue: num(revenue),
+        cpc: num(cpc),
+        cpa: num(cpa),
+        roi: num(roi),
+        revenuePerConversion,
+      });
       const age = cleanText(f[iAge!]);
       const gender = cleanText(f[iGender!]);
       const row: Value[] = [
-        adId, campaign, campaignId, channelOf(f[iChannel!], f[iCampaign!]), cleanLabel(f[iCategory!]), day,
-        impressions, clicks, conversions, cleanInt(f[iLeads!]) ?? null,
+        adId,
+        campaign,
+        campaignId,
+        channelOf(f[iChannel!], f[iCampaign!]),
+        cleanLabel(f[iCategory!]),
+        day,
+        impressions,
+        clicks,
+        conversions,
+        cleanInt(f[iLeads!]) ?? null,
         // a stated amount goes in as read (numeric(14, 2) rounds it); an estimate rounded here
-        spend ?? roundedCents(est.spend), revenue ?? roundedCents(est.revenue),
-        spend === null && est.spend !== null, revenue === null && est.revenue !== null,
+        spend ?? roundedCents(est.spend),
+        revenue ?? roundedCents(est.revenue),
+        spend === null && est.spend !== null,
+        revenue === null && est.revenue !== null,
         age === null && gender === null ? null : [age, gender].filter((s) => s !== null).join(' '),
-        spend, revenue, cpc, cpa, roi,
+        spend,
+        revenue,
+        cpc,
+        cpa,
+        roi,
       ];
       return row;
     },

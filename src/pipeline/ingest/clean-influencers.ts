@@ -1,13 +1,19 @@
-import type { Recognised } from './file-kinds.ts';
-import { cleanInt, cleanLabel, cleanPlatform, cleanText, isBlank } from './clean-values.ts';
-import { columnsOf, reject, type RowCleaner } from './row-cleaner.ts';
 import { tierOf } from '../shared/tiers.ts';
-
+import { cleanInt, cleanLabel, cleanPlatform, cleanText, isBlank } from './clean-values.ts';
+import type { Recognised } from './file-kinds.ts';
+import { columnsOf, type RowCleaner, reject } from './row-cleaner.ts';
 
 export function influencersCleaner(file: Recognised): RowCleaner {
   const { at, label } = columnsOf(file);
-  const [iId, iName, iPlatform, iCategory, iGender, iTier, iFollowers] =
-    ['influencer_id', 'name', 'platform', 'category', 'gender', 'tier', 'followers'].map(at) as number[];
+  const [iId, iName, iPlatform, iCategory, iGender, iTier, iFollowers] = [
+    'influencer_id',
+    'name',
+    'platform',
+    'category',
+    'gender',
+    'tier',
+    'followers',
+  ].map(at) as number[];
   return {
     columns: { influencer_id: 'text', name: 'text', platform: 'text', category: 'text', gender: 'text', tier: 'text', followers: 'bigint' },
     clean(f) {
@@ -19,9 +25,18 @@ export function influencersCleaner(file: Recognised): RowCleaner {
       if (name.length > 200) return reject(label('name'), name, 'is longer than 200 characters');
       const followers = cleanInt(f[iFollowers!]);
       if (followers === undefined && !isBlank(f[iFollowers!])) return reject(label('followers'), f[iFollowers!], 'is not a whole number');
-      if (followers !== undefined && followers !== null && followers < 0) return reject(label('followers'), f[iFollowers!], 'is negative; follower counts are 0 or more');
+      if (followers !== undefined && followers !== null && followers < 0)
+        return reject(label('followers'), f[iFollowers!], 'is negative; follower counts are 0 or more');
       const count = followers ?? null;
-      return [id, name, cleanPlatform(f[iPlatform!]), cleanLabel(f[iCategory!]), cleanLabel(f[iGender!]), cleanLabel(f[iTier!]) ?? (count === null ? null : tierOf(count)), count];
+      return [
+        id,
+        name,
+        cleanPlatform(f[iPlatform!]),
+        cleanLabel(f[iCategory!]),
+        cleanLabel(f[iGender!]),
+        cleanLabel(f[iTier!]) ?? (count === null ? null : tierOf(count)),
+        count,
+      ];
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayNumber, ordersCleaner, type OrderRow } from './clean-orders.ts';
+import { dayNumber, type OrderRow, ordersCleaner } from './clean-orders.ts';
 import { recogniseHeader } from './file-kinds.ts';
 import type { Reject } from './row-cleaner.ts';
 
@@ -18,21 +18,45 @@ describe('ordersCleaner', () => {
 
   it('defect 12: a value over the length limit is reported under its own column, with its own value', () => {
     const long = (c: string) => c.repeat(201);
-    expect(clean(`IG,C1,1,u1,${long('p')},2025-06-01,1,10,1`)).toEqual({ column: 'product', value: `${'p'.repeat(80)}…`, reason: 'is longer than 200 characters' });
-    expect(clean(`IG,${long('c')},1,u1,Whey,2025-06-01,1,10,1`)).toEqual({ column: 'campaign', value: `${'c'.repeat(80)}…`, reason: 'is longer than 200 characters' });
-    expect(clean(`IG,C1,1,${long('u')},Whey,2025-06-01,1,10,1`)).toEqual({ column: 'user_id', value: `${'u'.repeat(80)}…`, reason: 'is longer than 200 characters' });
+    expect(clean(`IG,C1,1,u1,${long('p')},2025-06-01,1,10,1`)).toEqual({
+      column: 'product',
+      value: `${'p'.repeat(80)}…`,
+      reason: 'is longer than 200 characters',
+    });
+    expect(clean(`IG,${long('c')},1,u1,Whey,2025-06-01,1,10,1`)).toEqual({
+      column: 'campaign',
+      value: `${'c'.repeat(80)}…`,
+      reason: 'is longer than 200 characters',
+    });
+    expect(clean(`IG,C1,1,${long('u')},Whey,2025-06-01,1,10,1`)).toEqual({
+      column: 'user_id',
+      value: `${'u'.repeat(80)}…`,
+      reason: 'is longer than 200 characters',
+    });
   });
 
   it('reads messy cells', () => {
     expect(clean('IG,C1,1,u1,Whey,6/2/2025,22.0,$1200.5,control')).toEqual({
-      influencer: '1', source: 'Instagram', campaign: 'C1', user: 'u1', product: 'Whey', day: '2025-06-02', orders: 22, cents: 120050, grp: 0,
+      influencer: '1',
+      source: 'Instagram',
+      campaign: 'C1',
+      user: 'u1',
+      product: 'Whey',
+      day: '2025-06-02',
+      orders: 22,
+      cents: 120050,
+      grp: 0,
     });
   });
 
   it('says where and what is allowed', () => {
     const reason = (line: string) => (clean(line) as Reject).reason;
     expect(reason('IG,C1,,u1,Whey,2025-06-01,1,10,1')).toBe('is empty');
-    expect(clean('IG,C1,99,u1,Whey,2025-06-01,1,10,1')).toEqual({ column: 'influencer_id', value: '99', reason: 'is not a known influencer; load the influencers file first' });
+    expect(clean('IG,C1,99,u1,Whey,2025-06-01,1,10,1')).toEqual({
+      column: 'influencer_id',
+      value: '99',
+      reason: 'is not a known influencer; load the influencers file first',
+    });
     expect(reason('IG,C1,1,u1,Whey,2025-02-30,1,10,1')).toMatch(/is not a date/);
     expect(reason('IG,C1,1,u1,Whey,2026-11-25,1,10,1')).toMatch(/out of range/);
     expect(reason('IG,C1,1,u1,Whey,2025-06-01,1.5,10,1')).toBe('is not a whole number');
@@ -64,7 +88,10 @@ describe('ordersCleaner', () => {
       ['IG,Winter Bulk,1,u1,Creatine,2026-11-13,3,834.36,0', 'Instagram,Winter Bulk,1,u1,Creatine,2026-11-13,3,834.36,0'],
       ['Instagram, Winter Bulk ,1,u1,Creatine,2026-11-13,3,834.36,0', 'Instagram,Winter Bulk,1,u1,Creatine,2026-11-13,3,834.36,0'],
       ['Instagram,Winter Bulk,1,u1,Creatine,11/13/2026,3,834.36,0', 'Instagram,Winter Bulk,1,u1,Creatine,2026-11-13,3,834.36,0'],
-      ['Instagram,Winter Bulk,1,u1,Creatine,2026-11-13 10:00:00,3.0,834.360,exposed', 'Instagram,Winter Bulk,1,u1,Creatine,2026-11-13,3,834.36,1'],
+      [
+        'Instagram,Winter Bulk,1,u1,Creatine,2026-11-13 10:00:00,3.0,834.360,exposed',
+        'Instagram,Winter Bulk,1,u1,Creatine,2026-11-13,3,834.36,1',
+      ],
       ['Instagram,Winter Bulk,1,u1,Creatine,2026-11-13,3,834,0', 'Instagram,Winter Bulk,1,u1,Creatine,2026-11-13,3,834.00,0'],
       ['Instagram,,1,,Creatine,2026-11-13,03,834.36,', 'Instagram,,1,,Creatine,2026-11-13,3,834.36,'],
       ['Instagram,Winter Bulk,99,u1,Creatine,2026-11-13,3,834.36,0', ''],

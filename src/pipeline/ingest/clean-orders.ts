@@ -1,7 +1,7 @@
-import type { Recognised } from './file-kinds.ts';
-import { cleanDay, cleanInt, cleanNumber, cleanPlatform, cleanText, isBlank, isDay, PLATFORMS, toCents } from './clean-values.ts';
-import { columnsOf, copyFields, EARLIEST_DAY, reject, tomorrow, type CleanContext, type Reject } from './row-cleaner.ts';
 import { centsText } from '../shared/cents.ts';
+import { cleanDay, cleanInt, cleanNumber, cleanPlatform, cleanText, isBlank, isDay, PLATFORMS, toCents } from './clean-values.ts';
+import type { Recognised } from './file-kinds.ts';
+import { type CleanContext, columnsOf, copyFields, EARLIEST_DAY, type Reject, reject, tomorrow } from './row-cleaner.ts';
 
 /** A cleaned tracking row. Revenue is in whole cents, as numeric(14, 2) stores it. */
 export interface OrderRow {
@@ -21,9 +21,15 @@ type Field = keyof OrderRow;
 
 // file column (canonical name) → core.orders column and OrderRow field
 const COLUMNS: Record<string, [column: string, field: Field]> = {
-  influencer_id: ['influencer_id', 'influencer'], source: ['source', 'source'], campaign: ['campaign', 'campaign'],
-  user_id: ['user_id', 'user'], product: ['product', 'product'], date: ['order_date', 'day'], orders: ['orders', 'orders'],
-  revenue: ['revenue', 'cents'], group: ['grp', 'grp'],
+  influencer_id: ['influencer_id', 'influencer'],
+  source: ['source', 'source'],
+  campaign: ['campaign', 'campaign'],
+  user_id: ['user_id', 'user'],
+  product: ['product', 'product'],
+  date: ['order_date', 'day'],
+  orders: ['orders', 'orders'],
+  revenue: ['revenue', 'cents'],
+  group: ['grp', 'grp'],
 };
 
 const EXPOSED = new Set(['1', '1.0', 'exposed', 'treatment', 'test', 'true', 'yes', 'y']);
@@ -51,11 +57,22 @@ export function ordersCleaner(file: Recognised, ctx: CleanContext) {
   const latest = tomorrow(ctx.now);
   const known = ctx.knownInfluencers;
   // the file's known columns in file order; other columns are not loaded
-  const present = Object.keys(COLUMNS).filter((c) => at(c) >= 0).sort((a, b) => at(a) - at(b));
+  const present = Object.keys(COLUMNS)
+    .filter((c) => at(c) >= 0)
+    .sort((a, b) => at(a) - at(b));
   const fields = present.map((c) => COLUMNS[c]![1]);
   const onlyKnownColumns = present.length === file.header.length;
-  const [iInfluencer, iSource, iCampaign, iUser, iProduct, iDate, iOrders, iRevenue, iGroup] =
-    ['influencer_id', 'source', 'campaign', 'user_id', 'product', 'date', 'orders', 'revenue', 'group'].map(at) as number[];
+  const [iInfluencer, iSource, iCampaign, iUser, iProduct, iDate, iOrders, iRevenue, iGroup] = [
+    'influencer_id',
+    'source',
+    'campaign',
+    'user_id',
+    'product',
+    'date',
+    'orders',
+    'revenue',
+    'group',
+  ].map(at) as number[];
   const ends = new Int32Array(file.header.length);
   const latestDay = dayNumber(latest);
 
@@ -66,7 +83,8 @@ export function ordersCleaner(file: Recognised, ctx: CleanContext) {
     clean(f: readonly string[]): OrderRow | Reject {
       const influencer = cleanText(f[iInfluencer!]);
       if (influencer === null) return reject(label('influencer_id'), f[iInfluencer!], 'is empty');
-      if (!known.has(influencer)) return reject(label('influencer_id'), influencer, 'is not a known influencer; load the influencers file first');
+      if (!known.has(influencer))
+        return reject(label('influencer_id'), influencer, 'is not a known influencer; load the influencers file first');
       const day = cleanDay(f[iDate!]);
       if (!day) return reject(label('date'), f[iDate!], 'is not a date (use YYYY-MM-DD, M/D/YYYY or an ISO timestamp)');
       if (day < EARLIEST_DAY || day > latest) return reject(label('date'), f[iDate!], `is out of range (${EARLIEST_DAY} to tomorrow)`);
@@ -190,5 +208,7 @@ function wholeAt(t: string, s: number, e: number, digits: number): number {
 
 /** An amount written as clean() writes it: whole units (no leading zero), a point, two decimals. */
 function centsAt(t: string, s: number, e: number): boolean {
-  return e - s >= 4 && t.charCodeAt(e - 3) === 0x2e && digit(t.charCodeAt(e - 2)) && digit(t.charCodeAt(e - 1)) && wholeAt(t, s, e - 3, 12) >= 0;
+  return (
+    e - s >= 4 && t.charCodeAt(e - 3) === 0x2e && digit(t.charCodeAt(e - 2)) && digit(t.charCodeAt(e - 1)) && wholeAt(t, s, e - 3, 12) >= 0
+  );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { recogniseHeader } from './file-kinds.ts';
 import { cleanBasis, payoutsCleaner } from './clean-payouts.ts';
+import { recogniseHeader } from './file-kinds.ts';
 import type { Reject, Value } from './row-cleaner.ts';
 
 const HEADER = ['influencer_id', 'basis', 'rate', 'orders', 'total_payout'];
@@ -17,18 +17,35 @@ function clean(cells: Partial<typeof good>): Value[] | Reject {
 describe('payouts cleaner', () => {
   it('cleans a good row, amounts as the decimal text read', () => {
     expect(clean({})).toEqual(['1', 'order', '182', 22, '4004']);
-    expect(clean({ basis: 'Per POST', rate: '₹1,200.50', orders: '', total_payout: '$1,200.505' })).toEqual(['1', 'post', '1200.50', null, '1200.505']);
+    expect(clean({ basis: 'Per POST', rate: '₹1,200.50', orders: '', total_payout: '$1,200.505' })).toEqual([
+      '1',
+      'post',
+      '1200.50',
+      null,
+      '1200.505',
+    ]);
     expect(clean({ rate: ' ' })).toEqual(['1', 'order', null, 22, '4004']);
   });
 
   it('reads the basis from any text naming post or order', () => {
-    expect(['post', 'POSTS', 'per order', 'Orders', 'post/order', ''].map(cleanBasis)).toEqual(['post', 'post', 'order', 'order', 'post', null]);
+    expect(['post', 'POSTS', 'per order', 'Orders', 'post/order', ''].map(cleanBasis)).toEqual([
+      'post',
+      'post',
+      'order',
+      'order',
+      'post',
+      null,
+    ]);
     expect(cleanBasis('fixed fee')).toBeNull();
   });
 
   it('needs a known influencer', () => {
     expect(clean({ influencer_id: '' })).toEqual({ column: 'influencer_id', value: '', reason: 'is empty' });
-    expect(clean({ influencer_id: '7 ' })).toEqual({ column: 'influencer_id', value: '7 ', reason: 'is not a known influencer; load the influencers file first' });
+    expect(clean({ influencer_id: '7 ' })).toEqual({
+      column: 'influencer_id',
+      value: '7 ',
+      reason: 'is not a known influencer; load the influencers file first',
+    });
   });
 
   it('rejects a row per rule, in the order the SQL checked them', () => {

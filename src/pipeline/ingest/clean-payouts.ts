@@ -1,14 +1,18 @@
-import type { Recognised } from './file-kinds.ts';
 import { cleanDecimal, cleanInt, cleanText } from './clean-values.ts';
+import type { Recognised } from './file-kinds.ts';
 import { left } from './pg-text.ts';
-import { columnsOf, reject, type CleanContext, type RowCleaner } from './row-cleaner.ts';
+import { type CleanContext, columnsOf, type RowCleaner, reject } from './row-cleaner.ts';
 
 /**
  * A payout row as sql/load/payouts.sql reads it from load_rows. Amounts go in as the decimal
  * text read, so numeric(14, 2) rounds them as it rounded the values of earlier loads.
  */
 export const PAYOUT_COLUMNS = {
-  influencer_id: 'text', basis: 'text', rate: 'numeric(14, 2)', orders: 'bigint', total_payout: 'numeric(14, 2)',
+  influencer_id: 'text',
+  basis: 'text',
+  rate: 'numeric(14, 2)',
+  orders: 'bigint',
+  total_payout: 'numeric(14, 2)',
 } as const;
 
 /** 'per post', 'Order' → 'post', 'order'; anything naming neither is unreadable (null). */

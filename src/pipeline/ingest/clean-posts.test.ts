@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { recogniseHeader, type Recognised } from './file-kinds.ts';
 import { postsCleaner } from './clean-posts.ts';
+import { type Recognised, recogniseHeader } from './file-kinds.ts';
 import type { Reject, Value } from './row-cleaner.ts';
 
 const HEADER = ['influencer_id', 'platform', 'date', 'url', 'caption', 'reach', 'likes', 'comments'];
@@ -12,7 +12,16 @@ function fileOf(header: string[]): Recognised {
   return r.file;
 }
 
-const good = { influencer_id: '1', platform: 'IG', date: '2025-06-01', url: 'https://x/p/1', caption: 'Great', reach: '1,000', likes: '22.0', comments: '3' };
+const good = {
+  influencer_id: '1',
+  platform: 'IG',
+  date: '2025-06-01',
+  url: 'https://x/p/1',
+  caption: 'Great',
+  reach: '1,000',
+  likes: '22.0',
+  comments: '3',
+};
 
 /** Cleans one row given by column, the others as in `good`. */
 function clean(cells: Partial<typeof good>, header = HEADER): Value[] | Reject {
@@ -23,13 +32,25 @@ function clean(cells: Partial<typeof good>, header = HEADER): Value[] | Reject {
 describe('posts cleaner', () => {
   it('cleans a good row into the load columns', () => {
     expect(clean({})).toEqual(['1', 'Instagram', '2025-06-01', 'https://x/p/1', 'Great', 1000, 22, 3]);
-    expect(clean({ influencer_id: ' 2 ', platform: '', url: ' ', caption: '', reach: '', likes: '', comments: '' }))
-      .toEqual(['2', null, '2025-06-01', null, null, null, null, null]);
+    expect(clean({ influencer_id: ' 2 ', platform: '', url: ' ', caption: '', reach: '', likes: '', comments: '' })).toEqual([
+      '2',
+      null,
+      '2025-06-01',
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 
   it('needs a known influencer', () => {
     expect(clean({ influencer_id: '  ' })).toEqual({ column: 'influencer_id', value: '  ', reason: 'is empty' });
-    expect(clean({ influencer_id: ' 99 ' })).toEqual({ column: 'influencer_id', value: ' 99 ', reason: 'is not a known influencer; load the influencers file first' });
+    expect(clean({ influencer_id: ' 99 ' })).toEqual({
+      column: 'influencer_id',
+      value: ' 99 ',
+      reason: 'is not a known influencer; load the influencers file first',
+    });
     const long = clean({ influencer_id: 'z'.repeat(300) }) as Reject;
     expect(long.value).toBe('z'.repeat(80));
   });
@@ -38,8 +59,16 @@ describe('posts cleaner', () => {
     const notADate = 'is not a date (use YYYY-MM-DD, M/D/YYYY or an ISO timestamp)';
     expect(clean({ date: 'soon' })).toEqual({ column: 'date', value: 'soon', reason: notADate });
     expect(clean({ date: '' })).toEqual({ column: 'date', value: '', reason: notADate });
-    expect(clean({ date: '1999-12-31' })).toEqual({ column: 'date', value: '1999-12-31', reason: 'is out of range (2000-01-01 to tomorrow)' });
-    expect(clean({ date: '2025-07-03' })).toEqual({ column: 'date', value: '2025-07-03', reason: 'is out of range (2000-01-01 to tomorrow)' });
+    expect(clean({ date: '1999-12-31' })).toEqual({
+      column: 'date',
+      value: '1999-12-31',
+      reason: 'is out of range (2000-01-01 to tomorrow)',
+    });
+    expect(clean({ date: '2025-07-03' })).toEqual({
+      column: 'date',
+      value: '2025-07-03',
+      reason: 'is out of range (2000-01-01 to tomorrow)',
+    });
     expect(clean({ date: '7/2/2025' })).toContain('2025-07-02');
   });
 

@@ -1,12 +1,18 @@
-import type { Recognised } from './file-kinds.ts';
 import { cleanDay, cleanInt, cleanPlatform, cleanText } from './clean-values.ts';
+import type { Recognised } from './file-kinds.ts';
 import { left, longerThan } from './pg-text.ts';
-import { columnsOf, EARLIEST_DAY, reject, tomorrow, type CleanContext, type RowCleaner } from './row-cleaner.ts';
+import { type CleanContext, columnsOf, EARLIEST_DAY, type RowCleaner, reject, tomorrow } from './row-cleaner.ts';
 
 /** A post row as sql/load/posts.sql reads it from load_rows; the post key is hashed there. */
 export const POST_COLUMNS = {
-  influencer_id: 'text', platform: 'text', post_date: 'date', url: 'text', caption: 'text',
-  reach: 'bigint', likes: 'bigint', comments: 'bigint',
+  influencer_id: 'text',
+  platform: 'text',
+  post_date: 'date',
+  url: 'text',
+  caption: 'text',
+  reach: 'bigint',
+  likes: 'bigint',
+  comments: 'bigint',
 } as const;
 
 /**
@@ -16,8 +22,16 @@ export const POST_COLUMNS = {
  */
 export function postsCleaner(file: Recognised, ctx: CleanContext): RowCleaner {
   const { at, label } = columnsOf(file);
-  const [iInfluencer, iPlatform, iDate, iUrl, iCaption, iReach, iLikes, iComments] =
-    ['influencer_id', 'platform', 'date', 'url', 'caption', 'reach', 'likes', 'comments'].map(at) as number[];
+  const [iInfluencer, iPlatform, iDate, iUrl, iCaption, iReach, iLikes, iComments] = [
+    'influencer_id',
+    'platform',
+    'date',
+    'url',
+    'caption',
+    'reach',
+    'likes',
+    'comments',
+  ].map(at) as number[];
   const latest = tomorrow(ctx.now);
   return {
     columns: POST_COLUMNS,

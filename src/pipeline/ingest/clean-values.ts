@@ -28,7 +28,10 @@ export function cleanText(t: string | undefined): string | null {
 
 const PLAIN_NUMBER = /^-?\d{1,15}(\.\d{1,12})?$/;
 // '₹1,200.50', '$102.82', ' 22.0 ', '1 200', 'Rs. 40', '(12.5)' (accounting negative)
-const CURRENCY = new RegExp(String.raw`(^[${SPACES}]*(₹|Rs\.?|INR|\$|USD|€|EUR|£|GBP)[${SPACES}]*)|([${SPACES}]*(₹|INR|USD|EUR|GBP)[${SPACES}]*$)|[,_${SPACES}]`, 'gi');
+const CURRENCY = new RegExp(
+  String.raw`(^[${SPACES}]*(₹|Rs\.?|INR|\$|USD|€|EUR|£|GBP)[${SPACES}]*)|([${SPACES}]*(₹|INR|USD|EUR|GBP)[${SPACES}]*$)|[,_${SPACES}]`,
+  'gi',
+);
 const NUMBER = /^[-+]?(\d{1,30}\.?\d{0,30}|\.\d{1,30})([eE][-+]?\d{1,3})?$/;
 
 /**
@@ -40,7 +43,7 @@ export function cleanDecimal(t: string | undefined): string | null | undefined {
   if (t === undefined) return null;
   if (PLAIN_NUMBER.test(t)) return t;
   if (isBlank(t)) return null;
-  const s = t.replace(CURRENCY, '').replace(/^\(([^]*)\)$/, '-$1');
+  const s = t.replace(CURRENCY, '').replace(/^\(([\s\S]*)\)$/, '-$1');
   return NUMBER.test(s) && Number.isFinite(Number(s)) ? s : undefined;
 }
 
@@ -77,8 +80,8 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})(?:[ T][0-9:.]*(?:Z|[+-][0-9:]+)?)?$/;
 // What may follow the day differs by form: a time after YYYY-MM-DD
 // (after a space or a T), after M/D/YYYY (after a space only), nothing after D.M.YYYY.
-const YMD = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T][^]*)?$/;
-const MDY = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?: [^]*)?$/;
+const YMD = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T][\s\S]*)?$/;
+const MDY = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?: [\s\S]*)?$/;
 const DMY_DOTS = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/;
 
 /**
@@ -152,6 +155,7 @@ const titleCase = (s: string) => {
 
 // PostgreSQL (lower, initcap) maps case one character at a time, where JS maps 'ß' to 'SS'
 // and 'İ' to 'i' plus a combining dot (which then starts a new word).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range starts at U+0000
 const ASCII = /^[\x00-\x7f]*$/;
 const ALNUM = /^[\p{L}\p{N}]$/u;
 const lowerChar = (c: string) => (c === '\u0130' ? 'i' : c.toLowerCase());

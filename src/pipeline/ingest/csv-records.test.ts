@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvRecords, fieldsOf, type CsvRecord } from './csv-records.ts';
+import { type CsvRecord, csvRecords, fieldsOf } from './csv-records.ts';
 
 async function read(text: string, chunkSize = 7): Promise<CsvRecord[]> {
   async function* chunks() {
@@ -33,7 +33,7 @@ describe('csvRecords', () => {
   });
 
   it('is the same whatever the chunk size', async () => {
-    const text = 'h1,h2\n"a,b",c\n"say ""hi""",d\n' + Array.from({ length: 50 }, (_, i) => `${i},"x\ny"`).join('\n') + '\n';
+    const text = `h1,h2\n"a,b",c\n"say ""hi""",d\n${Array.from({ length: 50 }, (_, i) => `${i},"x\ny"`).join('\n')}\n`;
     // (only `text` may differ: a small piece without quotes takes the split path)
     const plain = async (size: number) => (await read(text, size)).map((r) => ({ fields: fieldsOf(r), line: r.line, error: r.error }));
     const whole = await plain(text.length);

@@ -1,5 +1,5 @@
-import { reject, type Reject } from './row-cleaner.ts';
-import { escapedBytes, isWellFormed, showBytes, type BadByte } from './utf8-text.ts';
+import { type Reject, reject } from './row-cleaner.ts';
+import { type BadByte, escapedBytes, isWellFormed, showBytes } from './utf8-text.ts';
 
 export interface CsvRecord {
   /** the fields; for a record read with `text`, made on demand by fieldsOf */
@@ -27,7 +27,10 @@ export interface CsvOptions {
   maxRecordChars?: number;
 }
 
-export interface ReadStats { lines: number; records: number }
+export interface ReadStats {
+  lines: number;
+  records: number;
+}
 
 // A quoted field may hold line breaks, so a record may span pieces of the file. A record still
 // open after this much text is a broken file (an unclosed quote), not a long field.
@@ -120,7 +123,9 @@ export async function* csvRecords(chunks: AsyncIterable<string>, opts: CsvOption
               const lines = lineEnds(rest) + (endsWithBreak(rest) ? 0 : 1);
               popBad(escapedBytes(rest));
               out.push({
-                fields: [], line, lines,
+                fields: [],
+                line,
+                lines,
                 error: `opens a quoted field (field ${fields.length + 1}) that is never closed: lines ${line} to ${line + lines - 1} (${plural(lines, 'line')}) are this one broken record, none of them loaded; close the quote and send the file again`,
               });
               line += lines;
@@ -242,10 +247,14 @@ export async function* csvRecords(chunks: AsyncIterable<string>, opts: CsvOption
     const lines = runaway.breaks + (runaway.lastBreak ? 0 : 1);
     line += lines;
     stats.records++;
-    yield [{
-      fields: [], line: runaway.line, lines,
-      error: `is longer than ${max / 1024 / 1024} MB (a quote never closed?): lines ${runaway.line} to ${runaway.line + lines - 1} (${plural(lines, 'line')}), to the end of the file, are this one broken record, none of them loaded`,
-    }];
+    yield [
+      {
+        fields: [],
+        line: runaway.line,
+        lines,
+        error: `is longer than ${max / 1024 / 1024} MB (a quote never closed?): lines ${runaway.line} to ${runaway.line + lines - 1} (${plural(lines, 'line')}), to the end of the file, are this one broken record, none of them loaded`,
+      },
+    ];
   } else if (carry !== '') {
     const { records } = parse(carry, true);
     if (records.length) yield records;
@@ -268,23 +277,31 @@ export function recordReject(r: CsvRecord, header: readonly string[]): Reject | 
     const { offset, byte, field, count } = r.badByte;
     const name = field < header.length ? header[field]!.replace(/^\uFEFF/, '').trim() : `field ${field + 1}`;
     const more = count > 1 ? ` and ${count - 1} more` : '';
-    return reject(name, showBytes(fields[field]!).replaceAll('\u0000', '\\0'),
-      `is not UTF-8 text: byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} at byte offset ${offset} of the file${more} (shown as \\xNN); save the file as UTF-8 and send it again`);
+    return reject(
+      name,
+      showBytes(fields[field]!).replaceAll('\u0000', '\\0'),
+      `is not UTF-8 text: byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} at byte offset ${offset} of the file${more} (shown as \\xNN); save the file as UTF-8 and send it again`,
+    );
   }
   if (fields.length !== header.length) return reject(null, null, `has ${fields.length} fields; the header has ${header.length}`);
   // (a piece with a NUL byte is never read as plain text)
   if (r.text === undefined) {
     const f = fields.findIndex((v) => v.includes('\u0000'));
-    if (f >= 0) return reject(header[f]!.replace(/^\uFEFF/, '').trim(), fields[f]!.replaceAll('\u0000', '\\0'), 'contains a NUL byte (binary data?)');
+    if (f >= 0)
+      return reject(header[f]!.replace(/^\uFEFF/, '').trim(), fields[f]!.replaceAll('\u0000', '\\0'), 'contains a NUL byte (binary data?)');
   }
   return undefined;
 }
 
-export const INCOMPLETE_LAST_LINE = 'incomplete last line: file still being written? (the file ends without a line end; once complete, send it again and this row loads)';
+export const INCOMPLETE_LAST_LINE =
+  'incomplete last line: file still being written? (the file ends without a line end; once complete, send it again and this row loads)';
 
 /** Why a record cannot be used as a row of a file with `width` columns, or undefined. */
 export function recordProblem(r: CsvRecord, width: number): string | undefined {
-  return recordReject(r, Array.from({ length: width }, (_, i) => `field ${i + 1}`))?.reason;
+  return recordReject(
+    r,
+    Array.from({ length: width }, (_, i) => `field ${i + 1}`),
+  )?.reason;
 }
 
 /** Line ends in `s`: LF, CR LF and a lone CR each count once. */

@@ -20,13 +20,19 @@ export function headerOf(head: Buffer, fileBytes: number): HeaderRead {
   const cr = head.indexOf(0x0d);
   const end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
   if (end < 0 && fileBytes > head.length) {
-    return { ok: false, reason: `the header line is longer than ${HEADER_LIMIT / 1024} KB, the most the loader reads for a header (no line end in the first ${HEADER_LIMIT.toLocaleString('en-US')} bytes); is the first line a header row?` };
+    return {
+      ok: false,
+      reason: `the header line is longer than ${HEADER_LIMIT / 1024} KB, the most the loader reads for a header (no line end in the first ${HEADER_LIMIT.toLocaleString('en-US')} bytes); is the first line a header row?`,
+    };
   }
   let bytes = head.subarray(0, end < 0 ? head.length : end);
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
   if (!isUtf8(bytes)) {
     const at = firstBadByte(bytes);
-    return { ok: false, reason: `the header line is not UTF-8 text (byte 0x${bytes[at]!.toString(16).toUpperCase().padStart(2, '0')} at byte offset ${at + (bytes.byteOffset - head.byteOffset)}); save the file as UTF-8 and send it again` };
+    return {
+      ok: false,
+      reason: `the header line is not UTF-8 text (byte 0x${bytes[at]!.toString(16).toUpperCase().padStart(2, '0')} at byte offset ${at + (bytes.byteOffset - head.byteOffset)}); save the file as UTF-8 and send it again`,
+    };
   }
   const { data, errors } = Papa.parse<string[]>(bytes.toString('utf8'), { delimiter: ',' });
   if (errors.length > 0) return { ok: false, reason: `the header line is not valid CSV (${errors[0]!.message})` };

@@ -5,7 +5,10 @@
  */
 export type FileKind = 'influencers' | 'posts' | 'payouts' | 'orders' | 'ad_campaigns';
 
-interface ColumnSpec { aliases: string[]; required?: boolean }
+interface ColumnSpec {
+  aliases: string[];
+  required?: boolean;
+}
 
 export const fileKinds: Record<FileKind, Record<string, ColumnSpec>> = {
   influencers: {
@@ -70,7 +73,11 @@ export const fileKinds: Record<FileKind, Record<string, ColumnSpec>> = {
 export const loadOrder: FileKind[] = ['influencers', 'posts', 'payouts', 'orders', 'ad_campaigns'];
 
 export const normaliseHeader = (h: string) =>
-  h.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/[\s\-./]+/g, '_');
+  h
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s\-./]+/g, '_');
 
 export interface Recognised {
   kind: FileKind;
@@ -108,7 +115,13 @@ export function recogniseHeader(header: string[]): Recognition {
   }
   if (best) return { ok: true, file: best };
   const expected = (Object.entries(fileKinds) as [FileKind, Record<string, ColumnSpec>][])
-    .map(([kind, spec]) => `${kind} (${Object.entries(spec).filter(([, s]) => s.required).map(([c]) => c).join(', ')})`)
+    .map(
+      ([kind, spec]) =>
+        `${kind} (${Object.entries(spec)
+          .filter(([, s]) => s.required)
+          .map(([c]) => c)
+          .join(', ')})`,
+    )
     .join('; ');
   return {
     ok: false,

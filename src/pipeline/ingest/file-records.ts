@@ -1,4 +1,4 @@
-import { csvRecords, type CsvRecord, type ReadStats } from './csv-records.ts';
+import { type CsvRecord, csvRecords, type ReadStats } from './csv-records.ts';
 import type { Recognised } from './file-kinds.ts';
 import { OrdersBatcher } from './orders-batch.ts';
 import type { CleanContext, Reject } from './row-cleaner.ts';
@@ -9,7 +9,11 @@ import { Utf8Text } from './utf8-text.ts';
  * A file's records after its header, in batches, from its bytes: decoded without altering any
  * byte (see Utf8Text), read by csvRecords. `stats` is filled as the file is read.
  */
-export async function* fileRecords(buffers: AsyncIterable<Buffer>, stats?: ReadStats, maxRecordChars?: number): AsyncGenerator<CsvRecord[]> {
+export async function* fileRecords(
+  buffers: AsyncIterable<Buffer>,
+  stats?: ReadStats,
+  maxRecordChars?: number,
+): AsyncGenerator<CsvRecord[]> {
   const text = new Utf8Text();
   async function* chunks() {
     for await (const b of buffers) {
@@ -41,7 +45,12 @@ export interface FileAccount {
  * a row or a reject. src/stages/ingest.ts reads files with the same parts (fileRecords and the
  * batchers); this runs them alone, for checks and tests.
  */
-export async function accountFile(buffers: AsyncIterable<Buffer>, file: Recognised, ctx: CleanContext, opts: { maxRecordChars?: number } = {}): Promise<FileAccount> {
+export async function accountFile(
+  buffers: AsyncIterable<Buffer>,
+  file: Recognised,
+  ctx: CleanContext,
+  opts: { maxRecordChars?: number } = {},
+): Promise<FileAccount> {
   const stats: ReadStats = { lines: 0, records: 0 };
   const batcher = file.kind === 'orders' ? new OrdersBatcher(file, ctx, 1024) : new RowsBatcher(file, ctx, 0);
   let copy = '';
@@ -53,7 +62,10 @@ export async function accountFile(buffers: AsyncIterable<Buffer>, file: Recognis
  * Why a file's counts cannot be recorded as a load, or undefined: every record is loaded, a
  * repeat or a reject, and a file with records after its header never loads as nothing.
  */
-export function accountingProblem(c: { total: number; loaded: number; duplicate: number; rejected: number }, stats: ReadStats): string | undefined {
+export function accountingProblem(
+  c: { total: number; loaded: number; duplicate: number; rejected: number },
+  stats: ReadStats,
+): string | undefined {
   if (c.loaded + c.duplicate + c.rejected !== c.total) {
     return `the loader lost count: ${c.total} records, but ${c.loaded} loaded + ${c.duplicate} repeats + ${c.rejected} rejected; nothing was loaded (please report this file)`;
   }

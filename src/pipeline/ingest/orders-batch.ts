@@ -1,8 +1,8 @@
-import { fieldsOf, recordReject, type CsvRecord } from './csv-records.ts';
 import { dayNumber, ordersCleaner } from './clean-orders.ts';
-import { OrderDays } from './order-days.ts';
-import { isReject, type CleanContext, type Reject } from './row-cleaner.ts';
+import { type CsvRecord, fieldsOf, recordReject } from './csv-records.ts';
 import type { Recognised } from './file-kinds.ts';
+import { OrderDays } from './order-days.ts';
+import { type CleanContext, isReject, type Reject } from './row-cleaner.ts';
 import { RowFingerprints } from './row-fingerprints.ts';
 
 /**

@@ -63,7 +63,7 @@ export function copyFields(values: readonly Value[]): string {
     const v = values[i];
     if (i > 0) out += ',';
     if (v === null || v === undefined) out += '\\N';
-    else if (typeof v === 'string') out += NEEDS_ESCAPE.test(v) ? v.replace(ESCAPES, escape) : v;
+    else if (typeof v === 'string') out += NEEDS_ESCAPE.test(v) ? v.replace(ESCAPES, escapeChar) : v;
     else out += String(v);
   }
   return out;
@@ -74,4 +74,4 @@ export const COPY_OPTIONS = "(DELIMITER ',')";
 
 const NEEDS_ESCAPE = /[\\\n\r,]/;
 const ESCAPES = /[\\\n\r,]/g;
-const escape = (c: string) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\,');
+const escapeChar = (c: string) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\,');

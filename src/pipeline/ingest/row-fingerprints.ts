@@ -62,7 +62,7 @@ export class RowFingerprints {
 export const MAX_FINGERPRINTS = 12_000_000;
 const HASH_RANGE = 2 ** 37;
 // YYYYMMDD <-> a 16-bit index, 31 days to every month: exact both ways, no calendar needed.
-const dayIndex = (day: number) => (Math.floor(day / 10_000) - 2000) * 372 + (Math.floor(day / 100) % 100 - 1) * 31 + (day % 100) - 1;
+const dayIndex = (day: number) => (Math.floor(day / 10_000) - 2000) * 372 + ((Math.floor(day / 100) % 100) - 1) * 31 + (day % 100) - 1;
 const dayOfIndex = (i: number) => (2000 + Math.floor(i / 372)) * 10_000 + (Math.floor((i % 372) / 31) + 1) * 100 + (i % 31) + 1;
 
 /**

@@ -1,7 +1,7 @@
-import { fieldsOf, recordReject, type CsvRecord } from './csv-records.ts';
 import { cleaners } from './cleaners.ts';
+import { type CsvRecord, fieldsOf, recordReject } from './csv-records.ts';
 import type { FileKind, Recognised } from './file-kinds.ts';
-import { copyFields, isReject, type CleanContext, type Reject } from './row-cleaner.ts';
+import { type CleanContext, copyFields, isReject, type Reject } from './row-cleaner.ts';
 
 /**
  * Turns batches of records of a small file kind (influencers, posts, payouts, ad campaigns)

@@ -60,7 +60,10 @@ export class Utf8Text {
   }
 }
 
-export interface BadByte { offset: number; byte: number }
+export interface BadByte {
+  offset: number;
+  byte: number;
+}
 
 /** Lone low surrogates U+DC80..U+DCFF: the escapes of bytes that are not UTF-8. */
 const ESCAPE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/g;

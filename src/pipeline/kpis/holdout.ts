@@ -5,7 +5,11 @@
  */
 import { studentTCdf, studentTQuantile } from '../shared/statistics.ts';
 
-export interface GroupStats { users: number; revenue: number; variance: number | null }
+export interface GroupStats {
+  users: number;
+  revenue: number;
+  variance: number | null;
+}
 
 export interface HoldoutResult {
   exposedUsers: number;
@@ -23,14 +27,32 @@ export interface HoldoutResult {
 export function holdout(control: GroupStats | undefined, exposed: GroupStats | undefined, payout: number, minUsers: number): HoldoutResult {
   const nc = control?.users ?? 0;
   const ne = exposed?.users ?? 0;
-  const empty = { exposedUsers: ne, controlUsers: nc, rpuExposed: null, rpuControl: null, incrementalRevenue: null, iroas: null, low: null, high: null, p: null };
-  if (nc === 0 || ne === 0) return { ...empty, rpuExposed: ne ? exposed!.revenue / ne : null, rpuControl: nc ? control!.revenue / nc : null, status: 'no_control' };
+  const empty = {
+    exposedUsers: ne,
+    controlUsers: nc,
+    rpuExposed: null,
+    rpuControl: null,
+    incrementalRevenue: null,
+    iroas: null,
+    low: null,
+    high: null,
+    p: null,
+  };
+  if (nc === 0 || ne === 0)
+    return { ...empty, rpuExposed: ne ? exposed!.revenue / ne : null, rpuControl: nc ? control!.revenue / nc : null, status: 'no_control' };
   const status = nc < minUsers || ne < minUsers ? 'underpowered' : 'ok';
   const mc = control!.revenue / nc;
   const me = exposed!.revenue / ne;
   const incremental = (me - mc) * ne;
   const perPayout = (x: number) => (payout > 0 ? x / payout : null);
-  const result: HoldoutResult = { ...empty, rpuExposed: me, rpuControl: mc, incrementalRevenue: incremental, iroas: perPayout(incremental), status };
+  const result: HoldoutResult = {
+    ...empty,
+    rpuExposed: me,
+    rpuControl: mc,
+    incrementalRevenue: incremental,
+    iroas: perPayout(incremental),
+    status,
+  };
   if (nc < 2 || ne < 2) return result;
   const vc = control!.variance ?? 0;
   const ve = exposed!.variance ?? 0;

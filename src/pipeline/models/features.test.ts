@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { OTHER_LEVEL, encodeRows, fitFeatureSpec, median, wantsLog } from './features.ts';
 import { sampleIndices, seededRandom } from '../shared/random.ts';
 import type { FeatureRow } from './features.ts';
+import { encodeRows, fitFeatureSpec, median, OTHER_LEVEL, wantsLog } from './features.ts';
 
-const row = (platform: string | null, followers: number | null, rate: number | null): FeatureRow => ({ categorical: { platform }, numeric: { followers, rate } });
+const row = (platform: string | null, followers: number | null, rate: number | null): FeatureRow => ({
+  categorical: { platform },
+  numeric: { followers, rate },
+});
 
 describe('fitFeatureSpec / encodeRows', () => {
   const train = [
-    row('instagram', 100, 10), row('instagram', 200, 20), row('youtube', null, 30),
-    row('youtube', 400, 40), row(null, 300, null), row('instagram', 500, 50),
+    row('instagram', 100, 10),
+    row('instagram', 200, 20),
+    row('youtube', null, 30),
+    row('youtube', 400, 40),
+    row(null, 300, null),
+    row('instagram', 500, 50),
   ];
   const spec = fitFeatureSpec(train, { minLevelCount: 2 });
 
@@ -42,7 +49,10 @@ describe('fitFeatureSpec / encodeRows', () => {
   });
 
   it('drops constant and empty features, and rare levels join other/null', () => {
-    const rows = Array.from({ length: 50 }, (_, i) => ({ categorical: { tier: i === 0 ? 'mega' : 'micro', empty: null }, numeric: { same: 3, none: null, x: i } }));
+    const rows = Array.from({ length: 50 }, (_, i) => ({
+      categorical: { tier: i === 0 ? 'mega' : 'micro', empty: null },
+      numeric: { same: 3, none: null, x: i },
+    }));
     const s = fitFeatureSpec(rows);
     expect(s.columns).toEqual(['x', 'tier=micro', `tier=${OTHER_LEVEL}`]);
     expect(s.dropped.map((d) => d.name).sort()).toEqual(['empty', 'none', 'same']);

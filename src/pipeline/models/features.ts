@@ -15,8 +15,17 @@ export interface FeatureRow {
   numeric: Record<string, number | null>;
 }
 
-export interface CategoricalSpec { name: string; levels: string[] }
-export interface NumericSpec { name: string; median: number; log1p: boolean; mean: number; sd: number }
+export interface CategoricalSpec {
+  name: string;
+  levels: string[];
+}
+export interface NumericSpec {
+  name: string;
+  median: number;
+  log1p: boolean;
+  mean: number;
+  sd: number;
+}
 
 /** Everything needed to encode a row the way the model saw its training rows; stored with the model. */
 export interface FeatureSpec {

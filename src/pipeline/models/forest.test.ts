@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../shared/random.ts';
-import { fitForest, predictForest, type ForestParams } from './forest.ts';
+import { type ForestParams, fitForest, predictForest } from './forest.ts';
 
 // As train.ts fits its forests.
 const PARAMS: ForestParams = { nTrees: 50, maxDepth: 12, minLeaf: 5, maxSamples: 5000, maxBins: 64, mtry: 'sqrt', seed: 7 };

@@ -63,13 +63,13 @@ function binColumns(X: Float64Array[], p: number, maxBins: number): { codes: Uin
       const v = X[i][f];
       col[i] = v;
       if (v === a || v === b) continue;
-      if (a !== a) a = v;
-      else if (b !== b) b = v;
+      if (Number.isNaN(a)) a = v;
+      else if (Number.isNaN(b)) b = v;
       else few = false;
     }
     let cuts: number[];
     if (few) {
-      cuts = b === b ? [(Math.min(a, b) + Math.max(a, b)) / 2] : [];
+      cuts = !Number.isNaN(b) ? [(Math.min(a, b) + Math.max(a, b)) / 2] : [];
     } else {
       const sorted = col.slice().sort();
       const uniq: number[] = [];
@@ -93,7 +93,15 @@ function binColumns(X: Float64Array[], p: number, maxBins: number): { codes: Uin
   return { codes, edges };
 }
 
-function buildTree(codes: Uint8Array[], edges: Float64Array[], y: Float64Array, idx: Int32Array, mtry: number, params: ForestParams, rand: () => number): TreeArrays {
+function buildTree(
+  codes: Uint8Array[],
+  edges: Float64Array[],
+  y: Float64Array,
+  idx: Int32Array,
+  mtry: number,
+  params: ForestParams,
+  rand: () => number,
+): TreeArrays {
   const p = codes.length;
   const t: TreeArrays = { feature: [], threshold: [], left: [], right: [], value: [] };
   const addNode = () => {

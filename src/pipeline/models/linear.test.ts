@@ -47,6 +47,14 @@ describe('fitLinear', () => {
     const far = predictLinear(m, [Float64Array.of(100), Float64Array.of(-100)]);
     expect(far[0]).toBeCloseTo(Math.max(...roas), 9);
     expect(far[1]).toBeCloseTo(Math.min(...roas), 9);
-    expect(predictLinear(fitLinear(X, roas.map(() => -5)), X).every((v) => v === 0)).toBe(true);
+    expect(
+      predictLinear(
+        fitLinear(
+          X,
+          roas.map(() => -5),
+        ),
+        X,
+      ).every((v) => v === 0),
+    ).toBe(true);
   });
 });

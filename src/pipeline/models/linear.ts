@@ -52,7 +52,11 @@ export function fitLinear(X: Float64Array[], roas: ArrayLike<number>): LinearMod
     intercept = z.reduce((s, v) => s + v, 0) / Math.max(1, n);
   } else {
     // The one-hot levels plus intercept are collinear; the library's SVD inverse copes (minimum norm).
-    const mlr = new MultivariateLinearRegression(X.map((r) => Array.from(r)), Array.from(z, (v) => [v]), { intercept: true, statistics: false });
+    const mlr = new MultivariateLinearRegression(
+      X.map((r) => Array.from(r)),
+      Array.from(z, (v) => [v]),
+      { intercept: true, statistics: false },
+    );
     const w = mlr.weights.map((r) => r[0]);
     if (w.every(Number.isFinite)) {
       weights = w.slice(0, p);

@@ -35,7 +35,7 @@ describe('fitLogistic', () => {
     expect(m.weights[0]).toBeGreaterThan(5);
     expect(Math.abs(m.weights[1])).toBeLessThan(1);
     const p = predictLogistic(m, X);
-    expect(X.every((r, i) => (p[i] > 0.5) === (r[0] > 0) || Math.abs(r[0]) < 0.02)).toBe(true);
+    expect(X.every((r, i) => p[i] > 0.5 === r[0] > 0 || Math.abs(r[0]) < 0.02)).toBe(true);
   });
 
   it('copes with duplicated and constant columns (a singular Hessian without the penalty)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../shared/random.ts';
-import { trainAndScore } from './train.ts';
 import type { ModelInput, TaskTrained } from './train.ts';
+import { trainAndScore } from './train.ts';
 
 function normal(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
@@ -25,9 +25,13 @@ function influencers(n: number, seed: number, { unlabelled = 0.1, missing = 0.05
     const basis = rand() < 0.5 ? 'post' : 'order';
     const rate = basis === 'post' ? Math.exp(6 + 0.5 * normal(rand)) : 5 + 20 * rand();
     const latent =
-      PLATFORMS[platform] + CATEGORIES[category] + 1.2 * (Math.log(engagement) + 3.5)
-      + 0.15 * (Math.log(followers) - 9) + (basis === 'order' ? 0.4 : -0.2) - 0.04 * (basis === 'order' ? rate - 15 : 0)
-      - (basis === 'post' ? 0.5 * (Math.log(rate) - 6) : 0);
+      PLATFORMS[platform] +
+      CATEGORIES[category] +
+      1.2 * (Math.log(engagement) + 3.5) +
+      0.15 * (Math.log(followers) - 9) +
+      (basis === 'order' ? 0.4 : -0.2) -
+      0.04 * (basis === 'order' ? rate - 15 : 0) -
+      (basis === 'post' ? 0.5 * (Math.log(rate) - 6) : 0);
     const roas = Math.exp(latent + 0.7 * normal(rand));
     return {
       id: `inf-${i}`,
@@ -94,7 +98,9 @@ describe('trainAndScore', () => {
     // Scores must carry signal on the labelled rows too: profitable rows score higher on average.
     const labelled = rows.map((r, i) => [r.roas, result.scores[i].p_profitable!] as const).filter(([v]) => v !== null);
     const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
-    expect(mean(labelled.filter(([v]) => v! > 1).map(([, p]) => p))).toBeGreaterThan(mean(labelled.filter(([v]) => v! <= 1).map(([, p]) => p)) + 0.2);
+    expect(mean(labelled.filter(([v]) => v! > 1).map(([, p]) => p))).toBeGreaterThan(
+      mean(labelled.filter(([v]) => v! <= 1).map(([, p]) => p)) + 0.2,
+    );
   });
 
   it('keeps the chosen models and their encoding as plain JSON with no NaN or Infinity', () => {
@@ -112,7 +118,10 @@ describe('trainAndScore', () => {
       const j = Math.floor(rand() * (i + 1));
       [roas[i], roas[j]] = [roas[j], roas[i]];
     }
-    const shuffled = trainAndScore(rows.map((r, i) => ({ ...r, roas: roas[i] })), { seed: 7 });
+    const shuffled = trainAndScore(
+      rows.map((r, i) => ({ ...r, roas: roas[i] })),
+      { seed: 7 },
+    );
     for (const x of trained(shuffled.classification).candidates) {
       expect(x.metrics.auc!).toBeGreaterThan(0.35);
       expect(x.metrics.auc!).toBeLessThan(0.65);
@@ -152,7 +161,12 @@ describe('trainAndScore guards', () => {
   });
 
   it('skips both when no feature carries information, and copes with empty input', () => {
-    const rows: ModelInput[] = Array.from({ length: 40 }, (_, i) => ({ id: `x${i}`, categorical: { platform: null }, numeric: { followers: null, rate: 3 }, roas: i % 2 ? 0.5 : 2 }));
+    const rows: ModelInput[] = Array.from({ length: 40 }, (_, i) => ({
+      id: `x${i}`,
+      categorical: { platform: null },
+      numeric: { followers: null, rate: 3 },
+      roas: i % 2 ? 0.5 : 2,
+    }));
     const r = trainAndScore(rows, { seed: 1 });
     expect('skipped' in r.classification && r.classification.skipped).toMatch(/no usable pre-spend feature/);
     expect('skipped' in r.regression && r.regression.skipped).toMatch(/no usable pre-spend feature/);
@@ -163,7 +177,9 @@ describe('trainAndScore guards', () => {
   });
 
   it('treats NaN and Infinity inputs as missing rather than passing them on', () => {
-    const rows = influencers(300, 4).map((r, i) => (i % 7 === 0 ? { ...r, numeric: { ...r.numeric, followers: NaN, rate: Infinity }, roas: i % 14 === 0 ? NaN : r.roas } : r));
+    const rows = influencers(300, 4).map((r, i) =>
+      i % 7 === 0 ? { ...r, numeric: { ...r.numeric, followers: NaN, rate: Infinity }, roas: i % 14 === 0 ? NaN : r.roas } : r,
+    );
     const r = trainAndScore(rows, { seed: 1 });
     expect('skipped' in r.classification).toBe(false);
     expect(allFinite(r)).toBe(true);

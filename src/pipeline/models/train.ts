@@ -8,11 +8,12 @@
  * random forest) and linear.ts (log1p linear regression); each says why it is not the installed
  * mljs one.
  */
-import { fitForest, predictForest } from './forest.ts';
-import type { ForestParams } from './forest.ts';
-import { encodeRows, fitFeatureSpec, isPresent } from './features.ts';
+
 import { seededRandom, shuffleInPlace } from '../shared/random.ts';
 import type { FeatureRow, FeatureSpec } from './features.ts';
+import { encodeRows, fitFeatureSpec, isPresent } from './features.ts';
+import type { ForestParams } from './forest.ts';
+import { fitForest, predictForest } from './forest.ts';
 import { fitLinear, predictLinear } from './linear.ts';
 import { fitLogistic, predictLogistic } from './logistic.ts';
 import { accuracy, auc, f1, mae, meanOf, r2, rmse } from './metrics.ts';
@@ -106,13 +107,22 @@ const classifiers: Learner[] = [
       return { predict: (Xs) => predictLogistic(m, Xs), json: m };
     },
   },
-  forestLearner('random_forest_classifier', 'sqrt', { target: 'roas > 1', probability: 'mean over trees of the leaf fraction profitable', threshold: 0.5 }),
+  forestLearner('random_forest_classifier', 'sqrt', {
+    target: 'roas > 1',
+    probability: 'mean over trees of the leaf fraction profitable',
+    threshold: 0.5,
+  }),
 ];
 
 const regressors: Learner[] = [
   {
     algorithm: 'linear_regression',
-    params: { target: 'log1p(roas)', back_transform: 'exp with smearing, clamped to the observed range', library: 'ml-regression-multivariate-linear', fallback: 'ridge lambda 1' },
+    params: {
+      target: 'log1p(roas)',
+      back_transform: 'exp with smearing, clamped to the observed range',
+      library: 'ml-regression-multivariate-linear',
+      fallback: 'ridge lambda 1',
+    },
     fit(X, y) {
       const m = fitLinear(X, y);
       return { predict: (Xs) => predictLinear(m, Xs), json: m };
@@ -144,17 +154,21 @@ function assignFolds(profitable: number[], folds: number, rand: () => number): I
 
 function classificationGuard(labelled: number, positives: number, folds: number): string | null {
   const negatives = labelled - positives;
-  if (labelled < MIN_LABELLED_ROWS) return `only ${labelled} rows have a ROAS; at least ${MIN_LABELLED_ROWS} are needed to train and cross-validate a classifier`;
+  if (labelled < MIN_LABELLED_ROWS)
+    return `only ${labelled} rows have a ROAS; at least ${MIN_LABELLED_ROWS} are needed to train and cross-validate a classifier`;
   if (positives === 0) return `none of the ${labelled} rows with a ROAS is profitable (ROAS > 1); a classifier needs both outcomes`;
   if (negatives === 0) return `all ${labelled} rows with a ROAS are profitable (ROAS > 1); a classifier needs both outcomes`;
   const fewer = Math.min(positives, negatives);
-  if (fewer < folds) return `only ${fewer} ${positives < negatives ? 'profitable' : 'unprofitable'} rows; ${folds}-fold cross-validation needs at least ${folds} of each outcome`;
+  if (fewer < folds)
+    return `only ${fewer} ${positives < negatives ? 'profitable' : 'unprofitable'} rows; ${folds}-fold cross-validation needs at least ${folds} of each outcome`;
   return null;
 }
 
 function regressionGuard(roas: number[]): string | null {
-  if (roas.length < MIN_LABELLED_ROWS) return `only ${roas.length} rows have a ROAS; at least ${MIN_LABELLED_ROWS} are needed to train and cross-validate a regressor`;
-  if (roas.every((v) => v === roas[0])) return `every one of the ${roas.length} rows has the same ROAS (${roas[0]}); there is nothing to predict`;
+  if (roas.length < MIN_LABELLED_ROWS)
+    return `only ${roas.length} rows have a ROAS; at least ${MIN_LABELLED_ROWS} are needed to train and cross-validate a regressor`;
+  if (roas.every((v) => v === roas[0]))
+    return `every one of the ${roas.length} rows has the same ROAS (${roas[0]}); there is nothing to predict`;
   return null;
 }
 
@@ -181,8 +195,14 @@ function runTask(
     foldOf.forEach((k, i) => (k === f ? test : train).push(i));
     // Medians, levels, means and sds come from the training fold only.
     const spec = fitFeatureSpec(train.map((i) => labelled[i]));
-    const Xtr = encodeRows(spec, train.map((i) => labelled[i]));
-    const Xte = encodeRows(spec, test.map((i) => labelled[i]));
+    const Xtr = encodeRows(
+      spec,
+      train.map((i) => labelled[i]),
+    );
+    const Xte = encodeRows(
+      spec,
+      test.map((i) => labelled[i]),
+    );
     const ytr = train.map((i) => target[i]);
     const yte = test.map((i) => target[i]);
     learners.forEach((l, li) => {
@@ -206,7 +226,13 @@ function runTask(
       rows: labelled.length,
       folds,
       candidates,
-      chosen: { algorithm: learner.algorithm, params: candidates[best].params, features: fullSpec, model: fitted.json, trainedRows: labelled.length },
+      chosen: {
+        algorithm: learner.algorithm,
+        params: candidates[best].params,
+        features: fullSpec,
+        model: fitted.json,
+        trainedRows: labelled.length,
+      },
     },
     scores,
   };
@@ -226,9 +252,8 @@ export function trainAndScore(rows: ModelInput[], opts: ModelOptions): ModelResu
   const positives = profitable.reduce<number>((s, v) => s + v, 0);
 
   const fullSpec = fitFeatureSpec(labelled);
-  const noFeatures = fullSpec.columns.length === 0
-    ? 'no usable pre-spend feature: every feature is missing or constant in the rows with a ROAS'
-    : null;
+  const noFeatures =
+    fullSpec.columns.length === 0 ? 'no usable pre-spend feature: every feature is missing or constant in the rows with a ROAS' : null;
   const classificationWhy = classificationGuard(labelled.length, positives, folds) ?? noFeatures;
   const regressionWhy = regressionGuard(roas) ?? noFeatures;
   const foldOf = assignFolds(profitable, folds, seededRandom(seed));
@@ -243,9 +268,11 @@ export function trainAndScore(rows: ModelInput[], opts: ModelOptions): ModelResu
     }
   };
   const cls = attempt(classificationWhy, 'classifier', () =>
-    runTask(classifiers, profitable, labelled, foldOf, folds, seed, classificationMetrics, higherAuc, fullSpec, all));
+    runTask(classifiers, profitable, labelled, foldOf, folds, seed, classificationMetrics, higherAuc, fullSpec, all),
+  );
   const reg = attempt(regressionWhy, 'regressor', () =>
-    runTask(regressors, roas, labelled, foldOf, folds, seed, regressionMetrics, lowerRmse, fullSpec, all));
+    runTask(regressors, roas, labelled, foldOf, folds, seed, regressionMetrics, lowerRmse, fullSpec, all),
+  );
   const pScores = cls.scores;
   const rScores = reg.scores;
 

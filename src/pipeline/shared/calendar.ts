@@ -4,7 +4,11 @@
  * change moves a day; weeks are ISO weeks as periods ("2026-W46"), Monday to Sunday. Every other
  * module does its day and week arithmetic through these.
  */
-export interface Period { label: string; start: string; end: string }
+export interface Period {
+  label: string;
+  start: string;
+  end: string;
+}
 
 const DAY = 86_400_000;
 
@@ -26,7 +30,8 @@ export const daysSinceMonday = (date: string): number => (new Date(dayStart(date
 export const mondayOf = (day: string): string => addDays(day, -daysSinceMonday(day));
 
 /** YYYYMMDD (a number) → 'YYYY-MM-DD'. */
-export const isoDay = (n: number) => `${Math.floor(n / 10_000)}-${String(Math.floor(n / 100) % 100).padStart(2, '0')}-${String(n % 100).padStart(2, '0')}`;
+export const isoDay = (n: number) =>
+  `${Math.floor(n / 10_000)}-${String(Math.floor(n / 100) % 100).padStart(2, '0')}-${String(n % 100).padStart(2, '0')}`;
 
 /** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
 export function localDate(instant: Date, timeZone: string): string {

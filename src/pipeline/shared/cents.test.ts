@@ -12,7 +12,15 @@ const ordersCentsText = (cents: number) => `${Math.trunc(cents / 100)}.${String(
 describe('centsText', () => {
   it('writes two decimals, with a leading zero under ten cents and under one unit', () => {
     expect([0, 1, 9, 10, 99, 100, 105, 120050, 99999999999999].map(centsText)).toEqual([
-      '0.00', '0.01', '0.09', '0.10', '0.99', '1.00', '1.05', '1200.50', '999999999999.99',
+      '0.00',
+      '0.01',
+      '0.09',
+      '0.10',
+      '0.99',
+      '1.00',
+      '1.05',
+      '1200.50',
+      '999999999999.99',
     ]);
   });
 
@@ -25,7 +33,15 @@ describe('centsText', () => {
   });
 
   it('puts the sign in front of a negative amount (which neither old version handled)', () => {
-    expect([-1, -5, -10, -99, -100, -105, -120050].map(centsText)).toEqual(['-0.01', '-0.05', '-0.10', '-0.99', '-1.00', '-1.05', '-1200.50']);
+    expect([-1, -5, -10, -99, -100, -105, -120050].map(centsText)).toEqual([
+      '-0.01',
+      '-0.05',
+      '-0.10',
+      '-0.99',
+      '-1.00',
+      '-1.05',
+      '-1200.50',
+    ]);
     // what the old ones wrote instead: why neither was kept for negatives
     expect(generatorCentsText(-5)).toBe('-1.95');
     expect(ordersCentsText(-5)).toBe('0.-5');

@@ -23,7 +23,10 @@ describe('seeded streams', () => {
   });
 
   it('shuffles and samples without losing or repeating items', () => {
-    const shuffled = shuffleInPlace(Array.from({ length: 50 }, (_, i) => i), seededRandom(1));
+    const shuffled = shuffleInPlace(
+      Array.from({ length: 50 }, (_, i) => i),
+      seededRandom(1),
+    );
     expect([...shuffled].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(shuffled).not.toEqual(Array.from({ length: 50 }, (_, i) => i));
     const s = sampleIndices(100, 10, seededRandom(2));

@@ -83,12 +83,16 @@ export function regularizedBeta(x: number, a: number, b: number, y = 1 - x): num
   for (let m = 1; m <= 1000; m++) {
     const m2 = 2 * m;
     let num = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
-    d = 1 + num * d; d = 1 / (Math.abs(d) < tiny ? tiny : d);
-    c = 1 + num / c; c = Math.abs(c) < tiny ? tiny : c;
+    d = 1 + num * d;
+    d = 1 / (Math.abs(d) < tiny ? tiny : d);
+    c = 1 + num / c;
+    c = Math.abs(c) < tiny ? tiny : c;
     f *= d * c;
     num = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
-    d = 1 + num * d; d = 1 / (Math.abs(d) < tiny ? tiny : d);
-    c = 1 + num / c; c = Math.abs(c) < tiny ? tiny : c;
+    d = 1 + num * d;
+    d = 1 / (Math.abs(d) < tiny ? tiny : d);
+    c = 1 + num / c;
+    c = Math.abs(c) < tiny ? tiny : c;
     const delta = d * c;
     f *= delta;
     if (Math.abs(delta - 1) < 1e-15) break;
@@ -117,7 +121,10 @@ function stirlingTail(z: number): number {
 }
 
 export function logGamma(z: number): number {
-  const g = [676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const g = [
+    676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (z < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * z)) - logGamma(1 - z);
   z -= 1;
   let x = 0.99999999999980993;

@@ -9,4 +9,10 @@ export type Tier = (typeof TIERS)[number];
 export const TIER_MIN_FOLLOWERS = { Micro: 10_000, Macro: 100_000, Mega: 1_000_000 } as const;
 
 export const tierOf = (followers: number): Tier =>
-  followers >= TIER_MIN_FOLLOWERS.Mega ? 'Mega' : followers >= TIER_MIN_FOLLOWERS.Macro ? 'Macro' : followers >= TIER_MIN_FOLLOWERS.Micro ? 'Micro' : 'Nano';
+  followers >= TIER_MIN_FOLLOWERS.Mega
+    ? 'Mega'
+    : followers >= TIER_MIN_FOLLOWERS.Macro
+      ? 'Macro'
+      : followers >= TIER_MIN_FOLLOWERS.Micro
+        ? 'Micro'
+        : 'Nano';
