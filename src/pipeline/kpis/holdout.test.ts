@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { studentTCdf, studentTQuantile } from '../shared/statistics.ts';
-import { holdout } from './holdout.ts';
+import { holdout, twoSidedP } from './holdout.ts';
 
 describe('Student t', () => {
   it('matches published quantiles', () => {
@@ -87,5 +87,34 @@ describe('holdout against an independent Welch interval', () => {
     near(r.low, low);
     near(r.high, high);
     near(r.p, p);
+  });
+});
+
+describe('p-values from the tail (never 1 − cdf)', () => {
+  // 2 × P(T > t), 60-digit mpmath (rounded to 15 digits):
+  //   mpmath.mp.dps = 60; x = v/(v+t*t); 2 * mpmath.betainc(v/2, 0.5, 0, x, regularized=True) / 2
+  const reference: [number, number, number][] = [
+    [2, 10, 0.0733880347707404],
+    [5, 30, 2.32966854670078e-5],
+    [8, 3, 0.00407657758778547],
+    [12, 200, 2.42213600524663e-25],
+    [30, 1000, 1.53746874440435e-141],
+    [40, 5000, 8.41485047193637e-304],
+  ];
+  it.each(reference)('t = %d, df = %d: p = %d to 1e-9 relative', (t, df, p) => {
+    expect(Math.abs(twoSidedP(t, df) - p) / p).toBeLessThan(1e-9);
+    expect(twoSidedP(-t, df)).toBe(twoSidedP(t, df));
+  });
+
+  it('is a positive double however far out (the true values below are 1e-770 and 1e-6385), and 1 at t = 0', () => {
+    expect(twoSidedP(60, 100_000)).toBe(Number.MIN_VALUE);
+    expect(twoSidedP(200, 50_000)).toBeGreaterThan(0);
+    expect(twoSidedP(0, 12)).toBe(1);
+  });
+
+  it('a holdout whose groups differ by many standard errors gets a tiny p, not 0', () => {
+    const r = holdout({ users: 5000, revenue: 5000 * 100, variance: 25 }, { users: 5000, revenue: 5000 * 130, variance: 25 }, 100_000, 30);
+    expect(r.p).toBeGreaterThan(0);
+    expect(r.p).toBeLessThan(1e-300);
   });
 });

@@ -3,7 +3,7 @@
  * each group, incremental revenue = (rpu_exposed - rpu_control) x exposed users, with a
  * 95% Welch interval and p-value, treating the exposed user count as fixed.
  */
-import { studentTCdf, studentTQuantile } from '../shared/statistics.ts';
+import { studentTQuantile, studentTTail } from '../shared/statistics.ts';
 
 export interface GroupStats {
   users: number;
@@ -62,6 +62,15 @@ export function holdout(control: GroupStats | undefined, exposed: GroupStats | u
   // Welch–Satterthwaite degrees of freedom
   const df = (se2 * se2) / ((vc / nc) ** 2 / (nc - 1) + (ve / ne) ** 2 / (ne - 1));
   const t = studentTQuantile(0.975, df);
-  const p = 2 * (1 - studentTCdf(Math.abs(me - mc) / se, df));
+  const p = twoSidedP(Math.abs(me - mc) / se, df);
   return { ...result, low: perPayout((me - mc - t * se) * ne), high: perPayout((me - mc + t * se) * ne), p };
+}
+
+/**
+ * Two-sided p-value of a t statistic, from the tail itself: 2 × (1 − cdf) rounds to 0 once the
+ * cdf is within half a double of 1 (t ≈ 9 at 30 degrees of freedom), and a p-value of 0 claims
+ * certainty no sample gives. A tail below the smallest double is reported as that double.
+ */
+export function twoSidedP(t: number, df: number): number {
+  return Math.min(1, Math.max(Number.MIN_VALUE, 2 * studentTTail(Math.abs(t), df)));
 }
