@@ -57,31 +57,34 @@ export function bind(file: SqlFile, values: Record<string, unknown>): unknown[] 
   });
 }
 
-/** Runs every statement of a file in order; returns the rows of the last. */
-export async function runSqlFile<R = Record<string, unknown>>(
-  db: DbOrTrx,
+/** Runs every statement of a file in order through `exec`; returns the rows of the last. */
+async function runStatements<R>(
   name: string,
-  values: Record<string, unknown> = {},
+  values: Record<string, unknown>,
+  exec: (text: string, params: unknown[]) => Promise<R[]>,
 ): Promise<R[]> {
   const file = sqlFile(name);
   const params = bind(file, values);
   let rows: R[] = [];
-  for (const s of file.statements) {
-    const query = sql.raw<R>(s.text).compile(db);
-    rows = (await db.executeQuery<R>({ ...query, parameters: params.slice(0, s.arity) })).rows;
-  }
+  for (const s of file.statements) rows = await exec(s.text, params.slice(0, s.arity));
   return rows;
 }
 
+/** Runs a statement file on the database or a transaction; returns the rows of its last statement. */
+export function runSqlFile<R = Record<string, unknown>>(db: DbOrTrx, name: string, values: Record<string, unknown> = {}): Promise<R[]> {
+  return runStatements<R>(
+    name,
+    values,
+    async (text, parameters) => (await db.executeQuery<R>({ ...sql.raw<R>(text).compile(db), parameters })).rows,
+  );
+}
+
 /** The same on a session (a connection held for a COPY and its transaction). */
-export async function runSqlFileOn<R = Record<string, unknown>>(
+export function runSqlFileOn<R = Record<string, unknown>>(
   session: Session,
   name: string,
   values: Record<string, unknown> = {},
 ): Promise<R[]> {
-  const file = sqlFile(name);
-  const params = bind(file, values);
-  let rows: R[] = [];
-  for (const s of file.statements) rows = await session.query<R>(s.text, s.arity ? params.slice(0, s.arity) : undefined);
-  return rows;
+  // without parameters a statement goes by the simple protocol, as on the pool
+  return runStatements<R>(name, values, (text, parameters) => session.query<R>(text, parameters.length ? parameters : undefined));
 }
