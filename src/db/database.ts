@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type PostgresPool, sql, type Transaction } from 'kysely';
 import pg from 'pg';
-import copyStreams from 'pg-copy-streams';
 
 // Numeric and bigint come back as JS numbers: every figure we store fits a double,
 // and the marts are read to be shown, not to do money arithmetic in JS.
@@ -65,7 +64,7 @@ function openPostgres(connectionString: string, max: number): Store {
       try {
         return await fn({
           query: async (text, params) => (await client.query(text, params as unknown[])).rows,
-          copyFrom: (copySql, source) => pipeline(Readable.from(source), client.query(copyStreams.from(copySql))),
+          copyFrom: async (copySql, source) => pipeline(Readable.from(source), client.query((await copyStreams()).from(copySql))),
         });
       } catch (e) {
         // A connection left mid-COPY or mid-transaction is not handed to the next user.
@@ -81,13 +80,20 @@ function openPostgres(connectionString: string, max: number): Store {
 
 const PGLITE_COPY_CHUNK = 16 * 1024 * 1024;
 
+// Loaded when first used: commands that never copy, or use Postgres, do not pay for them.
+const copyStreams = async () => (await import('pg-copy-streams')).default;
+
 function openPglite(dataDir: string): Store {
-  mkdirSync(dataDir, { recursive: true });
-  const lite = new PGlite(dataDir, {
-    // Same value shapes as the pg driver above.
-    parsers: { [NUMERIC]: Number, [INT8]: Number, [DATE]: (v: string) => v },
-  });
-  const pool = pglitePool(lite);
+  // The embedded database starts on first use (a WebAssembly Postgres: its module is loaded
+  // then, so a process that never touches it does not pay for it).
+  let started: Promise<PGlite> | undefined;
+  const start = () =>
+    (started ??= import('@electric-sql/pglite').then(({ PGlite }) => {
+      mkdirSync(dataDir, { recursive: true });
+      // Same value shapes as the pg driver above.
+      return new PGlite(dataDir, { parsers: { [NUMERIC]: Number, [INT8]: Number, [DATE]: (v: string) => v } });
+    }));
+  const pool = pglitePool(start);
   const db: Db = new Kysely({ dialect: new PostgresDialect({ pool: async () => pool as unknown as PostgresPool }) });
   return {
     db,
@@ -97,7 +103,7 @@ function openPglite(dataDir: string): Store {
       try {
         return await fn({
           query: async (text, params) => (await c.query(text, params)).rows as never[],
-          copyFrom: (copySql, source) => copyInChunks(lite, copySql, source),
+          copyFrom: async (copySql, source) => copyInChunks(await start(), copySql, source),
         });
       } finally {
         c.release();
@@ -105,7 +111,7 @@ function openPglite(dataDir: string): Store {
     },
     close: async () => {
       await db.destroy();
-      await lite.close();
+      if (started) await (await started).close();
     },
   };
 }
@@ -141,10 +147,11 @@ async function copyInChunks(lite: PGlite, copySql: string, source: AsyncIterable
  * connection is handed to one user at a time (a transaction must not interleave
  * with another caller's statements).
  */
-function pglitePool(lite: PGlite) {
+function pglitePool(start: () => Promise<PGlite>) {
   let queue: Promise<void> = Promise.resolve();
   const client = {
     async query(sql: string, params?: readonly unknown[]) {
+      const lite = await start();
       const command = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
       // Without parameters use the simple protocol, which (like pg) allows several statements.
       const res = params?.length ? await lite.query(sql, [...params]) : (await lite.exec(sql)).at(-1);
