@@ -91,6 +91,8 @@ export const configSchema = z
     OUT_DIR: z.string().min(1).default('out'),
     PULSE_DATA_DIR: z.string().min(1).default('.pulse'),
     PULSE_API_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+    // Bull Board's queue-changing actions (clean, pause, retry, remove...); unset: the board is read-only.
+    PULSE_ADMIN_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
     PULSE_QUEUE_PREFIX: z.string().min(1).default('pulse'),
     PORT: setting(number('3000').int().min(1).max(65535), 3000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -106,6 +108,8 @@ export const configSchema = z
         const problem = cronProblem(c[key], tz);
         if (problem) ctx.addIssue({ code: 'custom', path: [key], message: `must be a cron expression such as "0 2 * * *": ${problem}` });
       }
+      if (typeof c.PULSE_ADMIN_TOKEN === 'string' && c.PULSE_ADMIN_TOKEN === c.PULSE_API_TOKEN)
+        ctx.addIssue({ code: 'custom', path: ['PULSE_ADMIN_TOKEN'], message: 'must differ from PULSE_API_TOKEN' });
       // also when another setting is wrong, so one message names every problem
     },
     { when: () => true },

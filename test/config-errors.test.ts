@@ -27,6 +27,21 @@ describe('config errors', () => {
     expect(m).toBe('Invalid environment: PULSE_API_TOKEN (got 12 characters, not shown): must be at least 16 characters');
   });
 
+  it('PULSE_ADMIN_TOKEN is optional, at least 16 characters and not the API token', () => {
+    const api = 'api-token-0123456789';
+    expect(parseConfig({ PULSE_API_TOKEN: api }).PULSE_ADMIN_TOKEN).toBeUndefined();
+    expect(parseConfig({ PULSE_API_TOKEN: api, PULSE_ADMIN_TOKEN: ' ' }).PULSE_ADMIN_TOKEN).toBeUndefined();
+    expect(parseConfig({ PULSE_API_TOKEN: api, PULSE_ADMIN_TOKEN: 'admin-token-0123456789' }).PULSE_ADMIN_TOKEN).toBe(
+      'admin-token-0123456789',
+    );
+    expect(messageOf({ PULSE_API_TOKEN: api, PULSE_ADMIN_TOKEN: 'admin' })).toBe(
+      'Invalid environment: PULSE_ADMIN_TOKEN (got 5 characters, not shown): must be at least 16 characters',
+    );
+    expect(messageOf({ PULSE_API_TOKEN: api, PULSE_ADMIN_TOKEN: api })).toBe(
+      'Invalid environment: PULSE_ADMIN_TOKEN (got 20 characters, not shown): must differ from PULSE_API_TOKEN',
+    );
+  });
+
   it('redacts every user:password@ in a text, and leaves other text alone', () => {
     expect(redactCredentials('from postgres://u:pw@h/db to redis://:pw2@r:6379')).toBe('from postgres://u:***@h/db to redis://:***@r:6379');
     expect(redactCredentials('see https://example.com/a@b and user@example.com')).toBe('see https://example.com/a@b and user@example.com');

@@ -98,7 +98,9 @@ program
 
 program
   .command('serve')
-  .description('HTTP API: POST /runs, GET /runs/:id, GET /health, Bull Board at /admin/queues (Bearer PULSE_API_TOKEN) on PORT')
+  .description(
+    'HTTP API: POST /runs, GET /runs/:id, GET /health, Bull Board at /admin/queues (Bearer PULSE_API_TOKEN; board login at /admin/login) on PORT',
+  )
   .option('--host <addr>', 'address to listen on', '0.0.0.0')
   .action(async (o) => (await import('./service.ts')).serveCommand(o));
 

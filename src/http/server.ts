@@ -14,6 +14,7 @@ import { type Enqueued, enqueueRun } from '../jobs/flow.ts';
 import type { Queues } from '../jobs/queues.ts';
 import { type Logger, logger } from '../logger.ts';
 import { describeIssues, runParams } from '../stages/params.ts';
+import { BOARD_PATH, type BoardAuthOptions, boardAuth, LOGIN_PATH, LOGOUT_PATH } from './board-auth.ts';
 
 export interface ServerDeps {
   config: Config;
@@ -21,6 +22,8 @@ export interface ServerDeps {
   queues: Queues;
   retry?: RetryTuning;
   log?: Logger;
+  /** Bull Board login tuning (tests); the tokens come from `config`. */
+  board?: Pick<BoardAuthOptions, 'sessionMs' | 'loginLimit' | 'now'>;
 }
 
 // The run parameters a client may set: the shared schema, less the CLI's own (inbox, recipients, preview).
@@ -38,16 +41,24 @@ const problem = (reply: FastifyReply, status: number, error: string, details?: u
 
 /**
  * The HTTP API: POST /runs, GET /runs/:id, GET /runs, GET /health and Bull Board at
- * /admin/queues. Every route but /health needs `Authorization: Bearer $PULSE_API_TOKEN`;
- * without a configured token the server does not start.
+ * /admin/queues. Every route but /health and the board's login needs
+ * `Authorization: Bearer $PULSE_API_TOKEN`; without a configured token the server does not start.
+ * Bull Board also takes a browser session from /admin/login, and only PULSE_ADMIN_TOKEN may change
+ * queues (board-auth.ts).
  */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, store, queues } = deps;
-  const expected = digest(requireApiToken(config));
+  const apiToken = requireApiToken(config);
+  if (config.PULSE_ADMIN_TOKEN === apiToken) throw new ServiceConfigError('PULSE_ADMIN_TOKEN must differ from PULSE_API_TOKEN');
+  const expected = digest(apiToken);
+  const auth = boardAuth({ apiToken, adminToken: config.PULSE_ADMIN_TOKEN, ...deps.board });
   const app = Fastify({ loggerInstance: (deps.log ?? logger).child({ component: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
 
+  // By the matched route, not the raw URL: the route is what will run. Unmatched URLs (404) need the API token.
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url === '/health' || request.url.startsWith('/health?')) return;
+    const route = request.routeOptions.url;
+    if (route === '/health' || route === LOGIN_PATH || route === LOGOUT_PATH) return;
+    if (route === BOARD_PATH || route?.startsWith(`${BOARD_PATH}/`)) return auth.gate(request, reply);
     const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
     if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
       return problem(reply, 401, 'unauthorized', 'send the header "Authorization: Bearer <PULSE_API_TOKEN>"');
@@ -112,14 +123,19 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', db, redis });
   });
 
+  await app.register(auth.routes);
+  app.addHook('onSend', auth.markReadOnly);
   const board = new FastifyAdapter();
-  board.setBasePath('/admin/queues');
+  board.setBasePath(BOARD_PATH);
+  // Without PULSE_ADMIN_TOKEN nobody may change queues, and Bull Board itself is told so too.
+  const readOnlyMode = !config.PULSE_ADMIN_TOKEN;
   createBullBoard({
-    queues: [new BullMQAdapter(queues.pipeline), new BullMQAdapter(queues.control)],
+    queues: [new BullMQAdapter(queues.pipeline, { readOnlyMode }), new BullMQAdapter(queues.control, { readOnlyMode })],
     // @bull-board/fastify ships its own copy of @bull-board/api: same shape, separate declarations.
     serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+    options: { uiConfig: { boardTitle: 'campaign-pulse', miscLinks: [{ text: 'Session', url: LOGIN_PATH }] } },
   });
-  await app.register(board.registerPlugin(), { prefix: '/admin/queues' });
+  await app.register(board.registerPlugin(), { prefix: BOARD_PATH });
   return app;
 }
 
