@@ -35,7 +35,7 @@ import {
 
 const { values } = parseArgs({
   options: {
-    seeds: { type: 'string', default: '1..5' },
+    seeds: { type: 'string', default: '1..8' },
     orders: { type: 'string', default: '100000' },
     db: { type: 'string' },
     /** Writes every influencer's estimates beside its truth, one JSON line each (for analysis). */
@@ -45,7 +45,7 @@ const { values } = parseArgs({
 const seeds = parseSeeds(values.seeds!);
 const orders = Number(values.orders);
 if (!Number.isSafeInteger(orders) || orders < 1000) throw new Error(`--orders must be a whole number ≥ 1000, got ${values.orders}`);
-const adminUrl = values.db ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const adminUrl = values.db ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function parseSeeds(s: string): number[] {
   const range = /^(\d+)\.\.(\d+)$/.exec(s);
