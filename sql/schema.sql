@@ -409,7 +409,15 @@ CREATE TABLE mart.campaign_kpis (
     roas double precision,
     iroas_baseline double precision,
     loss_makers bigint NOT NULL,
-    loss numeric(16,2) NOT NULL
+    loss numeric(16,2) NOT NULL,
+    holdout_influencers bigint DEFAULT 0 NOT NULL,
+    holdout_payout numeric(16,2),
+    incremental_revenue_summed double precision,
+    incremental_revenue_summed_se double precision,
+    iroas_summed double precision,
+    iroas_summed_low double precision,
+    iroas_summed_high double precision,
+    iroas_summed_df double precision
 );
 
 --
@@ -473,6 +481,54 @@ COMMENT ON COLUMN mart.campaign_kpis.loss_makers IS 'Loss-making influencers wit
 COMMENT ON COLUMN mart.campaign_kpis.loss IS 'Allocated payout minus revenue of loss-making influencers for this campaign, where positive (0 when none).';
 
 --
+-- Name: COLUMN campaign_kpis.holdout_influencers; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.campaign_kpis.holdout_influencers IS 'Influencers with a holdout estimate and its standard error (ok or underpowered, at least 2 users per group): the ones iroas_summed adds up.';
+
+--
+-- Name: COLUMN campaign_kpis.holdout_payout; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.campaign_kpis.holdout_payout IS 'Payout of those influencers, split by their share of orders: the denominator of iroas_summed.';
+
+--
+-- Name: COLUMN campaign_kpis.incremental_revenue_summed; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.campaign_kpis.incremental_revenue_summed IS 'Sum of those influencers'' holdout incremental revenue, each split by its share of orders (each influencer''s own exposed and control users; users are never pooled across influencers).';
+
+--
+-- Name: COLUMN campaign_kpis.incremental_revenue_summed_se; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.campaign_kpis.incremental_revenue_summed_se IS 'Standard error of incremental_revenue_summed: square root of the summed variances (incremental_revenue_se squared times the share of orders squared).';
+
+--
+-- Name: COLUMN campaign_kpis.iroas_summed; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.campaign_kpis.iroas_summed IS 'Incremental ROAS of the slice: incremental_revenue_summed / holdout_payout; NULL when that payout is 0.';
+
+--
+-- Name: COLUMN campaign_kpis.iroas_summed_low; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.campaign_kpis.iroas_summed_low IS 'Lower end of the 95% interval of iroas_summed: (incremental_revenue_summed - t x incremental_revenue_summed_se) / holdout_payout, t the 97.5% Student t quantile at iroas_summed_df.';
+
+--
+-- Name: COLUMN campaign_kpis.iroas_summed_high; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.campaign_kpis.iroas_summed_high IS 'Upper end of the 95% interval of iroas_summed.';
+
+--
+-- Name: COLUMN campaign_kpis.iroas_summed_df; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.campaign_kpis.iroas_summed_df IS 'Welch-Satterthwaite degrees of freedom of the summed variance: (sum of variances)^2 / sum(variance^2 / holdout_df).';
+
+--
 -- Name: category_kpis; Type: TABLE; Schema: mart; Owner: -
 --
 
@@ -487,7 +543,15 @@ CREATE TABLE mart.category_kpis (
     loss_makers bigint NOT NULL,
     loss numeric(16,2) NOT NULL,
     reach bigint NOT NULL,
-    engagement_rate double precision
+    engagement_rate double precision,
+    holdout_influencers bigint DEFAULT 0 NOT NULL,
+    holdout_payout numeric(16,2),
+    incremental_revenue_summed double precision,
+    incremental_revenue_summed_se double precision,
+    iroas_summed double precision,
+    iroas_summed_low double precision,
+    iroas_summed_high double precision,
+    iroas_summed_df double precision
 );
 
 --
@@ -561,6 +625,54 @@ COMMENT ON COLUMN mart.category_kpis.reach IS 'Post reach.';
 --
 
 COMMENT ON COLUMN mart.category_kpis.engagement_rate IS '(likes + comments) / reach; NULL when reach is 0.';
+
+--
+-- Name: COLUMN category_kpis.holdout_influencers; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.category_kpis.holdout_influencers IS 'Influencers with a holdout estimate and its standard error (ok or underpowered, at least 2 users per group): the ones iroas_summed adds up.';
+
+--
+-- Name: COLUMN category_kpis.holdout_payout; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.category_kpis.holdout_payout IS 'Payout of those influencers: the denominator of iroas_summed.';
+
+--
+-- Name: COLUMN category_kpis.incremental_revenue_summed; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.category_kpis.incremental_revenue_summed IS 'Sum of those influencers'' holdout incremental revenue (each influencer''s own exposed and control users; users are never pooled across influencers).';
+
+--
+-- Name: COLUMN category_kpis.incremental_revenue_summed_se; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.category_kpis.incremental_revenue_summed_se IS 'Standard error of incremental_revenue_summed: square root of the summed variances (incremental_revenue_se squared).';
+
+--
+-- Name: COLUMN category_kpis.iroas_summed; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.category_kpis.iroas_summed IS 'Incremental ROAS of the slice: incremental_revenue_summed / holdout_payout; NULL when that payout is 0.';
+
+--
+-- Name: COLUMN category_kpis.iroas_summed_low; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.category_kpis.iroas_summed_low IS 'Lower end of the 95% interval of iroas_summed: (incremental_revenue_summed - t x incremental_revenue_summed_se) / holdout_payout, t the 97.5% Student t quantile at iroas_summed_df.';
+
+--
+-- Name: COLUMN category_kpis.iroas_summed_high; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.category_kpis.iroas_summed_high IS 'Upper end of the 95% interval of iroas_summed.';
+
+--
+-- Name: COLUMN category_kpis.iroas_summed_df; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.category_kpis.iroas_summed_df IS 'Welch-Satterthwaite degrees of freedom of the summed variance: (sum of variances)^2 / sum(variance^2 / holdout_df).';
 
 --
 -- Name: influencer_clusters; Type: TABLE; Schema: mart; Owner: -
@@ -657,7 +769,11 @@ CREATE TABLE mart.influencer_kpis (
     iroas_method text,
     is_loss_maker boolean NOT NULL,
     loss_reasons text[] NOT NULL,
-    break_even_rate_per_order double precision
+    break_even_rate_per_order double precision,
+    incremental_revenue_se double precision,
+    holdout_df double precision,
+    iroas_negative_probability double precision,
+    loss_evidence_level double precision
 );
 
 --
@@ -856,7 +972,7 @@ COMMENT ON COLUMN mart.influencer_kpis.holdout_status IS 'ok; underpowered (fewe
 -- Name: COLUMN influencer_kpis.iroas; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.influencer_kpis.iroas IS 'The incremental ROAS used for decisions: holdout when holdout_status is ok, baseline when there is no control group, NULL when underpowered.';
+COMMENT ON COLUMN mart.influencer_kpis.iroas IS 'The incremental ROAS shown beside the verdict: holdout when holdout_status is ok, baseline when there is no control group, NULL when underpowered (the verdict then rests on iroas_negative_probability).';
 
 --
 -- Name: COLUMN influencer_kpis.iroas_method; Type: COMMENT; Schema: mart; Owner: -
@@ -868,19 +984,43 @@ COMMENT ON COLUMN mart.influencer_kpis.iroas_method IS 'holdout, baseline, or NU
 -- Name: COLUMN influencer_kpis.is_loss_maker; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.influencer_kpis.is_loss_maker IS 'true when ROAS < 1 or iroas < 0 (seed 000 rule); a holdout iroas counts as negative only when its 95% interval lies below 0.';
+COMMENT ON COLUMN mart.influencer_kpis.is_loss_maker IS 'true when ROAS < 1, or the holdout gives P(incremental ROAS < 0) >= loss_evidence_level (ok and underpowered holdouts), or, without a control group, the baseline incremental ROAS is below 0.';
 
 --
 -- Name: COLUMN influencer_kpis.loss_reasons; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.influencer_kpis.loss_reasons IS 'Why it is a loss-maker: roas_below_1, negative_incremental_roas.';
+COMMENT ON COLUMN mart.influencer_kpis.loss_reasons IS 'Why it is a loss-maker: roas_below_1; "likely losing money: N % one-sided P(iROAS < 0), holdout" (N = iroas_negative_probability, rounded down); negative_incremental_roas (baseline, no control group).';
 
 --
 -- Name: COLUMN influencer_kpis.break_even_rate_per_order; Type: COMMENT; Schema: mart; Owner: -
 --
 
 COMMENT ON COLUMN mart.influencer_kpis.break_even_rate_per_order IS 'revenue / orders: the highest pay-per-order rate at which ROAS would still be 1.';
+
+--
+-- Name: COLUMN influencer_kpis.incremental_revenue_se; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.influencer_kpis.incremental_revenue_se IS 'Standard error of incremental_revenue: Welch standard error of rpu_exposed - rpu_control times exposed_users; its square adds up over influencers (the slice marts'' intervals). NULL without a holdout or with fewer than 2 users in a group.';
+
+--
+-- Name: COLUMN influencer_kpis.holdout_df; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.influencer_kpis.holdout_df IS 'Welch-Satterthwaite degrees of freedom of incremental_revenue_se.';
+
+--
+-- Name: COLUMN influencer_kpis.iroas_negative_probability; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.influencer_kpis.iroas_negative_probability IS 'One-sided probability that the true incremental ROAS is below 0, from the holdout: P(T > estimate / se) for T ~ Student t(holdout_df). Given for ok and underpowered holdouts alike (a small group gives a wide t, hence a probability near 0.5); NULL without one.';
+
+--
+-- Name: COLUMN influencer_kpis.loss_evidence_level; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.influencer_kpis.loss_evidence_level IS 'The level iroas_negative_probability had to reach for the holdout to make the influencer a loss-maker (0.75, LOSS_PROBABILITY_LEVEL: chosen by measurement against generated truth, npm run truth); NULL when no holdout probability exists.';
 
 --
 -- Name: influencer_scores; Type: TABLE; Schema: mart; Owner: -
@@ -1189,7 +1329,15 @@ CREATE TABLE mart.persona_kpis (
     loss_makers bigint NOT NULL,
     loss numeric(16,2) NOT NULL,
     reach bigint NOT NULL,
-    engagement_rate double precision
+    engagement_rate double precision,
+    holdout_influencers bigint DEFAULT 0 NOT NULL,
+    holdout_payout numeric(16,2),
+    incremental_revenue_summed double precision,
+    incremental_revenue_summed_se double precision,
+    iroas_summed double precision,
+    iroas_summed_low double precision,
+    iroas_summed_high double precision,
+    iroas_summed_df double precision
 );
 
 --
@@ -1271,6 +1419,54 @@ COMMENT ON COLUMN mart.persona_kpis.reach IS 'Post reach.';
 COMMENT ON COLUMN mart.persona_kpis.engagement_rate IS '(likes + comments) / reach; NULL when reach is 0.';
 
 --
+-- Name: COLUMN persona_kpis.holdout_influencers; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.persona_kpis.holdout_influencers IS 'Influencers with a holdout estimate and its standard error (ok or underpowered, at least 2 users per group): the ones iroas_summed adds up.';
+
+--
+-- Name: COLUMN persona_kpis.holdout_payout; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.persona_kpis.holdout_payout IS 'Payout of those influencers: the denominator of iroas_summed.';
+
+--
+-- Name: COLUMN persona_kpis.incremental_revenue_summed; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.persona_kpis.incremental_revenue_summed IS 'Sum of those influencers'' holdout incremental revenue (each influencer''s own exposed and control users; users are never pooled across influencers).';
+
+--
+-- Name: COLUMN persona_kpis.incremental_revenue_summed_se; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.persona_kpis.incremental_revenue_summed_se IS 'Standard error of incremental_revenue_summed: square root of the summed variances (incremental_revenue_se squared).';
+
+--
+-- Name: COLUMN persona_kpis.iroas_summed; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.persona_kpis.iroas_summed IS 'Incremental ROAS of the slice: incremental_revenue_summed / holdout_payout; NULL when that payout is 0.';
+
+--
+-- Name: COLUMN persona_kpis.iroas_summed_low; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.persona_kpis.iroas_summed_low IS 'Lower end of the 95% interval of iroas_summed: (incremental_revenue_summed - t x incremental_revenue_summed_se) / holdout_payout, t the 97.5% Student t quantile at iroas_summed_df.';
+
+--
+-- Name: COLUMN persona_kpis.iroas_summed_high; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.persona_kpis.iroas_summed_high IS 'Upper end of the 95% interval of iroas_summed.';
+
+--
+-- Name: COLUMN persona_kpis.iroas_summed_df; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.persona_kpis.iroas_summed_df IS 'Welch-Satterthwaite degrees of freedom of the summed variance: (sum of variances)^2 / sum(variance^2 / holdout_df).';
+
+--
 -- Name: platform_kpis; Type: TABLE; Schema: mart; Owner: -
 --
 
@@ -1285,7 +1481,15 @@ CREATE TABLE mart.platform_kpis (
     loss_makers bigint NOT NULL,
     loss numeric(16,2) NOT NULL,
     reach bigint NOT NULL,
-    engagement_rate double precision
+    engagement_rate double precision,
+    holdout_influencers bigint DEFAULT 0 NOT NULL,
+    holdout_payout numeric(16,2),
+    incremental_revenue_summed double precision,
+    incremental_revenue_summed_se double precision,
+    iroas_summed double precision,
+    iroas_summed_low double precision,
+    iroas_summed_high double precision,
+    iroas_summed_df double precision
 );
 
 --
@@ -1361,6 +1565,54 @@ COMMENT ON COLUMN mart.platform_kpis.reach IS 'Post reach.';
 COMMENT ON COLUMN mart.platform_kpis.engagement_rate IS '(likes + comments) / reach; NULL when reach is 0.';
 
 --
+-- Name: COLUMN platform_kpis.holdout_influencers; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.platform_kpis.holdout_influencers IS 'Influencers with a holdout estimate and its standard error (ok or underpowered, at least 2 users per group): the ones iroas_summed adds up.';
+
+--
+-- Name: COLUMN platform_kpis.holdout_payout; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.platform_kpis.holdout_payout IS 'Payout of those influencers: the denominator of iroas_summed.';
+
+--
+-- Name: COLUMN platform_kpis.incremental_revenue_summed; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.platform_kpis.incremental_revenue_summed IS 'Sum of those influencers'' holdout incremental revenue (each influencer''s own exposed and control users; users are never pooled across influencers).';
+
+--
+-- Name: COLUMN platform_kpis.incremental_revenue_summed_se; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.platform_kpis.incremental_revenue_summed_se IS 'Standard error of incremental_revenue_summed: square root of the summed variances (incremental_revenue_se squared).';
+
+--
+-- Name: COLUMN platform_kpis.iroas_summed; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.platform_kpis.iroas_summed IS 'Incremental ROAS of the slice: incremental_revenue_summed / holdout_payout; NULL when that payout is 0.';
+
+--
+-- Name: COLUMN platform_kpis.iroas_summed_low; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.platform_kpis.iroas_summed_low IS 'Lower end of the 95% interval of iroas_summed: (incremental_revenue_summed - t x incremental_revenue_summed_se) / holdout_payout, t the 97.5% Student t quantile at iroas_summed_df.';
+
+--
+-- Name: COLUMN platform_kpis.iroas_summed_high; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.platform_kpis.iroas_summed_high IS 'Upper end of the 95% interval of iroas_summed.';
+
+--
+-- Name: COLUMN platform_kpis.iroas_summed_df; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.platform_kpis.iroas_summed_df IS 'Welch-Satterthwaite degrees of freedom of the summed variance: (sum of variances)^2 / sum(variance^2 / holdout_df).';
+
+--
 -- Name: portfolio_kpis; Type: TABLE; Schema: mart; Owner: -
 --
 
@@ -1383,14 +1635,22 @@ CREATE TABLE mart.portfolio_kpis (
     iroas_holdout_high double precision,
     iroas_holdout_p double precision,
     holdout_status text NOT NULL,
-    loss_makers bigint NOT NULL
+    loss_makers bigint NOT NULL,
+    holdout_influencers bigint DEFAULT 0 NOT NULL,
+    holdout_payout numeric(16,2),
+    incremental_revenue_summed double precision,
+    incremental_revenue_summed_se double precision,
+    iroas_summed double precision,
+    iroas_summed_low double precision,
+    iroas_summed_high double precision,
+    iroas_summed_df double precision
 );
 
 --
 -- Name: TABLE portfolio_kpis; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON TABLE mart.portfolio_kpis IS 'One row: the whole portfolio, all time, with holdout incremental ROAS over distinct users of all influencers.';
+COMMENT ON TABLE mart.portfolio_kpis IS 'One row: the whole portfolio, all time. iroas_summed adds up each influencer''s holdout effect (the measure to decide on); iroas_holdout pools distinct users of all influencers into one control and one exposed group (seed 001''s published figure, kept for that comparison).';
 
 --
 -- Name: COLUMN portfolio_kpis.influencers; Type: COMMENT; Schema: mart; Owner: -
@@ -1474,7 +1734,7 @@ COMMENT ON COLUMN mart.portfolio_kpis.incremental_revenue IS '(rpu_exposed - rpu
 -- Name: COLUMN portfolio_kpis.iroas_holdout; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.portfolio_kpis.iroas_holdout IS 'incremental_revenue / payout.';
+COMMENT ON COLUMN mart.portfolio_kpis.iroas_holdout IS 'incremental_revenue / payout over users pooled across influencers (seed 001''s measure). Pooling mixes influencers with different control shares and audiences, so it is not an effect estimate: use iroas_summed.';
 
 --
 -- Name: COLUMN portfolio_kpis.iroas_holdout_low; Type: COMMENT; Schema: mart; Owner: -
@@ -1507,6 +1767,54 @@ COMMENT ON COLUMN mart.portfolio_kpis.holdout_status IS 'ok, underpowered or no_
 COMMENT ON COLUMN mart.portfolio_kpis.loss_makers IS 'Number of loss-making influencers.';
 
 --
+-- Name: COLUMN portfolio_kpis.holdout_influencers; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.portfolio_kpis.holdout_influencers IS 'Influencers with a holdout estimate and its standard error (ok or underpowered, at least 2 users per group): the ones iroas_summed adds up.';
+
+--
+-- Name: COLUMN portfolio_kpis.holdout_payout; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.portfolio_kpis.holdout_payout IS 'Payout of those influencers: the denominator of iroas_summed.';
+
+--
+-- Name: COLUMN portfolio_kpis.incremental_revenue_summed; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.portfolio_kpis.incremental_revenue_summed IS 'Sum of those influencers'' holdout incremental revenue (each influencer''s own exposed and control users; users are never pooled across influencers).';
+
+--
+-- Name: COLUMN portfolio_kpis.incremental_revenue_summed_se; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.portfolio_kpis.incremental_revenue_summed_se IS 'Standard error of incremental_revenue_summed: square root of the summed variances (incremental_revenue_se squared).';
+
+--
+-- Name: COLUMN portfolio_kpis.iroas_summed; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.portfolio_kpis.iroas_summed IS 'Incremental ROAS of the slice: incremental_revenue_summed / holdout_payout; NULL when that payout is 0.';
+
+--
+-- Name: COLUMN portfolio_kpis.iroas_summed_low; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.portfolio_kpis.iroas_summed_low IS 'Lower end of the 95% interval of iroas_summed: (incremental_revenue_summed - t x incremental_revenue_summed_se) / holdout_payout, t the 97.5% Student t quantile at iroas_summed_df.';
+
+--
+-- Name: COLUMN portfolio_kpis.iroas_summed_high; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.portfolio_kpis.iroas_summed_high IS 'Upper end of the 95% interval of iroas_summed.';
+
+--
+-- Name: COLUMN portfolio_kpis.iroas_summed_df; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.portfolio_kpis.iroas_summed_df IS 'Welch-Satterthwaite degrees of freedom of the summed variance: (sum of variances)^2 / sum(variance^2 / holdout_df).';
+
+--
 -- Name: product_kpis; Type: TABLE; Schema: mart; Owner: -
 --
 
@@ -1519,7 +1827,15 @@ CREATE TABLE mart.product_kpis (
     roas double precision,
     iroas_baseline double precision,
     loss_makers bigint NOT NULL,
-    loss numeric(16,2) NOT NULL
+    loss numeric(16,2) NOT NULL,
+    holdout_influencers bigint DEFAULT 0 NOT NULL,
+    holdout_payout numeric(16,2),
+    incremental_revenue_summed double precision,
+    incremental_revenue_summed_se double precision,
+    iroas_summed double precision,
+    iroas_summed_low double precision,
+    iroas_summed_high double precision,
+    iroas_summed_df double precision
 );
 
 --
@@ -1581,6 +1897,54 @@ COMMENT ON COLUMN mart.product_kpis.loss_makers IS 'Loss-making influencers with
 --
 
 COMMENT ON COLUMN mart.product_kpis.loss IS 'Allocated payout minus revenue of loss-making influencers for this product, where positive (0 when none).';
+
+--
+-- Name: COLUMN product_kpis.holdout_influencers; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.product_kpis.holdout_influencers IS 'Influencers with a holdout estimate and its standard error (ok or underpowered, at least 2 users per group): the ones iroas_summed adds up.';
+
+--
+-- Name: COLUMN product_kpis.holdout_payout; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.product_kpis.holdout_payout IS 'Payout of those influencers, split by their share of orders: the denominator of iroas_summed.';
+
+--
+-- Name: COLUMN product_kpis.incremental_revenue_summed; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.product_kpis.incremental_revenue_summed IS 'Sum of those influencers'' holdout incremental revenue, each split by its share of orders (each influencer''s own exposed and control users; users are never pooled across influencers).';
+
+--
+-- Name: COLUMN product_kpis.incremental_revenue_summed_se; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.product_kpis.incremental_revenue_summed_se IS 'Standard error of incremental_revenue_summed: square root of the summed variances (incremental_revenue_se squared times the share of orders squared).';
+
+--
+-- Name: COLUMN product_kpis.iroas_summed; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.product_kpis.iroas_summed IS 'Incremental ROAS of the slice: incremental_revenue_summed / holdout_payout; NULL when that payout is 0.';
+
+--
+-- Name: COLUMN product_kpis.iroas_summed_low; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.product_kpis.iroas_summed_low IS 'Lower end of the 95% interval of iroas_summed: (incremental_revenue_summed - t x incremental_revenue_summed_se) / holdout_payout, t the 97.5% Student t quantile at iroas_summed_df.';
+
+--
+-- Name: COLUMN product_kpis.iroas_summed_high; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.product_kpis.iroas_summed_high IS 'Upper end of the 95% interval of iroas_summed.';
+
+--
+-- Name: COLUMN product_kpis.iroas_summed_df; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.product_kpis.iroas_summed_df IS 'Welch-Satterthwaite degrees of freedom of the summed variance: (sum of variances)^2 / sum(variance^2 / holdout_df).';
 
 --
 -- Name: weekly_kpis; Type: TABLE; Schema: mart; Owner: -

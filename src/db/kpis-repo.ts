@@ -4,7 +4,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Logger } from '../logger.ts';
-import { type GroupStats, type HoldoutResult, holdout } from '../pipeline/kpis/holdout.ts';
+import { type GroupStats, type HoldoutResult, holdout, LOSS_PROBABILITY_LEVEL } from '../pipeline/kpis/holdout.ts';
+import { studentTQuantile } from '../pipeline/shared/statistics.ts';
 import type { Db, DbOrTrx } from './database.ts';
 import { takeLoadLock } from './locks.ts';
 import { sqlDir } from './migrate.ts';
@@ -69,8 +70,9 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
     const perInfluencer = await timed('holdouts', () => influencerHoldouts(trx, opts.minHoldoutUsers));
     const portfolio = await timed('portfolio holdout', () => portfolioHoldout(trx, opts.minHoldoutUsers));
     // every value a mart statement may use, by the names their headers give
-    const values = { baseline, ...holdoutArrays(perInfluencer), ...portfolio };
+    const values = { baseline, loss_level: LOSS_PROBABILITY_LEVEL, ...holdoutArrays(perInfluencer), ...portfolio };
     for (const file of kpiFiles) await timed(file, () => runSqlFile(trx, file, values));
+    await timed('slice intervals', () => sliceIntervals(trx));
     opts.log?.debug({ timings }, 'kpi statements');
     await sql`DELETE FROM ops.kpi_dirty_weeks`.execute(trx);
     await sql`INSERT INTO ops.kpi_settings (baseline_revenue_per_order) VALUES (${baseline})
@@ -166,7 +168,34 @@ function holdoutArrays(rows: ({ id: string } & HoldoutResult)[]) {
     h_high: col('high'),
     h_p: col('p'),
     h_status: col('status'),
+    h_incremental_se: col('incrementalSe'),
+    h_df: col('df'),
+    h_p_negative: col('pNegative'),
   };
+}
+
+/** The marts with an incremental ROAS summed over influencers (sql/kpis/7_slice_iroas.sql). */
+export const SLICE_MARTS = ['portfolio_kpis', 'platform_kpis', 'category_kpis', 'persona_kpis', 'product_kpis', 'campaign_kpis'] as const;
+
+/**
+ * The 95% intervals of the slices' summed incremental ROAS: the SQL sums each influencer's
+ * incremental revenue and variance and the Welch–Satterthwaite degrees of freedom; the t
+ * quantile at those degrees of freedom is computed here, once per distinct value.
+ */
+async function sliceIntervals(trx: DbOrTrx) {
+  for (const mart of SLICE_MARTS) {
+    const table = sql.table(`mart.${mart}`);
+    const dfs = (
+      await sql<{ df: number }>`SELECT DISTINCT iroas_summed_df AS df FROM ${table} WHERE iroas_summed_df IS NOT NULL`.execute(trx)
+    ).rows;
+    if (!dfs.length) continue;
+    const t = dfs.map((r) => studentTQuantile(0.975, Number(r.df)));
+    await sql`UPDATE ${table} m SET
+                iroas_summed_low = (m.incremental_revenue_summed - q.t * m.incremental_revenue_summed_se) / nullif(m.holdout_payout, 0),
+                iroas_summed_high = (m.incremental_revenue_summed + q.t * m.incremental_revenue_summed_se) / nullif(m.holdout_payout, 0)
+              FROM unnest(${dfs.map((r) => Number(r.df))}::float8[], ${t}::float8[]) AS q(df, t)
+              WHERE m.iroas_summed_df = q.df`.execute(trx);
+  }
 }
 
 /** The portfolio's holdout over distinct users, as sql/kpis/6_portfolio_kpis.sql takes it. */

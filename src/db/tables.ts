@@ -250,6 +250,22 @@ export interface MartCampaignKpis {
    */
   campaign: string;
   /**
+   * Influencers with a holdout estimate and its standard error (ok or underpowered, at least 2 users per group): the ones iroas_summed adds up.
+   */
+  holdout_influencers: Generated<number>;
+  /**
+   * Payout of those influencers, split by their share of orders: the denominator of iroas_summed.
+   */
+  holdout_payout: number | null;
+  /**
+   * Sum of those influencers' holdout incremental revenue, each split by its share of orders (each influencer's own exposed and control users; users are never pooled across influencers).
+   */
+  incremental_revenue_summed: number | null;
+  /**
+   * Standard error of incremental_revenue_summed: square root of the summed variances (incremental_revenue_se squared times the share of orders squared).
+   */
+  incremental_revenue_summed_se: number | null;
+  /**
    * Influencers counted in this group.
    */
   influencers: number;
@@ -257,6 +273,22 @@ export interface MartCampaignKpis {
    * (revenue - orders x BASELINE_REVENUE_PER_ORDER) / payout; NULL when payout is 0.
    */
   iroas_baseline: number | null;
+  /**
+   * Incremental ROAS of the slice: incremental_revenue_summed / holdout_payout; NULL when that payout is 0.
+   */
+  iroas_summed: number | null;
+  /**
+   * Welch-Satterthwaite degrees of freedom of the summed variance: (sum of variances)^2 / sum(variance^2 / holdout_df).
+   */
+  iroas_summed_df: number | null;
+  /**
+   * Upper end of the 95% interval of iroas_summed.
+   */
+  iroas_summed_high: number | null;
+  /**
+   * Lower end of the 95% interval of iroas_summed: (incremental_revenue_summed - t x incremental_revenue_summed_se) / holdout_payout, t the 97.5% Student t quantile at iroas_summed_df.
+   */
+  iroas_summed_low: number | null;
   /**
    * Allocated payout minus revenue of loss-making influencers for this campaign, where positive (0 when none).
    */
@@ -293,6 +325,22 @@ export interface MartCategoryKpis {
    */
   engagement_rate: number | null;
   /**
+   * Influencers with a holdout estimate and its standard error (ok or underpowered, at least 2 users per group): the ones iroas_summed adds up.
+   */
+  holdout_influencers: Generated<number>;
+  /**
+   * Payout of those influencers: the denominator of iroas_summed.
+   */
+  holdout_payout: number | null;
+  /**
+   * Sum of those influencers' holdout incremental revenue (each influencer's own exposed and control users; users are never pooled across influencers).
+   */
+  incremental_revenue_summed: number | null;
+  /**
+   * Standard error of incremental_revenue_summed: square root of the summed variances (incremental_revenue_se squared).
+   */
+  incremental_revenue_summed_se: number | null;
+  /**
    * Influencers counted in this group.
    */
   influencers: number;
@@ -300,6 +348,22 @@ export interface MartCategoryKpis {
    * (revenue - orders x BASELINE_REVENUE_PER_ORDER) / payout; NULL when payout is 0.
    */
   iroas_baseline: number | null;
+  /**
+   * Incremental ROAS of the slice: incremental_revenue_summed / holdout_payout; NULL when that payout is 0.
+   */
+  iroas_summed: number | null;
+  /**
+   * Welch-Satterthwaite degrees of freedom of the summed variance: (sum of variances)^2 / sum(variance^2 / holdout_df).
+   */
+  iroas_summed_df: number | null;
+  /**
+   * Upper end of the 95% interval of iroas_summed.
+   */
+  iroas_summed_high: number | null;
+  /**
+   * Lower end of the 95% interval of iroas_summed: (incremental_revenue_summed - t x incremental_revenue_summed_se) / holdout_payout, t the 97.5% Student t quantile at iroas_summed_df.
+   */
+  iroas_summed_low: number | null;
   /**
    * Payout minus revenue of the loss-making influencers in this group (0 when none).
    */
@@ -395,6 +459,10 @@ export interface MartInfluencerKpis {
    */
   gender: string | null;
   /**
+   * Welch-Satterthwaite degrees of freedom of incremental_revenue_se.
+   */
+  holdout_df: number | null;
+  /**
    * ok; underpowered (fewer than MIN_HOLDOUT_USERS users in a group); no_control (no control or no exposed users).
    */
   holdout_status: string;
@@ -403,11 +471,15 @@ export interface MartInfluencerKpis {
    */
   incremental_revenue: number | null;
   /**
+   * Standard error of incremental_revenue: Welch standard error of rpu_exposed - rpu_control times exposed_users; its square adds up over influencers (the slice marts' intervals). NULL without a holdout or with fewer than 2 users in a group.
+   */
+  incremental_revenue_se: number | null;
+  /**
    * Influencer id as given in the influencers export.
    */
   influencer_id: string;
   /**
-   * The incremental ROAS used for decisions: holdout when holdout_status is ok, baseline when there is no control group, NULL when underpowered.
+   * The incremental ROAS shown beside the verdict: holdout when holdout_status is ok, baseline when there is no control group, NULL when underpowered (the verdict then rests on iroas_negative_probability).
    */
   iroas: number | null;
   /**
@@ -435,7 +507,11 @@ export interface MartInfluencerKpis {
    */
   iroas_method: string | null;
   /**
-   * true when ROAS < 1 or iroas < 0 (seed 000 rule); a holdout iroas counts as negative only when its 95% interval lies below 0.
+   * One-sided probability that the true incremental ROAS is below 0, from the holdout: P(T > estimate / se) for T ~ Student t(holdout_df). Given for ok and underpowered holdouts alike (a small group gives a wide t, hence a probability near 0.5); NULL without one.
+   */
+  iroas_negative_probability: number | null;
+  /**
+   * true when ROAS < 1, or the holdout gives P(incremental ROAS < 0) >= loss_evidence_level (ok and underpowered holdouts), or, without a control group, the baseline incremental ROAS is below 0.
    */
   is_loss_maker: boolean;
   /**
@@ -443,7 +519,11 @@ export interface MartInfluencerKpis {
    */
   likes: number;
   /**
-   * Why it is a loss-maker: roas_below_1, negative_incremental_roas.
+   * The level iroas_negative_probability had to reach for the holdout to make the influencer a loss-maker (0.75, LOSS_PROBABILITY_LEVEL: chosen by measurement against generated truth, npm run truth); NULL when no holdout probability exists.
+   */
+  loss_evidence_level: number | null;
+  /**
+   * Why it is a loss-maker: roas_below_1; "likely losing money: N % one-sided P(iROAS < 0), holdout" (N = iroas_negative_probability, rounded down); negative_incremental_roas (baseline, no control group).
    */
   loss_reasons: string[];
   /**
@@ -667,6 +747,22 @@ export interface MartPersonaKpis {
    */
   gender: string;
   /**
+   * Influencers with a holdout estimate and its standard error (ok or underpowered, at least 2 users per group): the ones iroas_summed adds up.
+   */
+  holdout_influencers: Generated<number>;
+  /**
+   * Payout of those influencers: the denominator of iroas_summed.
+   */
+  holdout_payout: number | null;
+  /**
+   * Sum of those influencers' holdout incremental revenue (each influencer's own exposed and control users; users are never pooled across influencers).
+   */
+  incremental_revenue_summed: number | null;
+  /**
+   * Standard error of incremental_revenue_summed: square root of the summed variances (incremental_revenue_se squared).
+   */
+  incremental_revenue_summed_se: number | null;
+  /**
    * Influencers counted in this group.
    */
   influencers: number;
@@ -674,6 +770,22 @@ export interface MartPersonaKpis {
    * (revenue - orders x BASELINE_REVENUE_PER_ORDER) / payout; NULL when payout is 0.
    */
   iroas_baseline: number | null;
+  /**
+   * Incremental ROAS of the slice: incremental_revenue_summed / holdout_payout; NULL when that payout is 0.
+   */
+  iroas_summed: number | null;
+  /**
+   * Welch-Satterthwaite degrees of freedom of the summed variance: (sum of variances)^2 / sum(variance^2 / holdout_df).
+   */
+  iroas_summed_df: number | null;
+  /**
+   * Upper end of the 95% interval of iroas_summed.
+   */
+  iroas_summed_high: number | null;
+  /**
+   * Lower end of the 95% interval of iroas_summed: (incremental_revenue_summed - t x incremental_revenue_summed_se) / holdout_payout, t the 97.5% Student t quantile at iroas_summed_df.
+   */
+  iroas_summed_low: number | null;
   /**
    * Payout minus revenue of the loss-making influencers in this group (0 when none).
    */
@@ -710,6 +822,22 @@ export interface MartPlatformKpis {
    */
   engagement_rate: number | null;
   /**
+   * Influencers with a holdout estimate and its standard error (ok or underpowered, at least 2 users per group): the ones iroas_summed adds up.
+   */
+  holdout_influencers: Generated<number>;
+  /**
+   * Payout of those influencers: the denominator of iroas_summed.
+   */
+  holdout_payout: number | null;
+  /**
+   * Sum of those influencers' holdout incremental revenue (each influencer's own exposed and control users; users are never pooled across influencers).
+   */
+  incremental_revenue_summed: number | null;
+  /**
+   * Standard error of incremental_revenue_summed: square root of the summed variances (incremental_revenue_se squared).
+   */
+  incremental_revenue_summed_se: number | null;
+  /**
    * Influencers counted in this group.
    */
   influencers: number;
@@ -717,6 +845,22 @@ export interface MartPlatformKpis {
    * (revenue - orders x BASELINE_REVENUE_PER_ORDER) / payout; NULL when payout is 0.
    */
   iroas_baseline: number | null;
+  /**
+   * Incremental ROAS of the slice: incremental_revenue_summed / holdout_payout; NULL when that payout is 0.
+   */
+  iroas_summed: number | null;
+  /**
+   * Welch-Satterthwaite degrees of freedom of the summed variance: (sum of variances)^2 / sum(variance^2 / holdout_df).
+   */
+  iroas_summed_df: number | null;
+  /**
+   * Upper end of the 95% interval of iroas_summed.
+   */
+  iroas_summed_high: number | null;
+  /**
+   * Lower end of the 95% interval of iroas_summed: (incremental_revenue_summed - t x incremental_revenue_summed_se) / holdout_payout, t the 97.5% Student t quantile at iroas_summed_df.
+   */
+  iroas_summed_low: number | null;
   /**
    * Payout minus revenue of the loss-making influencers in this group (0 when none).
    */
@@ -769,6 +913,14 @@ export interface MartPortfolioKpis {
    */
   exposed_users: number | null;
   /**
+   * Influencers with a holdout estimate and its standard error (ok or underpowered, at least 2 users per group): the ones iroas_summed adds up.
+   */
+  holdout_influencers: Generated<number>;
+  /**
+   * Payout of those influencers: the denominator of iroas_summed.
+   */
+  holdout_payout: number | null;
+  /**
    * ok, underpowered or no_control.
    */
   holdout_status: string;
@@ -776,6 +928,14 @@ export interface MartPortfolioKpis {
    * (rpu_exposed - rpu_control) x exposed_users.
    */
   incremental_revenue: number | null;
+  /**
+   * Sum of those influencers' holdout incremental revenue (each influencer's own exposed and control users; users are never pooled across influencers).
+   */
+  incremental_revenue_summed: number | null;
+  /**
+   * Standard error of incremental_revenue_summed: square root of the summed variances (incremental_revenue_se squared).
+   */
+  incremental_revenue_summed_se: number | null;
   /**
    * Influencers loaded.
    */
@@ -785,7 +945,7 @@ export interface MartPortfolioKpis {
    */
   iroas_baseline: number | null;
   /**
-   * incremental_revenue / payout.
+   * incremental_revenue / payout over users pooled across influencers (seed 001's measure). Pooling mixes influencers with different control shares and audiences, so it is not an effect estimate: use iroas_summed.
    */
   iroas_holdout: number | null;
   /**
@@ -800,6 +960,22 @@ export interface MartPortfolioKpis {
    * Two-sided Welch p-value.
    */
   iroas_holdout_p: number | null;
+  /**
+   * Incremental ROAS of the slice: incremental_revenue_summed / holdout_payout; NULL when that payout is 0.
+   */
+  iroas_summed: number | null;
+  /**
+   * Welch-Satterthwaite degrees of freedom of the summed variance: (sum of variances)^2 / sum(variance^2 / holdout_df).
+   */
+  iroas_summed_df: number | null;
+  /**
+   * Upper end of the 95% interval of iroas_summed.
+   */
+  iroas_summed_high: number | null;
+  /**
+   * Lower end of the 95% interval of iroas_summed: (incremental_revenue_summed - t x incremental_revenue_summed_se) / holdout_payout, t the 97.5% Student t quantile at iroas_summed_df.
+   */
+  iroas_summed_low: number | null;
   /**
    * Number of loss-making influencers.
    */
@@ -832,6 +1008,22 @@ export interface MartPortfolioKpis {
 
 export interface MartProductKpis {
   /**
+   * Influencers with a holdout estimate and its standard error (ok or underpowered, at least 2 users per group): the ones iroas_summed adds up.
+   */
+  holdout_influencers: Generated<number>;
+  /**
+   * Payout of those influencers, split by their share of orders: the denominator of iroas_summed.
+   */
+  holdout_payout: number | null;
+  /**
+   * Sum of those influencers' holdout incremental revenue, each split by its share of orders (each influencer's own exposed and control users; users are never pooled across influencers).
+   */
+  incremental_revenue_summed: number | null;
+  /**
+   * Standard error of incremental_revenue_summed: square root of the summed variances (incremental_revenue_se squared times the share of orders squared).
+   */
+  incremental_revenue_summed_se: number | null;
+  /**
    * Influencers counted in this group.
    */
   influencers: number;
@@ -839,6 +1031,22 @@ export interface MartProductKpis {
    * (revenue - orders x BASELINE_REVENUE_PER_ORDER) / payout; NULL when payout is 0.
    */
   iroas_baseline: number | null;
+  /**
+   * Incremental ROAS of the slice: incremental_revenue_summed / holdout_payout; NULL when that payout is 0.
+   */
+  iroas_summed: number | null;
+  /**
+   * Welch-Satterthwaite degrees of freedom of the summed variance: (sum of variances)^2 / sum(variance^2 / holdout_df).
+   */
+  iroas_summed_df: number | null;
+  /**
+   * Upper end of the 95% interval of iroas_summed.
+   */
+  iroas_summed_high: number | null;
+  /**
+   * Lower end of the 95% interval of iroas_summed: (incremental_revenue_summed - t x incremental_revenue_summed_se) / holdout_payout, t the 97.5% Student t quantile at iroas_summed_df.
+   */
+  iroas_summed_low: number | null;
   /**
    * Allocated payout minus revenue of loss-making influencers for this product, where positive (0 when none).
    */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { studentTCdf, studentTQuantile } from '../shared/statistics.ts';
-import { holdout, twoSidedP } from './holdout.ts';
+import { holdout, probabilityBelowZero, twoSidedP } from './holdout.ts';
 
 describe('Student t', () => {
   it('matches published quantiles', () => {
@@ -116,5 +116,45 @@ describe('p-values from the tail (never 1 − cdf)', () => {
     const r = holdout({ users: 5000, revenue: 5000 * 100, variance: 25 }, { users: 5000, revenue: 5000 * 130, variance: 25 }, 100_000, 30);
     expect(r.p).toBeGreaterThan(0);
     expect(r.p).toBeLessThan(1e-300);
+  });
+});
+
+describe('P(iROAS < 0), the loss-maker evidence', () => {
+  // P(T > estimate / se), 60-digit mpmath (printed to 15 digits):
+  //   mpmath.mp.dps = 60; t = mpf(e) / s; tail = betainc(v/2, 0.5, 0, v/(v+t*t), regularized=True) / 2
+  //   P = tail if t >= 0 else 1 - tail
+  const reference: [number, number, number, number][] = [
+    [1, 1, 10, 0.17044656615103],
+    [-0.5, 1, 3, 0.674276017575925],
+    [2.5, 0.5, 30, 1.16483427335039e-5],
+    [-3, 1.5, 7.3, 0.958029480332948],
+    [0.1, 2, 1000, 0.480066186535976],
+    [-8, 1, 4, 0.999338051545391],
+    [20, 1, 200, 6.6788835291939e-50],
+    [0, 3, 12, 0.5],
+  ];
+  it.each(reference)('estimate %d, se %d, df %d: %d to 1e-9 relative', (estimate, se, df, p) => {
+    expect(Math.abs(probabilityBelowZero(estimate, se, df) - p) / p).toBeLessThan(1e-9);
+  });
+
+  it('is what the holdout reports for an underpowered influencer too, and is 1 − p/2 or p/2 by the sign', () => {
+    const losing = holdout(
+      { users: 12, revenue: 12 * 500, variance: 300 ** 2 },
+      { users: 80, revenue: 80 * 420, variance: 280 ** 2 },
+      5000,
+      30,
+    );
+    expect(losing.status).toBe('underpowered');
+    expect(losing.pNegative!).toBeCloseTo(1 - losing.p! / 2, 12);
+    expect(losing.pNegative!).toBeGreaterThan(0.5);
+    expect(losing.incrementalSe!).toBeCloseTo(Math.sqrt(300 ** 2 / 12 + 280 ** 2 / 80) * 80, 9);
+    const winning = holdout(
+      { users: 40, revenue: 40 * 100, variance: 50 ** 2 },
+      { users: 90, revenue: 90 * 130, variance: 60 ** 2 },
+      5000,
+      30,
+    );
+    expect(winning.pNegative!).toBeCloseTo(winning.p! / 2, 12);
+    expect(holdout(undefined, { users: 50, revenue: 500, variance: 1 }, 10, 30).pNegative).toBeNull();
   });
 });
