@@ -9,8 +9,9 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { sql } from 'kysely';
 import pg from 'pg';
-import { openStore } from '../src/db/database.ts';
+import { type DbOrTrx, openStore } from '../src/db/database.ts';
 import { compareWithMarts, PEER_SCRIPT, type PeerResult, PYTHON, peerMissing } from './peer/peer.ts';
 
 type Report = (measure: string, value: string, reference: string, ratio: number | null, target: string, ok: boolean | null) => void;
@@ -67,6 +68,16 @@ function measurer(dir: string): (cmd: string, args: string[], env?: NodeJS.Proce
     const kb = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN;
     return { seconds, rssMb: Number.isFinite(kb) ? kb / 1024 : null, stdout: r.stdout, stderr: r.stderr };
   };
+}
+
+/** Seconds of each stage of the newest run (ops.stage_runs), and the rest of the process's wall time. */
+async function stageSplit(db: DbOrTrx, wall: number): Promise<string> {
+  const { rows } = await sql<{ stage: string; seconds: number }>`
+    SELECT s.stage, extract(epoch FROM s.finished_at - s.started_at)::float8 AS seconds
+    FROM ops.stage_runs s WHERE s.run_id = (SELECT run_id FROM ops.pipeline_runs ORDER BY started_at DESC LIMIT 1)
+    ORDER BY s.started_at`.execute(db);
+  const inStages = rows.reduce((t, r) => t + Number(r.seconds), 0);
+  return [...rows.map((r) => `${r.stage} ${Number(r.seconds).toFixed(2)}`), `outside stages ${(wall - inStages).toFixed(2)}`].join(', ');
 }
 
 export async function benchPeer(o: PeerBenchOptions): Promise<void> {
@@ -126,7 +137,9 @@ export async function benchPeer(o: PeerBenchOptions): Promise<void> {
 
   // the same numbers, or the times compare different work
   const store = openStore({ databaseUrl: url.toString(), dataDir: '' });
+  let firstSplit = '';
   try {
+    firstSplit = await stageSplit(store.db, first.seconds);
     const { checked, mismatches } = await compareWithMarts(store.db, peer, 1e-6);
     for (const m of mismatches.slice(0, 10)) note(`peer mismatch: ${m}`);
     report(
@@ -149,6 +162,7 @@ export async function benchPeer(o: PeerBenchOptions): Promise<void> {
     `≤ ${firstTarget.toFixed(1)} (${tenM ? '10 M' : '1 M'})`,
     first.seconds / peerRun.seconds <= firstTarget,
   );
+  report('first full run: seconds by stage (ops.stage_runs)', '', firstSplit, null, '', null);
   report(
     'first full run peak RSS (MB)',
     mb(first.rssMb),
@@ -172,6 +186,12 @@ export async function benchPeer(o: PeerBenchOptions): Promise<void> {
     `≤ ${nightlyTarget.toFixed(1)} (${tenM ? '10 M' : '1 M'})`,
     nightly.seconds / peerRun.seconds <= nightlyTarget,
   );
+  const again = openStore({ databaseUrl: url.toString(), dataDir: '' });
+  try {
+    report('nightly cycle: seconds by stage (ops.stage_runs)', '', await stageSplit(again.db, nightly.seconds), null, '', null);
+  } finally {
+    await again.close();
+  }
   report(
     'nightly cycle peak RSS (MB)',
     mb(nightly.rssMb),
