@@ -102,6 +102,10 @@ def main():
             "group": "float64",
         },
     )
+    # exports without a holdout (no group column, like the HealthKart one) or without user ids
+    for missing in ("group", "user_id"):
+        if missing not in orders.columns:
+            orders[missing] = np.nan
     phase("read")
 
     # -- clean: repeats and last-row-wins, as the loads store them -------------------------------

@@ -79,8 +79,9 @@ export async function compareWithMarts(db: DbOrTrx, peer: PeerResult, tolerance:
   check('orders', n(p.orders), peer.totals.orders);
   check('revenue', n(p.revenue), peer.totals.revenue);
   check('payout', n(p.payout), peer.totals.payout);
-  check('control users', n(p.control_users), peer.totals.control_users);
-  check('exposed users', n(p.exposed_users), peer.totals.exposed_users);
+  // without a group column mart.portfolio_kpis has NULL users, the peer 0
+  check('control users', n(p.control_users) ?? 0, peer.totals.control_users);
+  check('exposed users', n(p.exposed_users) ?? 0, peer.totals.exposed_users);
   check('portfolio holdout iROAS', n(p.iroas_holdout), peer.totals.iroas_holdout);
   check('loss-makers', n(p.loss_makers), peer.totals.loss_makers);
 
