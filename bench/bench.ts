@@ -4,6 +4,8 @@
 //   kpis    full recompute ≤ 1.5 × one hand-written aggregate; one-day append ≤ 10 % of full
 //   models + clusters at 50,000 influencers ≤ 10 s; digest render ≤ 2 s
 //   cli     a command that runs no stage (status, --help) starts in ≤ 3 × an empty `npm run`
+//   peer    `pulse run` as a whole process against the pandas peer (bench/peer-bench.ts): first
+//           full run ≤ 1.0 × the peer at 1 M (0.5 × at 10 M), nightly cycle ≤ 0.3 × (0.1 ×)
 import { execFileSync } from 'node:child_process';
 import { closeSync, cpSync, createReadStream, existsSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,13 +24,15 @@ const { values } = parseArgs({
   options: {
     orders: { type: 'string', default: '1000000' },
     db: { type: 'string' },
-    stages: { type: 'string', default: 'cli,ingest,kpis,models,digest' },
+    stages: { type: 'string', default: 'cli,ingest,kpis,models,digest,peer' },
   },
 });
 const orders = Number(values.orders);
 const stages = new Set(values.stages!.split(','));
 const adminUrl = values.db ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dataDir = join('bench-data', String(orders));
+// lines printed under the table (why a stage did not run, mismatches)
+const notes: string[] = [];
 const results: { measure: string; value: string; reference: string; ratio: string; target: string; ok: string }[] = [];
 // seconds of each stage as `pulse run` runs them on this data set (the first KPI run builds every sum)
 const pipeline: Partial<Record<'ingest' | 'kpis' | 'models' | 'clusters' | 'digest', number>> = {};
@@ -53,6 +57,33 @@ const time = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   const t = performance.now();
   const r = await f();
   return [r, (performance.now() - t) / 1000];
+};
+
+/**
+ * One new day's export, derived from the orders file: the last day's rows again, moved to the
+ * next day with new users (two streaming passes: the file can be larger than a string may be).
+ */
+let oneDayRows: { appended: string[]; lastDayRows: string[] } | undefined;
+const oneDay = async (ordersFile: string) => {
+  if (oneDayRows) return oneDayRows;
+  let lastDay = '';
+  for await (const l of lines(ordersFile)) {
+    const d = l.split(',')[5];
+    if (d && d > lastDay && /^\d{4}-/.test(d)) lastDay = d;
+  }
+  const next = new Date(Date.parse(`${lastDay}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const appended: string[] = [];
+  const lastDayRows: string[] = [];
+  for await (const l of lines(ordersFile)) {
+    const c = l.split(',');
+    if (c[5] !== lastDay) continue;
+    lastDayRows.push(l);
+    c[3] = `${c[3]}-n`;
+    c[5] = next;
+    appended.push(c.join(','));
+  }
+  oneDayRows = { appended, lastDayRows };
+  return oneDayRows;
 };
 
 // 1. data (generated once per size and kept under bench-data/)
@@ -164,23 +195,7 @@ if (stages.has('ingest') || stages.has('kpis')) {
   );
 
   // a one-day append: the last day's rows again, moved to the next day with new users
-  // (two streaming passes: the file can be larger than a string may be)
-  let lastDay = '';
-  for await (const l of lines(ordersFile)) {
-    const d = l.split(',')[5];
-    if (d && d > lastDay && /^\d{4}-/.test(d)) lastDay = d;
-  }
-  const next = new Date(Date.parse(`${lastDay}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-  const appended: string[] = [];
-  const lastDayRows: string[] = [];
-  for await (const l of lines(ordersFile)) {
-    const c = l.split(',');
-    if (c[5] !== lastDay) continue;
-    lastDayRows.push(l);
-    c[3] = `${c[3]}-n`;
-    c[5] = next;
-    appended.push(c.join(','));
-  }
+  const { appended, lastDayRows } = await oneDay(ordersFile);
   mkdirSync(inbox, { recursive: true });
   writeFileSync(join(inbox, 'append.csv'), `${[header.join(','), ...appended].join('\n')}\n`);
   loadInbox(inbox);
@@ -293,8 +308,22 @@ if (stages.has('cli')) {
   rmSync(emptyDir, { recursive: true, force: true });
 }
 
-// The whole pipeline: DESIGN.md's peer for it is the seeds' pandas pipeline, which is not run
-// here, so there is no reference to print a ratio against.
+if (stages.has('peer')) {
+  // the pandas peer against `pulse run` as whole processes, on its own fresh database
+  const { benchPeer } = await import('./peer-bench.ts');
+  await benchPeer({
+    orders,
+    dataDir,
+    adminUrl,
+    nodeFlags: NODE_FLAGS,
+    oneDay: async () => (await oneDay(ordersFile)).appended,
+    report,
+    note: (line) => notes.push(line),
+  });
+}
+
+// The whole pipeline in this process, stage by stage (the peer stage times `pulse run` against
+// the pandas peer as whole processes).
 const parts = Object.entries(pipeline);
 if (parts.length === 5) {
   const total = parts.reduce((n, [, s]) => n + s, 0);
@@ -313,3 +342,4 @@ await admin.end();
 
 console.log(`\ncampaign-pulse bench, ${orders.toLocaleString('en-US')} orders (${new Date().toISOString()})\n`);
 console.table(results);
+for (const line of notes) console.log(line);

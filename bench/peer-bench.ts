@@ -1,0 +1,213 @@
+// The bench's `peer` stage: the pandas peer (bench/peer/peer.py) against `pulse run` on the same
+// files, each as a whole child process (interpreter or Node start included), wall time and peak
+// RSS. First it checks that both computed the same numbers, so the times compare equal work.
+//   first full run (fresh database, whole inbox, every stage to the digest) ≤ 1.0 × the peer at
+//     1 M orders, ≤ 0.5 × at 10 M
+//   nightly cycle (one new day's export, every stage to the digest, on the first run's store)
+//     ≤ 0.3 × the peer's full run at 1 M, ≤ 0.1 × at 10 M
+//   peak RSS of each pulse process ≤ 300 MB (set at 10 M)
+import { spawnSync } from 'node:child_process';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { type DbOrTrx, openStore } from '../src/db/database.ts';
+import { compareWithMarts, PEER_SCRIPT, type PeerResult, PYTHON, peerMissing } from './peer/peer.ts';
+
+type Report = (measure: string, value: string, reference: string, ratio: number | null, target: string, ok: boolean | null) => void;
+
+export interface PeerBenchOptions {
+  orders: number;
+  dataDir: string;
+  adminUrl: string;
+  nodeFlags: string[];
+  /** One new day's orders (CSV lines without the header) derived from the orders file. */
+  oneDay: () => Promise<string[]>;
+  report: Report;
+  /** A line printed under the table. */
+  note: (line: string) => void;
+}
+
+const quiet = { stdio: 'ignore' as const };
+const aptInstall = (...packages: string[]) => {
+  if (spawnSync('sh', ['-c', 'command -v apt-get'], quiet).status !== 0) return false;
+  if (spawnSync('apt-get', ['install', '-y', '-qq', ...packages], quiet).status === 0) return true;
+  return (
+    spawnSync('apt-get', ['update', '-qq'], quiet).status === 0 &&
+    spawnSync('apt-get', ['install', '-y', '-qq', ...packages], quiet).status === 0
+  );
+};
+
+/** Wall seconds and peak RSS of one child process (and the largest of its descendants). */
+interface Measured {
+  seconds: number;
+  rssMb: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * GNU time (Debian's `time` package, installed if missing) reports the child's peak RSS from
+ * its rusage; without it a small python3 wrapper reads the same rusage.
+ */
+function measurer(dir: string): (cmd: string, args: string[], env?: NodeJS.ProcessEnv) => Measured {
+  if (!existsSync('/usr/bin/time')) aptInstall('time');
+  const rssFile = join(dir, 'rss.txt');
+  const wrapper = [
+    '-c',
+    'import resource, subprocess, sys\nr = subprocess.run(sys.argv[2:])\nopen(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\nsys.exit(r.returncode)',
+  ];
+  const [tool, toolArgs] = existsSync('/usr/bin/time') ? ['/usr/bin/time', ['-f', '%M', '-o', rssFile]] : [PYTHON, [...wrapper, rssFile]];
+  return (cmd, args, env = process.env) => {
+    rmSync(rssFile, { force: true });
+    const started = performance.now();
+    const r = spawnSync(tool, [...toolArgs, cmd, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const seconds = (performance.now() - started) / 1000;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr}`);
+    // GNU time puts a "Command exited with…" line first when the command fails; the number is last
+    const kb = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN;
+    return { seconds, rssMb: Number.isFinite(kb) ? kb / 1024 : null, stdout: r.stdout, stderr: r.stderr };
+  };
+}
+
+/** Seconds of each stage of the newest run (ops.stage_runs), and the rest of the process's wall time. */
+async function stageSplit(db: DbOrTrx, wall: number): Promise<string> {
+  const { rows } = await sql<{ stage: string; seconds: number }>`
+    SELECT s.stage, extract(epoch FROM s.finished_at - s.started_at)::float8 AS seconds
+    FROM ops.stage_runs s WHERE s.run_id = (SELECT run_id FROM ops.pipeline_runs ORDER BY started_at DESC LIMIT 1)
+    ORDER BY s.started_at`.execute(db);
+  const inStages = rows.reduce((t, r) => t + Number(r.seconds), 0);
+  return [...rows.map((r) => `${r.stage} ${Number(r.seconds).toFixed(2)}`), `outside stages ${(wall - inStages).toFixed(2)}`].join(', ');
+}
+
+export async function benchPeer(o: PeerBenchOptions): Promise<void> {
+  const { orders, dataDir, report, note } = o;
+  let missing = peerMissing();
+  if (missing) {
+    note(`peer: ${missing}; trying apt-get install python3-pandas python3-sklearn`);
+    aptInstall('python3-pandas', 'python3-sklearn');
+    missing = peerMissing();
+  }
+  if (missing) {
+    note(`peer: not run, python3 with pandas and scikit-learn could not be installed: ${missing}`);
+    report('pandas peer', 'not run', missing, null, '', null);
+    return;
+  }
+  const work = resolve(dataDir, 'peer-run');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const measure = measurer(work);
+  const tenM = orders >= 10_000_000;
+  const mb = (x: number | null) => (x === null ? '?' : x.toFixed(0));
+
+  // 1. the peer on the generated files
+  const peerJson = join(work, 'peer.json');
+  const peerRun = measure(PYTHON, [PEER_SCRIPT, dataDir, '--out', peerJson]);
+  const peer: PeerResult = JSON.parse(readFileSync(peerJson, 'utf8'));
+  const phases = Object.entries(peer.timings)
+    .filter(([k]) => k !== 'total_in_process')
+    .map(([k, s]) => `${k} ${s.toFixed(1)}`)
+    .join(', ');
+  report('pandas peer: read, KPIs, holdout, roll-ups, k-means (s, whole process)', peerRun.seconds.toFixed(2), phases, null, '', null);
+  report('pandas peer peak RSS (MB)', mb(peerRun.rssMb), '', null, '', null);
+
+  // 2. the first full run: a fresh database, the whole inbox, every stage to the digest
+  const dbName = `pulse_bench_${orders}_run`;
+  const admin = new pg.Client({ connectionString: o.adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = new URL(o.adminUrl);
+  url.pathname = `/${dbName}`;
+  const inbox = join(work, 'inbox');
+  mkdirSync(inbox, { recursive: true });
+  for (const f of ['influencers.csv', 'posts.csv', 'payouts.csv', 'ad_campaigns.csv', 'orders.csv'])
+    cpSync(join(dataDir, f), join(inbox, f));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: url.toString(),
+    OUT_DIR: join(work, 'out'),
+    ARCHIVE_DIR: join(work, 'archive'),
+    LOG_LEVEL: 'warn',
+  };
+  delete env.REDIS_URL;
+  delete env.SMTP_URL;
+  const pulseRun = () => measure(process.execPath, [...o.nodeFlags, 'src/cli/main.ts', 'run', '--inbox', inbox, '--period', 'latest'], env);
+  const first = pulseRun();
+
+  // the same numbers, or the times compare different work
+  const store = openStore({ databaseUrl: url.toString(), dataDir: '' });
+  let firstSplit = '';
+  try {
+    firstSplit = await stageSplit(store.db, first.seconds);
+    const { checked, mismatches } = await compareWithMarts(store.db, peer, 1e-6);
+    for (const m of mismatches.slice(0, 10)) note(`peer mismatch: ${m}`);
+    report(
+      'peer and pipeline agree: totals, per-creator ROAS and holdout iROAS',
+      `${checked - mismatches.length} / ${checked} values`,
+      `${Object.keys(peer.creators).length} creators, loss-makers ${peer.totals.loss_makers}`,
+      null,
+      'all, 1e-6 relative',
+      mismatches.length === 0,
+    );
+  } finally {
+    await store.close();
+  }
+  const firstTarget = tenM ? 0.5 : 1.0;
+  report(
+    'first full run: fresh database, whole inbox to the digest (s, whole process)',
+    first.seconds.toFixed(2),
+    `${peerRun.seconds.toFixed(2)} pandas peer`,
+    first.seconds / peerRun.seconds,
+    `≤ ${firstTarget.toFixed(1)} (${tenM ? '10 M' : '1 M'})`,
+    first.seconds / peerRun.seconds <= firstTarget,
+  );
+  report('first full run: seconds by stage (ops.stage_runs)', '', firstSplit, null, '', null);
+  report(
+    'first full run peak RSS (MB)',
+    mb(first.rssMb),
+    '',
+    null,
+    '≤ 300 (set at 10 M)',
+    first.rssMb === null ? null : first.rssMb <= 300,
+  );
+
+  // 3. the nightly cycle: one new day's export, every stage to the digest, on that store
+  const appended = await o.oneDay();
+  // the header only (the file can be larger than a string may be)
+  const head = Buffer.alloc(4096);
+  const fd = openSync(join(dataDir, 'orders.csv'), 'r');
+  readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  const header = head.toString('utf8').split('\n')[0];
+  writeFileSync(join(inbox, 'orders-next-day.csv'), `${[header, ...appended].join('\n')}\n`);
+  const nightly = pulseRun();
+  const nightlyTarget = tenM ? 0.1 : 0.3;
+  report(
+    `nightly cycle: one day's export (${appended.length} rows) to the digest (s, whole process)`,
+    nightly.seconds.toFixed(2),
+    `${peerRun.seconds.toFixed(2)} pandas peer, full`,
+    nightly.seconds / peerRun.seconds,
+    `≤ ${nightlyTarget.toFixed(1)} (${tenM ? '10 M' : '1 M'})`,
+    nightly.seconds / peerRun.seconds <= nightlyTarget,
+  );
+  const again = openStore({ databaseUrl: url.toString(), dataDir: '' });
+  try {
+    report('nightly cycle: seconds by stage (ops.stage_runs)', '', await stageSplit(again.db, nightly.seconds), null, '', null);
+  } finally {
+    await again.close();
+  }
+  report(
+    'nightly cycle peak RSS (MB)',
+    mb(nightly.rssMb),
+    '',
+    null,
+    '≤ 300 (set at 10 M)',
+    nightly.rssMb === null ? null : nightly.rssMb <= 300,
+  );
+
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.end();
+  rmSync(join(work, 'archive'), { recursive: true, force: true });
+  rmSync(inbox, { recursive: true, force: true });
+}
