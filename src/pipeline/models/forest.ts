@@ -49,7 +49,8 @@ function lowerBound(edges: Float64Array, x: number): number {
   return lo;
 }
 
-function binColumns(X: Float64Array[], p: number, maxBins: number): { codes: Uint8Array[]; edges: Float64Array[] } {
+/** Quantile bins per column (≤ maxBins, ≤ 256): codes[f][i] is the bin of X[i][f], edges[f] its cut points. Shared with boost.ts. */
+export function binColumns(X: Float64Array[], p: number, maxBins: number): { codes: Uint8Array[]; edges: Float64Array[] } {
   const n = X.length;
   const codes: Uint8Array[] = [];
   const edges: Float64Array[] = [];
@@ -93,14 +94,26 @@ function binColumns(X: Float64Array[], p: number, maxBins: number): { codes: Uin
   return { codes, edges };
 }
 
-function buildTree(
+/** Tree shape limits, and for a Newton leaf (boost.ts) the L2 penalty on the leaf value. */
+export interface TreeShape {
+  maxDepth: number;
+  minLeaf: number;
+}
+
+/**
+ * One least-squares CART tree on the rows `idx` (reordered in place) over binned columns, trying
+ * `mtry` random features per split. A leaf holds the mean of y, or with `hess` the Newton step
+ * Σy / (Σhess + l2) that gradient boosting with log-loss wants (y then being the residual).
+ */
+export function buildTree(
   codes: Uint8Array[],
   edges: Float64Array[],
   y: Float64Array,
   idx: Int32Array,
   mtry: number,
-  params: ForestParams,
+  params: TreeShape,
   rand: () => number,
+  hess?: { h: Float64Array; l2: number },
 ): TreeArrays {
   const p = codes.length;
   const t: TreeArrays = { feature: [], threshold: [], left: [], right: [], value: [] };
@@ -121,12 +134,14 @@ function buildTree(
     const n = end - start;
     let s = 0;
     let s2 = 0;
+    let sh = 0;
     for (let i = start; i < end; i++) {
       const v = y[idx[i]];
       s += v;
       s2 += v * v;
+      if (hess) sh += hess.h[idx[i]];
     }
-    t.value[node] = s / n;
+    t.value[node] = hess ? s / (sh + hess.l2) : s / n;
     const sse = s2 - (s * s) / n;
     if (depth >= params.maxDepth || n < 2 * params.minLeaf || sse <= 1e-12 * Math.max(1, s2)) continue;
     const parent = (s * s) / n;
