@@ -12,7 +12,7 @@ const CLS: BoostParams = {
   maxDepth: 3,
   minLeaf: 20,
   subsample: 0.5,
-  maxSamples: 5000,
+  maxSamples: 2000,
   maxBins: 64,
   l2: 1,
   seed: 7,

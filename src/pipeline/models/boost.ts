@@ -8,7 +8,7 @@
  * under a second at 40,000 training rows.
  */
 import { seededRandom } from '../shared/random.ts';
-import { binColumns, buildTree, type TreeArrays } from './forest.ts';
+import { binnedColumns, buildTree, lowerBound, type TreeArrays } from './forest.ts';
 
 export interface BoostParams {
   loss: 'logloss' | 'squared';
@@ -47,6 +47,20 @@ function treeValue(t: TreeArrays, row: ArrayLike<number>): number {
   return t.value[node];
 }
 
+/**
+ * margin[i] += the tree's value for row i, walking the bins rather than the rows: x <= edges[b]
+ * exactly when its bin is <= b, and the bin columns stay in cache where the rows would not.
+ */
+function addTree(t: TreeArrays, codes: Uint8Array[], edges: Float64Array[], margin: Float64Array) {
+  const bin = t.feature.map((f, node) => (f >= 0 ? lowerBound(edges[f], t.threshold[node]) : -1));
+  const n = margin.length;
+  for (let i = 0; i < n; i++) {
+    let node = 0;
+    while (t.feature[node] >= 0) node = codes[t.feature[node]][i] <= bin[node] ? t.left[node] : t.right[node];
+    margin[i] += t.value[node];
+  }
+}
+
 export function fitBoost(X: Float64Array[], y: ArrayLike<number>, params: BoostParams): BoostModel {
   const n = X.length;
   const p = n ? X[0].length : 0;
@@ -59,7 +73,7 @@ export function fitBoost(X: Float64Array[], y: ArrayLike<number>, params: BoostP
   const model: BoostModel = { name: 'gradient_boosting_histogram_cart', params, nFeatures: p, init, trees: [] };
   if (n === 0 || p === 0) return model;
 
-  const { codes, edges } = binColumns(X, p, Math.min(params.maxBins, 256));
+  const { codes, edges } = binnedColumns(X, Math.min(params.maxBins, 256));
   const margin = new Float64Array(n).fill(init);
   const residual = new Float64Array(n);
   const hess = new Float64Array(n);
@@ -87,8 +101,7 @@ export function fitBoost(X: Float64Array[], y: ArrayLike<number>, params: BoostP
     const tree = buildTree(codes, edges, residual, sample, p, params, rand, logloss ? { h: hess, l2: params.l2 } : undefined);
     for (let v = 0; v < tree.value.length; v++) tree.value[v] *= params.learningRate;
     model.trees.push(tree);
-    // A stump that found no split moves every row alike; the margins still follow it.
-    for (let i = 0; i < n; i++) margin[i] += treeValue(tree, X[i]);
+    addTree(tree, codes, edges, margin);
   }
   return model;
 }

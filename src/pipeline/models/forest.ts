@@ -38,7 +38,7 @@ export interface ForestModel {
   trees: TreeArrays[];
 }
 
-function lowerBound(edges: Float64Array, x: number): number {
+export function lowerBound(edges: Float64Array, x: number): number {
   let lo = 0;
   let hi = edges.length;
   while (lo < hi) {
@@ -49,7 +49,25 @@ function lowerBound(edges: Float64Array, x: number): number {
   return lo;
 }
 
-/** Quantile bins per column (≤ maxBins, ≤ 256): codes[f][i] is the bin of X[i][f], edges[f] its cut points. Shared with boost.ts. */
+export interface Binned {
+  codes: Uint8Array[];
+  edges: Float64Array[];
+}
+
+// The classifier and regressor forests and boosters of a fold fit the same encoded rows: bin them
+// once. Keyed by the row array, which train.ts never changes after encoding it.
+const binnedCache = new WeakMap<Float64Array[], Map<number, Binned>>();
+
+/** binColumns of X, computed once per row array and bin count (the arrays must not change after). */
+export function binnedColumns(X: Float64Array[], maxBins: number): Binned {
+  let byBins = binnedCache.get(X);
+  if (!byBins) binnedCache.set(X, (byBins = new Map()));
+  let b = byBins.get(maxBins);
+  if (!b) byBins.set(maxBins, (b = binColumns(X, X.length ? X[0].length : 0, maxBins)));
+  return b;
+}
+
+/** Quantile bins per column (≤ maxBins, ≤ 256): codes[f][i] is the bin of X[i][f], edges[f] its cut points. */
 export function binColumns(X: Float64Array[], p: number, maxBins: number): { codes: Uint8Array[]; edges: Float64Array[] } {
   const n = X.length;
   const codes: Uint8Array[] = [];
@@ -210,7 +228,7 @@ export function fitForest(X: Float64Array[], y: ArrayLike<number>, params: Fores
   const n = X.length;
   const p = n ? X[0].length : 0;
   const mtryCount = Math.max(1, params.mtry === 'sqrt' ? Math.round(Math.sqrt(p)) : Math.round(p / 3));
-  const { codes, edges } = binColumns(X, p, Math.min(params.maxBins, 256));
+  const { codes, edges } = binnedColumns(X, Math.min(params.maxBins, 256));
   const target = Float64Array.from(y);
   const master = seededRandom(params.seed);
   const m = Math.min(n, params.maxSamples);

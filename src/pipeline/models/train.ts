@@ -123,7 +123,7 @@ interface Learner {
 
 const FOREST_DEFAULTS = { nTrees: 50, maxDepth: 12, minLeaf: 5, maxSamples: 5000, maxBins: 64 };
 // Shallow trees, a modest rate and a bounded sample per round: about as cheap as the forest.
-const BOOST_DEFAULTS = { nRounds: 100, learningRate: 0.1, maxDepth: 3, minLeaf: 20, subsample: 0.5, maxSamples: 4000, maxBins: 64, l2: 1 };
+const BOOST_DEFAULTS = { nRounds: 100, learningRate: 0.1, maxDepth: 3, minLeaf: 20, subsample: 0.5, maxSamples: 2000, maxBins: 64, l2: 1 };
 
 function forestLearner(algorithm: Algorithm, mtry: ForestParams['mtry'], extra: Params): Learner {
   return {
