@@ -1031,14 +1031,16 @@ CREATE TABLE mart.influencer_scores (
     p_profitable double precision,
     predicted_roas double precision,
     classifier_run_id bigint,
-    regressor_run_id bigint
+    regressor_run_id bigint,
+    score_kind text,
+    CONSTRAINT influencer_scores_score_kind_check CHECK ((score_kind = ANY (ARRAY['out_of_fold'::text, 'prediction'::text])))
 );
 
 --
 -- Name: TABLE influencer_scores; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON TABLE mart.influencer_scores IS 'One row per influencer: the chosen models'' scores from pre-spend features only (platform, category, tier, followers, engagement, payout basis and rate).';
+COMMENT ON TABLE mart.influencer_scores IS 'One row per influencer: the chosen models'' scores from pre-spend features only (platform, category, tier, followers, engagement, payout basis and rate); out of fold for influencers with a ROAS, the final model''s prediction for the rest.';
 
 --
 -- Name: COLUMN influencer_scores.influencer_id; Type: COMMENT; Schema: mart; Owner: -
@@ -1050,13 +1052,13 @@ COMMENT ON COLUMN mart.influencer_scores.influencer_id IS 'Influencer id.';
 -- Name: COLUMN influencer_scores.p_profitable; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.influencer_scores.p_profitable IS 'Predicted probability that ROAS > 1 (best classifier by cross-validated AUC).';
+COMMENT ON COLUMN mart.influencer_scores.p_profitable IS 'Probability that ROAS > 1 from the best classifier by cross-validated AUC: out of fold or predicted, as score_kind says.';
 
 --
 -- Name: COLUMN influencer_scores.predicted_roas; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.influencer_scores.predicted_roas IS 'Predicted ROAS (best regressor by cross-validated RMSE).';
+COMMENT ON COLUMN mart.influencer_scores.predicted_roas IS 'ROAS from the best regressor by cross-validated RMSE: out of fold or predicted, as score_kind says.';
 
 --
 -- Name: COLUMN influencer_scores.classifier_run_id; Type: COMMENT; Schema: mart; Owner: -
@@ -1069,6 +1071,12 @@ COMMENT ON COLUMN mart.influencer_scores.classifier_run_id IS 'ops.model_runs.mo
 --
 
 COMMENT ON COLUMN mart.influencer_scores.regressor_run_id IS 'ops.model_runs.model_run_id of the regressor that made predicted_roas.';
+
+--
+-- Name: COLUMN influencer_scores.score_kind; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.influencer_scores.score_kind IS 'out_of_fold: the influencer has a ROAS and was scored by the cross-validation fold model that did not see it (an honest score, comparable to the model''s metrics); prediction: no ROAS yet, scored by the final model fitted on every influencer with one. NULL for scores written before migration 0011 (all were final-model scores, in-sample for influencers with a ROAS).';
 
 --
 -- Name: influencer_weekly; Type: TABLE; Schema: mart; Owner: -

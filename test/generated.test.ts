@@ -71,7 +71,12 @@ describe('estimates on generated data', () => {
 
   it('predicts profitability from pre-spend features (AUC ≥ 0.75), and not from shuffled labels', async () => {
     const inputs = await influencerModelInputs(db.store.db);
-    const real = chosenAuc(trainAndScore(inputs, { seed: 3 }).classification);
+    const trainedReal = trainAndScore(inputs, { seed: 3 });
+    for (const task of [trainedReal.classification, trainedReal.regression])
+      if (!('skipped' in task))
+        for (const c of task.candidates)
+          console.info(`${c.algorithm}${c.chosen ? ' (chosen)' : ''}: ${JSON.stringify(c.metrics)} baseline ${JSON.stringify(c.baseline)}`);
+    const real = chosenAuc(trainedReal.classification);
     const roas = inputs.map((i) => i.roas);
     shuffleInPlace(roas, seededRandom(5));
     const shuffled: ModelInput[] = inputs.map((i, n) => ({ ...i, roas: roas[n]! }));

@@ -101,6 +101,29 @@ describe('models and clusters on generated influencers and ad campaigns', () => 
       )
     ).rows;
     expect(adRegression).toEqual([{ rows: adsWithReturn }]);
+    // folds keep a campaign's days together; every metric is stored beside its baseline
+    const schemes = (
+      await sql<{ entity: string; task: string; cv: string | null; skipped: string | null; baseline: Record<string, number> | null }>`
+      SELECT entity, task, params->>'cv' AS cv, skipped, metrics->'baseline' AS baseline FROM ops.model_runs
+      WHERE run_id = ${first.runId} AND task <> 'clustering' AND (chosen OR skipped IS NOT NULL) ORDER BY entity, task`.execute(db.store.db)
+    ).rows;
+    for (const r of schemes) {
+      if (r.skipped) continue;
+      expect(r.cv, `${r.entity} ${r.task}`).toBe(
+        r.entity === 'ad_campaign' ? 'stratified 5-fold grouped by campaign' : 'stratified 5-fold',
+      );
+      expect(Object.keys(r.baseline!).sort()).toEqual(r.task === 'classification' ? ['accuracy', 'auc', 'f1'] : ['mae', 'r2', 'rmse']);
+    }
+    expect(schemes.find((r) => r.entity === 'ad_campaign' && r.task === 'regression')!.cv).toBe('stratified 5-fold grouped by campaign');
+    // influencers with a ROAS are scored out of fold, the rest by the final model
+    const kinds = (
+      await sql<{ kind: string; n: number; with_roas: number }>`
+      SELECT s.score_kind AS kind, count(*)::int AS n, count(k.roas)::int AS with_roas
+      FROM mart.influencer_scores s JOIN mart.influencer_kpis k USING (influencer_id) GROUP BY 1 ORDER BY 1`.execute(db.store.db)
+    ).rows;
+    const withRoas = kinds.reduce((s, k) => s + k.with_roas, 0);
+    expect(kinds.filter((k) => k.kind === 'out_of_fold')).toEqual([{ kind: 'out_of_fold', n: withRoas, with_roas: withRoas }]);
+    expect(kinds.filter((k) => k.kind !== 'out_of_fold').every((k) => k.kind === 'prediction' && k.with_roas === 0)).toBe(true);
 
     await runModels(db.store);
     const strip = (rows: Record<string, unknown>[]) => rows.map(({ classifier_run_id, regressor_run_id, ...r }) => r);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { ClusterInput, ClusterResult } from '../pipeline/clusters/clusters.ts';
-import type { ModelInput, TaskResult } from '../pipeline/models/train.ts';
+import type { EntityScore, ModelInput, TaskResult } from '../pipeline/models/train.ts';
 import type { DbOrTrx } from './database.ts';
 
 export type Entity = 'influencer' | 'ad_campaign';
@@ -31,10 +31,14 @@ export async function influencerModelInputs(db: DbOrTrx): Promise<ModelInput[]> 
   }));
 }
 
-/** Ad campaigns: channel and category are chosen before spending; CTR is the only rate used (seed 002). */
+/**
+ * Ad campaigns: channel and category are chosen before spending; CTR is the only rate used (seed 002).
+ * A row is a campaign-day, so the campaign is the group cross-validation keeps in one fold.
+ */
 export async function adCampaignModelInputs(db: DbOrTrx): Promise<ModelInput[]> {
   const rows = await sql<{
     id: string;
+    campaign: string;
     channel: string | null;
     category: string | null;
     audience: string | null;
@@ -42,12 +46,15 @@ export async function adCampaignModelInputs(db: DbOrTrx): Promise<ModelInput[]> 
     impressions: number | null;
     roi: number | null;
   }>`
-    SELECT ad_key AS id, channel, category, audience, ctr, impressions, roi FROM mart.ad_campaign_kpis ORDER BY ad_key`.execute(db);
+    SELECT ad_key AS id, campaign, channel, category, audience, ctr, impressions, roi FROM mart.ad_campaign_kpis ORDER BY ad_key`.execute(
+    db,
+  );
   return rows.rows.map((r) => ({
     id: r.id,
     categorical: { channel: r.channel, category: r.category, audience: r.audience },
     numeric: { ctr: r.ctr, impressions: r.impressions },
     roas: r.roi === null ? null : 1 + r.roi,
+    group: r.campaign,
   }));
 }
 
@@ -70,7 +77,10 @@ export async function adCampaignClusterInputs(db: DbOrTrx): Promise<ClusterInput
   return rows.rows.map(({ id, ...features }) => ({ id, features }));
 }
 
-/** Records every candidate of a task; returns the model_run_id of the chosen one. */
+/**
+ * Records every candidate of a task; returns the model_run_id of the chosen one. params.cv names the
+ * fold scheme; metrics.baseline holds each metric of a model that knows nothing over the same folds.
+ */
 export async function recordTask(
   db: DbOrTrx,
   runId: string,
@@ -89,8 +99,8 @@ export async function recordTask(
     const model = c.chosen ? JSON.stringify({ features: result.chosen.features, model: result.chosen.model }) : null;
     const r = await sql<{ id: number }>`
       INSERT INTO ops.model_runs (run_id, entity, task, algorithm, params, metrics, chosen, model, rows)
-      VALUES (${runId}, ${entity}, ${task}, ${c.algorithm}, ${JSON.stringify({ ...c.params, folds: result.folds })}::jsonb,
-              ${JSON.stringify({ ...c.metrics, folds: c.foldMetrics })}::jsonb, ${c.chosen}, ${model}::jsonb, ${result.rows})
+      VALUES (${runId}, ${entity}, ${task}, ${c.algorithm}, ${JSON.stringify({ ...c.params, folds: result.folds, cv: result.cv })}::jsonb,
+              ${JSON.stringify({ ...c.metrics, baseline: c.baseline, folds: c.foldMetrics })}::jsonb, ${c.chosen}, ${model}::jsonb, ${result.rows})
       RETURNING model_run_id AS id`.execute(db);
     if (c.chosen) chosenId = r.rows[0]!.id;
   }
@@ -99,18 +109,17 @@ export async function recordTask(
 
 export async function replaceInfluencerScores(
   db: DbOrTrx,
-  scores: { id: string; p_profitable: number | null; predicted_roas: number | null }[],
+  scores: EntityScore[],
   classifierRun: number | null,
   regressorRun: number | null,
 ) {
   await sql`DELETE FROM mart.influencer_scores`.execute(db);
   if (!scores.length) return;
   await sql`
-    INSERT INTO mart.influencer_scores (influencer_id, p_profitable, predicted_roas, classifier_run_id, regressor_run_id)
-    SELECT id, p, r, ${classifierRun}::bigint, ${regressorRun}::bigint
-    FROM unnest(${scores.map((s) => s.id)}::text[], ${scores.map((s) => s.p_profitable)}::float8[], ${scores.map((s) => s.predicted_roas)}::float8[]) AS u(id, p, r)`.execute(
-    db,
-  );
+    INSERT INTO mart.influencer_scores (influencer_id, p_profitable, predicted_roas, classifier_run_id, regressor_run_id, score_kind)
+    SELECT id, p, r, ${classifierRun}::bigint, ${regressorRun}::bigint, k
+    FROM unnest(${scores.map((s) => s.id)}::text[], ${scores.map((s) => s.p_profitable)}::float8[], ${scores.map((s) => s.predicted_roas)}::float8[],
+                ${scores.map((s) => s.score_kind)}::text[]) AS u(id, p, r, k)`.execute(db);
 }
 
 export async function recordClusters(db: DbOrTrx, runId: string, entity: Entity, result: ClusterResult): Promise<number> {

@@ -594,17 +594,21 @@ export interface MartInfluencerScores {
    */
   influencer_id: string;
   /**
-   * Predicted probability that ROAS > 1 (best classifier by cross-validated AUC).
+   * Probability that ROAS > 1 from the best classifier by cross-validated AUC: out of fold or predicted, as score_kind says.
    */
   p_profitable: number | null;
   /**
-   * Predicted ROAS (best regressor by cross-validated RMSE).
+   * ROAS from the best regressor by cross-validated RMSE: out of fold or predicted, as score_kind says.
    */
   predicted_roas: number | null;
   /**
    * ops.model_runs.model_run_id of the regressor that made predicted_roas.
    */
   regressor_run_id: number | null;
+  /**
+   * out_of_fold: the influencer has a ROAS and was scored by the cross-validation fold model that did not see it (an honest score, comparable to the model's metrics); prediction: no ROAS yet, scored by the final model fitted on every influencer with one. NULL for scores written before migration 0011 (all were final-model scores, in-sample for influencers with a ROAS).
+   */
+  score_kind: string | null;
 }
 
 export interface MartInfluencerWeekly {

@@ -38,7 +38,7 @@ export interface ForestModel {
   trees: TreeArrays[];
 }
 
-function lowerBound(edges: Float64Array, x: number): number {
+export function lowerBound(edges: Float64Array, x: number): number {
   let lo = 0;
   let hi = edges.length;
   while (lo < hi) {
@@ -49,7 +49,26 @@ function lowerBound(edges: Float64Array, x: number): number {
   return lo;
 }
 
-function binColumns(X: Float64Array[], p: number, maxBins: number): { codes: Uint8Array[]; edges: Float64Array[] } {
+export interface Binned {
+  codes: Uint8Array[];
+  edges: Float64Array[];
+}
+
+// The classifier and regressor forests and boosters of a fold fit the same encoded rows: bin them
+// once. Keyed by the row array, which train.ts never changes after encoding it.
+const binnedCache = new WeakMap<Float64Array[], Map<number, Binned>>();
+
+/** binColumns of X, computed once per row array and bin count (the arrays must not change after). */
+export function binnedColumns(X: Float64Array[], maxBins: number): Binned {
+  let byBins = binnedCache.get(X);
+  if (!byBins) binnedCache.set(X, (byBins = new Map()));
+  let b = byBins.get(maxBins);
+  if (!b) byBins.set(maxBins, (b = binColumns(X, X.length ? X[0].length : 0, maxBins)));
+  return b;
+}
+
+/** Quantile bins per column (≤ maxBins, ≤ 256): codes[f][i] is the bin of X[i][f], edges[f] its cut points. */
+export function binColumns(X: Float64Array[], p: number, maxBins: number): { codes: Uint8Array[]; edges: Float64Array[] } {
   const n = X.length;
   const codes: Uint8Array[] = [];
   const edges: Float64Array[] = [];
@@ -93,14 +112,26 @@ function binColumns(X: Float64Array[], p: number, maxBins: number): { codes: Uin
   return { codes, edges };
 }
 
-function buildTree(
+/** Tree shape limits, and for a Newton leaf (boost.ts) the L2 penalty on the leaf value. */
+export interface TreeShape {
+  maxDepth: number;
+  minLeaf: number;
+}
+
+/**
+ * One least-squares CART tree on the rows `idx` (reordered in place) over binned columns, trying
+ * `mtry` random features per split. A leaf holds the mean of y, or with `hess` the Newton step
+ * Σy / (Σhess + l2) that gradient boosting with log-loss wants (y then being the residual).
+ */
+export function buildTree(
   codes: Uint8Array[],
   edges: Float64Array[],
   y: Float64Array,
   idx: Int32Array,
   mtry: number,
-  params: ForestParams,
+  params: TreeShape,
   rand: () => number,
+  hess?: { h: Float64Array; l2: number },
 ): TreeArrays {
   const p = codes.length;
   const t: TreeArrays = { feature: [], threshold: [], left: [], right: [], value: [] };
@@ -121,12 +152,14 @@ function buildTree(
     const n = end - start;
     let s = 0;
     let s2 = 0;
+    let sh = 0;
     for (let i = start; i < end; i++) {
       const v = y[idx[i]];
       s += v;
       s2 += v * v;
+      if (hess) sh += hess.h[idx[i]];
     }
-    t.value[node] = s / n;
+    t.value[node] = hess ? s / (sh + hess.l2) : s / n;
     const sse = s2 - (s * s) / n;
     if (depth >= params.maxDepth || n < 2 * params.minLeaf || sse <= 1e-12 * Math.max(1, s2)) continue;
     const parent = (s * s) / n;
@@ -195,7 +228,7 @@ export function fitForest(X: Float64Array[], y: ArrayLike<number>, params: Fores
   const n = X.length;
   const p = n ? X[0].length : 0;
   const mtryCount = Math.max(1, params.mtry === 'sqrt' ? Math.round(Math.sqrt(p)) : Math.round(p / 3));
-  const { codes, edges } = binColumns(X, p, Math.min(params.maxBins, 256));
+  const { codes, edges } = binnedColumns(X, Math.min(params.maxBins, 256));
   const target = Float64Array.from(y);
   const master = seededRandom(params.seed);
   const m = Math.min(n, params.maxSamples);
