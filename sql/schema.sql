@@ -42,8 +42,15 @@ CREATE TABLE core.ad_campaigns (
     revenue_estimated boolean DEFAULT false NOT NULL,
     audience text,
     file_id bigint NOT NULL,
-    line bigint NOT NULL
+    line bigint NOT NULL,
+    quality_flag text
 );
+
+--
+-- Name: COLUMN ad_campaigns.quality_flag; Type: COMMENT; Schema: core; Owner: -
+--
+
+COMMENT ON COLUMN core.ad_campaigns.quality_flag IS 'Data-quality flag of a row loaded although it breaks a rule (conversions_exceed_clicks: the KAG export reports conversions without the clicks to match); NULL when clean.';
 
 --
 -- Name: group_stats; Type: TABLE; Schema: core; Owner: -
@@ -279,7 +286,8 @@ CREATE TABLE mart.ad_campaign_kpis (
     cpm double precision,
     roi double precision,
     spend_estimated boolean,
-    revenue_estimated boolean
+    revenue_estimated boolean,
+    quality_flag text
 );
 
 --
@@ -395,6 +403,478 @@ COMMENT ON COLUMN mart.ad_campaign_kpis.spend_estimated IS 'true when spend was 
 --
 
 COMMENT ON COLUMN mart.ad_campaign_kpis.revenue_estimated IS 'true when revenue was estimated (spend x (1 + ROI), or conversions x REVENUE_PER_CONVERSION).';
+
+--
+-- Name: COLUMN ad_campaign_kpis.quality_flag; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_kpis.quality_flag IS 'Data-quality flag (conversions_exceed_clicks: conversions reported without the clicks to match, as the KAG export does); NULL when clean.';
+
+--
+-- Name: ad_campaign_totals; Type: TABLE; Schema: mart; Owner: -
+--
+
+CREATE TABLE mart.ad_campaign_totals (
+    campaign text NOT NULL,
+    channel text NOT NULL,
+    first_day date,
+    last_day date,
+    rows bigint NOT NULL,
+    complete_rows bigint NOT NULL,
+    flagged_rows bigint NOT NULL,
+    impressions bigint NOT NULL,
+    clicks bigint NOT NULL,
+    conversions bigint NOT NULL,
+    spend numeric(16,2) NOT NULL,
+    revenue numeric(16,2),
+    ctr double precision,
+    cpc double precision,
+    cpa double precision,
+    cpm double precision,
+    conversion_rate double precision,
+    roi double precision,
+    spend_estimated_share double precision,
+    revenue_estimated_share double precision
+);
+
+--
+-- Name: TABLE ad_campaign_totals; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON TABLE mart.ad_campaign_totals IS 'One row per ad campaign, all time (dated and undated rows): sums and ratios of sums.';
+
+--
+-- Name: COLUMN ad_campaign_totals.campaign; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.campaign IS 'Campaign name as exported (else its id).';
+
+--
+-- Name: COLUMN ad_campaign_totals.channel; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.channel IS 'Cleaned ad channel, Unknown when neither a channel column nor the campaign name tells.';
+
+--
+-- Name: COLUMN ad_campaign_totals.first_day; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.first_day IS 'First reporting day; NULL when no row has one.';
+
+--
+-- Name: COLUMN ad_campaign_totals.last_day; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.last_day IS 'Last reporting day; NULL when no row has one.';
+
+--
+-- Name: COLUMN ad_campaign_totals.rows; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.rows IS 'Ad rows.';
+
+--
+-- Name: COLUMN ad_campaign_totals.complete_rows; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.complete_rows IS 'Rows whose spend and revenue are both known (exported or estimated); roi needs every row complete.';
+
+--
+-- Name: COLUMN ad_campaign_totals.flagged_rows; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.flagged_rows IS 'Rows loaded with a data-quality flag (see mart.ad_campaign_kpis.quality_flag).';
+
+--
+-- Name: COLUMN ad_campaign_totals.impressions; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.impressions IS 'Impressions.';
+
+--
+-- Name: COLUMN ad_campaign_totals.clicks; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.clicks IS 'Clicks.';
+
+--
+-- Name: COLUMN ad_campaign_totals.conversions; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.conversions IS 'Conversions (orders); rows without them count 0.';
+
+--
+-- Name: COLUMN ad_campaign_totals.spend; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.spend IS 'Spend, estimated in part where spend_estimated_share > 0; rows without spend count 0.';
+
+--
+-- Name: COLUMN ad_campaign_totals.revenue; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.revenue IS 'Revenue of the rows that have it; NULL when no row has.';
+
+--
+-- Name: COLUMN ad_campaign_totals.ctr; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.ctr IS 'clicks / impressions; NULL when impressions is 0.';
+
+--
+-- Name: COLUMN ad_campaign_totals.cpc; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.cpc IS 'spend / clicks; NULL when clicks is 0.';
+
+--
+-- Name: COLUMN ad_campaign_totals.cpa; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.cpa IS 'spend / conversions; NULL when conversions is 0.';
+
+--
+-- Name: COLUMN ad_campaign_totals.cpm; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.cpm IS '1000 x spend / impressions; NULL when impressions is 0.';
+
+--
+-- Name: COLUMN ad_campaign_totals.conversion_rate; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.conversion_rate IS 'conversions / clicks; NULL when clicks is 0 (above 1 where flagged rows report conversions without clicks).';
+
+--
+-- Name: COLUMN ad_campaign_totals.roi; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.roi IS '(revenue - spend) / spend, of sums; NULL when spend is 0 or some row''s spend or revenue is unknown.';
+
+--
+-- Name: COLUMN ad_campaign_totals.spend_estimated_share; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.spend_estimated_share IS 'Share of spend that was estimated (0 to 1); NULL when spend is 0.';
+
+--
+-- Name: COLUMN ad_campaign_totals.revenue_estimated_share; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_totals.revenue_estimated_share IS 'Share of revenue that was estimated (0 to 1); NULL when revenue is 0 or unknown.';
+
+--
+-- Name: ad_campaign_weekly; Type: TABLE; Schema: mart; Owner: -
+--
+
+CREATE TABLE mart.ad_campaign_weekly (
+    campaign text NOT NULL,
+    channel text NOT NULL,
+    week text NOT NULL,
+    week_start date NOT NULL,
+    rows bigint NOT NULL,
+    complete_rows bigint NOT NULL,
+    flagged_rows bigint NOT NULL,
+    impressions bigint NOT NULL,
+    clicks bigint NOT NULL,
+    conversions bigint NOT NULL,
+    spend numeric(16,2) NOT NULL,
+    revenue numeric(16,2),
+    ctr double precision,
+    cpc double precision,
+    cpa double precision,
+    cpm double precision,
+    conversion_rate double precision,
+    roi double precision,
+    spend_estimated_share double precision,
+    revenue_estimated_share double precision,
+    spend_change double precision,
+    revenue_change double precision,
+    roi_change double precision
+);
+
+--
+-- Name: TABLE ad_campaign_weekly; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON TABLE mart.ad_campaign_weekly IS 'One row per ad campaign and ISO week of the reporting day (rows without a day are in mart.ad_campaign_totals only): sums and ratios of sums, with the change against the campaign''s previous week. Recomputed only for weeks with new or changed rows.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.campaign; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.campaign IS 'Campaign name as exported (else its id).';
+
+--
+-- Name: COLUMN ad_campaign_weekly.channel; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.channel IS 'Cleaned ad channel (Facebook, Google, ...), Unknown when neither a channel column nor the campaign name tells.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.week; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.week IS 'ISO week label, e.g. 2026-W46.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.week_start; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.week_start IS 'Monday of the ISO week of the reporting day.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.rows; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.rows IS 'Ad rows (one per ad and day, as exported).';
+
+--
+-- Name: COLUMN ad_campaign_weekly.complete_rows; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.complete_rows IS 'Rows whose spend and revenue are both known (exported or estimated); roi needs every row complete.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.flagged_rows; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.flagged_rows IS 'Rows loaded with a data-quality flag (see mart.ad_campaign_kpis.quality_flag).';
+
+--
+-- Name: COLUMN ad_campaign_weekly.impressions; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.impressions IS 'Impressions.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.clicks; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.clicks IS 'Clicks.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.conversions; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.conversions IS 'Conversions (orders); rows without them count 0.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.spend; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.spend IS 'Spend, estimated in part where spend_estimated_share > 0; rows without spend count 0.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.revenue; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.revenue IS 'Revenue of the rows that have it; NULL when no row has.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.ctr; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.ctr IS 'clicks / impressions; NULL when impressions is 0.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.cpc; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.cpc IS 'spend / clicks; NULL when clicks is 0.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.cpa; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.cpa IS 'spend / conversions; NULL when conversions is 0.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.cpm; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.cpm IS '1000 x spend / impressions; NULL when impressions is 0.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.conversion_rate; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.conversion_rate IS 'conversions / clicks; NULL when clicks is 0 (above 1 where flagged rows report conversions without clicks).';
+
+--
+-- Name: COLUMN ad_campaign_weekly.roi; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.roi IS '(revenue - spend) / spend, of sums; NULL when spend is 0 or some row''s spend or revenue is unknown.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.spend_estimated_share; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.spend_estimated_share IS 'Share of spend that was estimated (0 to 1); NULL when spend is 0.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.revenue_estimated_share; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.revenue_estimated_share IS 'Share of revenue that was estimated (0 to 1); NULL when revenue is 0 or unknown.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.spend_change; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.spend_change IS 'spend minus the campaign''s spend in the previous calendar week (NULL when it had no row then).';
+
+--
+-- Name: COLUMN ad_campaign_weekly.revenue_change; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.revenue_change IS 'revenue minus the previous week''s revenue.';
+
+--
+-- Name: COLUMN ad_campaign_weekly.roi_change; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_campaign_weekly.roi_change IS 'roi minus the previous week''s roi.';
+
+--
+-- Name: ad_channel_kpis; Type: TABLE; Schema: mart; Owner: -
+--
+
+CREATE TABLE mart.ad_channel_kpis (
+    channel text NOT NULL,
+    campaigns bigint NOT NULL,
+    rows bigint NOT NULL,
+    complete_rows bigint NOT NULL,
+    flagged_rows bigint NOT NULL,
+    impressions bigint NOT NULL,
+    clicks bigint NOT NULL,
+    conversions bigint NOT NULL,
+    spend numeric(16,2) NOT NULL,
+    revenue numeric(16,2),
+    ctr double precision,
+    cpc double precision,
+    cpa double precision,
+    cpm double precision,
+    conversion_rate double precision,
+    roi double precision,
+    spend_estimated_share double precision,
+    revenue_estimated_share double precision
+);
+
+--
+-- Name: TABLE ad_channel_kpis; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON TABLE mart.ad_channel_kpis IS 'One row per ad channel, all time: sums and ratios of sums over its campaigns.';
+
+--
+-- Name: COLUMN ad_channel_kpis.channel; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.channel IS 'Cleaned ad channel, Unknown when neither a channel column nor the campaign name tells.';
+
+--
+-- Name: COLUMN ad_channel_kpis.campaigns; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.campaigns IS 'Campaigns on the channel.';
+
+--
+-- Name: COLUMN ad_channel_kpis.rows; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.rows IS 'Ad rows.';
+
+--
+-- Name: COLUMN ad_channel_kpis.complete_rows; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.complete_rows IS 'Rows whose spend and revenue are both known (exported or estimated); roi needs every row complete.';
+
+--
+-- Name: COLUMN ad_channel_kpis.flagged_rows; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.flagged_rows IS 'Rows loaded with a data-quality flag (see mart.ad_campaign_kpis.quality_flag).';
+
+--
+-- Name: COLUMN ad_channel_kpis.impressions; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.impressions IS 'Impressions.';
+
+--
+-- Name: COLUMN ad_channel_kpis.clicks; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.clicks IS 'Clicks.';
+
+--
+-- Name: COLUMN ad_channel_kpis.conversions; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.conversions IS 'Conversions (orders); rows without them count 0.';
+
+--
+-- Name: COLUMN ad_channel_kpis.spend; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.spend IS 'Spend, estimated in part where spend_estimated_share > 0; rows without spend count 0.';
+
+--
+-- Name: COLUMN ad_channel_kpis.revenue; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.revenue IS 'Revenue of the rows that have it; NULL when no row has.';
+
+--
+-- Name: COLUMN ad_channel_kpis.ctr; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.ctr IS 'clicks / impressions; NULL when impressions is 0.';
+
+--
+-- Name: COLUMN ad_channel_kpis.cpc; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.cpc IS 'spend / clicks; NULL when clicks is 0.';
+
+--
+-- Name: COLUMN ad_channel_kpis.cpa; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.cpa IS 'spend / conversions; NULL when conversions is 0.';
+
+--
+-- Name: COLUMN ad_channel_kpis.cpm; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.cpm IS '1000 x spend / impressions; NULL when impressions is 0.';
+
+--
+-- Name: COLUMN ad_channel_kpis.conversion_rate; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.conversion_rate IS 'conversions / clicks; NULL when clicks is 0 (above 1 where flagged rows report conversions without clicks).';
+
+--
+-- Name: COLUMN ad_channel_kpis.roi; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.roi IS '(revenue - spend) / spend, of sums; NULL when spend is 0 or some row''s spend or revenue is unknown.';
+
+--
+-- Name: COLUMN ad_channel_kpis.spend_estimated_share; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.spend_estimated_share IS 'Share of spend that was estimated (0 to 1); NULL when spend is 0.';
+
+--
+-- Name: COLUMN ad_channel_kpis.revenue_estimated_share; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.ad_channel_kpis.revenue_estimated_share IS 'Share of revenue that was estimated (0 to 1); NULL when revenue is 0 or unknown.';
 
 --
 -- Name: campaign_kpis; Type: TABLE; Schema: mart; Owner: -
@@ -1970,14 +2450,24 @@ CREATE TABLE mart.weekly_kpis (
     revenue_change double precision,
     payout_change double precision,
     roas_change double precision,
-    iroas_baseline_change double precision
+    iroas_baseline_change double precision,
+    ad_campaigns bigint DEFAULT 0 NOT NULL,
+    ad_spend numeric(16,2) DEFAULT 0 NOT NULL,
+    ad_revenue numeric(16,2),
+    ad_conversions bigint DEFAULT 0 NOT NULL,
+    ad_roi double precision,
+    ad_cpa double precision,
+    ad_spend_change double precision,
+    ad_revenue_change double precision,
+    ad_roi_change double precision,
+    ad_cpa_change double precision
 );
 
 --
 -- Name: TABLE weekly_kpis; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON TABLE mart.weekly_kpis IS 'One row per ISO week: portfolio orders, revenue, allocated payout, ROAS and baseline incremental ROAS, with the change against the previous week.';
+COMMENT ON TABLE mart.weekly_kpis IS 'One row per ISO week with influencer or ad-campaign data: portfolio orders, revenue, allocated payout, ROAS and baseline incremental ROAS, ad spend, revenue, ROI and CPA, with the change against the previous week.';
 
 --
 -- Name: COLUMN weekly_kpis.week; Type: COMMENT; Schema: mart; Owner: -
@@ -1995,7 +2485,7 @@ COMMENT ON COLUMN mart.weekly_kpis.week_start IS 'Monday of the ISO week.';
 -- Name: COLUMN weekly_kpis.influencers; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.weekly_kpis.influencers IS 'Influencers with orders or posts in the week.';
+COMMENT ON COLUMN mart.weekly_kpis.influencers IS 'Influencers with orders or posts in the week (0 in a week with ad rows only).';
 
 --
 -- Name: COLUMN weekly_kpis.orders; Type: COMMENT; Schema: mart; Owner: -
@@ -2031,7 +2521,7 @@ COMMENT ON COLUMN mart.weekly_kpis.iroas_baseline IS '(revenue - orders x BASELI
 -- Name: COLUMN weekly_kpis.revenue_change; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.weekly_kpis.revenue_change IS 'revenue minus the previous calendar week''s revenue (NULL when that week has no row).';
+COMMENT ON COLUMN mart.weekly_kpis.revenue_change IS 'revenue minus the previous calendar week''s revenue (NULL when that week has no influencer data).';
 
 --
 -- Name: COLUMN weekly_kpis.payout_change; Type: COMMENT; Schema: mart; Owner: -
@@ -2050,6 +2540,66 @@ COMMENT ON COLUMN mart.weekly_kpis.roas_change IS 'roas minus the previous week'
 --
 
 COMMENT ON COLUMN mart.weekly_kpis.iroas_baseline_change IS 'iroas_baseline minus the previous week''s.';
+
+--
+-- Name: COLUMN weekly_kpis.ad_campaigns; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.weekly_kpis.ad_campaigns IS 'Ad campaigns with rows reported in the week.';
+
+--
+-- Name: COLUMN weekly_kpis.ad_spend; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.weekly_kpis.ad_spend IS 'Ad spend reported in the week (sum of mart.ad_campaign_weekly.spend).';
+
+--
+-- Name: COLUMN weekly_kpis.ad_revenue; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.weekly_kpis.ad_revenue IS 'Ad revenue reported in the week; NULL without ad rows having revenue.';
+
+--
+-- Name: COLUMN weekly_kpis.ad_conversions; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.weekly_kpis.ad_conversions IS 'Ad conversions reported in the week.';
+
+--
+-- Name: COLUMN weekly_kpis.ad_roi; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.weekly_kpis.ad_roi IS '(ad_revenue - ad_spend) / ad_spend; NULL when ad_spend is 0 or some ad row''s spend or revenue is unknown.';
+
+--
+-- Name: COLUMN weekly_kpis.ad_cpa; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.weekly_kpis.ad_cpa IS 'ad_spend / ad_conversions; NULL when ad_conversions is 0.';
+
+--
+-- Name: COLUMN weekly_kpis.ad_spend_change; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.weekly_kpis.ad_spend_change IS 'ad_spend minus the previous calendar week''s (NULL when that week has no ad rows).';
+
+--
+-- Name: COLUMN weekly_kpis.ad_revenue_change; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.weekly_kpis.ad_revenue_change IS 'ad_revenue minus the previous week''s.';
+
+--
+-- Name: COLUMN weekly_kpis.ad_roi_change; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.weekly_kpis.ad_roi_change IS 'ad_roi minus the previous week''s.';
+
+--
+-- Name: COLUMN weekly_kpis.ad_cpa_change; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.weekly_kpis.ad_cpa_change IS 'ad_cpa minus the previous week''s.';
 
 --
 -- Name: digests; Type: TABLE; Schema: ops; Owner: -
@@ -2372,6 +2922,27 @@ ALTER TABLE ONLY mart.ad_campaign_clusters
 
 ALTER TABLE ONLY mart.ad_campaign_kpis
     ADD CONSTRAINT ad_campaign_kpis_pkey PRIMARY KEY (ad_key);
+
+--
+-- Name: ad_campaign_totals ad_campaign_totals_pkey; Type: CONSTRAINT; Schema: mart; Owner: -
+--
+
+ALTER TABLE ONLY mart.ad_campaign_totals
+    ADD CONSTRAINT ad_campaign_totals_pkey PRIMARY KEY (campaign, channel);
+
+--
+-- Name: ad_campaign_weekly ad_campaign_weekly_pkey; Type: CONSTRAINT; Schema: mart; Owner: -
+--
+
+ALTER TABLE ONLY mart.ad_campaign_weekly
+    ADD CONSTRAINT ad_campaign_weekly_pkey PRIMARY KEY (campaign, channel, week_start);
+
+--
+-- Name: ad_channel_kpis ad_channel_kpis_pkey; Type: CONSTRAINT; Schema: mart; Owner: -
+--
+
+ALTER TABLE ONLY mart.ad_channel_kpis
+    ADD CONSTRAINT ad_channel_kpis_pkey PRIMARY KEY (channel);
 
 --
 -- Name: campaign_kpis campaign_kpis_pkey; Type: CONSTRAINT; Schema: mart; Owner: -

@@ -10,7 +10,7 @@ import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
-import { generatedInbox, newestWeek } from './support/generated.ts';
+import { generatedInbox, influencerFiles, newestWeek } from './support/generated.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
@@ -31,8 +31,9 @@ describe('digest layout in a browser', () => {
 
   beforeAll(async () => {
     db = await freshDatabase();
-    // Generated data without a control group (like the HealthKart export), with loss-makers.
-    const inbox = await generatedInbox({ orders: 3000, seed: 1, groups: false });
+    // Generated data without a control group (like the HealthKart export), with loss-makers, and
+    // ad campaigns (like Marketing.csv): both sections of the digest.
+    const inbox = await generatedInbox({ orders: 3000, seed: 1, groups: false, files: [...influencerFiles, 'ad_campaigns'] });
     latest = newestWeek(inbox.source);
     writeFileSync(
       join(inbox.inbox, 'extra_influencers.csv'),
@@ -54,7 +55,15 @@ describe('digest layout in a browser', () => {
 
   it('writes the HTML with its charts beside it', () => {
     expect(html).toBe(join(outDir, `digest-${latest}.html`));
-    for (const f of ['roas-by-platform.png', 'revenue-vs-payout.png', 'weekly-trend.png', 'persona-heatmap.png', 'loss-by-product.png'])
+    for (const f of [
+      'roas-by-platform.png',
+      'revenue-vs-payout.png',
+      'weekly-trend.png',
+      'persona-heatmap.png',
+      'loss-by-product.png',
+      'ad-channels.png',
+      'ad-roi-trend.png',
+    ])
       expect(existsSync(join(outDir, f)), f).toBe(true);
   });
 
@@ -119,13 +128,14 @@ describe('digest layout in a browser', () => {
         screenshot: shot,
       });
 
-      expect(m.images).toHaveLength(5);
+      expect(m.images).toHaveLength(7);
       for (const img of m.images) {
         expect(img.natural, `${img.src} loaded`).toBeGreaterThan(0);
         expect(img.right).toBeLessThanOrEqual(width);
       }
       expect(m.scrollWidth).toBeLessThanOrEqual(width);
-      expect(m.tables).toHaveLength(2);
+      // winners, loss-makers, best and worst ad campaigns
+      expect(m.tables).toHaveLength(4);
       for (const right of m.tables) expect(right).toBeLessThanOrEqual(width);
       expect(m.wrappedNames).toEqual([]);
       // The long name breaks inside its cell instead of pushing the table wider.

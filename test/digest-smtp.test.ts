@@ -271,7 +271,7 @@ describe('digest over SMTP (generated data)', () => {
     const m = mails[0]!.parsed;
     expect(m.subject).toBe('Week 10: no campaign data this week');
     expect(m.text).toContain(
-      `No orders, posts or payouts were loaded for ${empty} (2024-03-04 to 2024-03-10). The newest week with data is ${latest}.`,
+      `No orders, posts, payouts or ad-campaign rows were loaded for ${empty} (2024-03-04 to 2024-03-10). The newest week with data is ${latest}.`,
     );
     expect(m.html).toContain('No campaign data this week');
     // Short: no charts, no all-time tables, no leaderboard; the data-quality footer stays.

@@ -2,12 +2,14 @@
 // row accounted for, and the published numbers reproduced from the marts. Without that folder
 // these tests are skipped and say why; under CI=true its absence fails the run.
 
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../src/db/database.ts';
 import { ingest, kpis } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 import { type FixtureSet, fixtureData, fixtureInbox, fixtureMissing, inCi } from './support/fixture-data.ts';
+import { readCsv } from './support/generated.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 const q = async <T>(store: Store, query: ReturnType<typeof sql<T>>) => (await query.execute(store.db)).rows;
@@ -265,5 +267,67 @@ describe.skipIf(campaignsSuite[0])(campaignsSuite[1], () => {
     );
     expect(fb!.channel).toBe('Facebook');
     expect(fb!.roi).toBeCloseTo((14962 - 16300.2) / 16300.2, 10);
+  });
+
+  // Computed here from the files as exported (papaparse), never from the pipeline.
+  const campaignsFile = (name: string) => readCsv(join(fixtureData, 'campaigns', name));
+  const sumsBy = (rows: Record<string, string>[], key: string, cols: string[]) => {
+    const out = new Map<string, Record<string, number>>();
+    for (const r of rows) {
+      const s = out.get(r[key]!) ?? Object.fromEntries(cols.map((c) => [c, 0]));
+      for (const c of cols) s[c]! += Number(r[c]);
+      out.set(r[key]!, s);
+    }
+    return out;
+  };
+
+  it("rolls up each Marketing.csv campaign: ROI = (Σ revenue − Σ spend) / Σ spend over the campaign's rows", async () => {
+    const want = sumsBy(campaignsFile('Marketing.csv'), 'campaign_name', ['mark_spent', 'revenue', 'clicks', 'orders']);
+    expect(want.size).toBe(11);
+    const got = await q(
+      db.store,
+      sql<{ campaign: string; channel: string; spend: number; revenue: number; roi: number; cpa: number }>`
+      SELECT campaign, channel, spend, revenue, roi, cpa FROM mart.ad_campaign_totals WHERE campaign !~ '^[0-9]+$' ORDER BY campaign`,
+    );
+    // a campaign keeps its name as exported (facebOOK_tier2)
+    expect(got.map((g) => g.campaign)).toEqual([...want.keys()].sort());
+    for (const g of got) {
+      const w = want.get(g.campaign)!;
+      expect(g.roi, g.campaign).toBeCloseTo((w.revenue! - w.mark_spent!) / w.mark_spent!, 9);
+      expect(g.spend, g.campaign).toBeCloseTo(w.mark_spent!, 6);
+      expect(g.revenue, g.campaign).toBe(w.revenue);
+      expect(g.cpa, g.campaign).toBeCloseTo(w.mark_spent! / w.orders!, 6);
+    }
+    expect(got.find((g) => g.campaign === 'facebOOK_tier2')!.channel).toBe('Facebook');
+  });
+
+  it('gives each KAG campaign CPC = Σ Spent / Σ Clicks per xyz_campaign_id, and flags its conversions without clicks', async () => {
+    const kag = campaignsFile('KAG_conversion_data.csv');
+    const want = sumsBy(kag, 'xyz_campaign_id', ['Spent', 'Clicks', 'Impressions']);
+    // each row's spend is stored to the cent: the same sum over amounts rounded first
+    const cents = sumsBy(
+      kag.map((r) => ({ ...r, cents: String(Math.round(Number(r.Spent) * 100)) })),
+      'xyz_campaign_id',
+      ['cents'],
+    );
+    expect([...want.keys()].sort()).toEqual(['1178', '916', '936']);
+    const got = await q(
+      db.store,
+      sql<{ campaign: string; cpc: number; ctr: number; rows: number; flagged_rows: number; roi: number | null }>`
+      SELECT campaign, cpc, ctr, rows, flagged_rows, roi FROM mart.ad_campaign_totals WHERE campaign ~ '^[0-9]+$' ORDER BY campaign`,
+    );
+    expect(got.map((g) => g.campaign)).toEqual([...want.keys()].sort());
+    for (const g of got) {
+      const w = want.get(g.campaign)!;
+      const cpc = w.Spent! / w.Clicks!;
+      expect(Math.abs(g.cpc - cpc) / cpc, g.campaign).toBeLessThan(1e-5);
+      expect(g.cpc, g.campaign).toBeCloseTo(cents.get(g.campaign)!.cents! / 100 / w.Clicks!, 9);
+      expect(g.ctr, g.campaign).toBeCloseTo(w.Clicks! / w.Impressions!, 12);
+      expect(g.roi, 'KAG exports carry no revenue').toBeNull();
+    }
+    const flagged = kag.filter((r) => Number(r.Total_Conversion) > Number(r.Clicks)).length;
+    expect(flagged).toBe(218);
+    expect(got.reduce((n, g) => n + g.flagged_rows, 0)).toBe(flagged);
+    expect(got.reduce((n, g) => n + g.rows, 0)).toBe(kag.length);
   });
 });

@@ -23,6 +23,9 @@ const martTables = [
   'product_kpis',
   'campaign_kpis',
   'ad_campaign_kpis',
+  'ad_campaign_weekly',
+  'ad_campaign_totals',
+  'ad_channel_kpis',
 ];
 
 async function allMarts(db: Db) {

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { type Period, previousWeek } from '../pipeline/shared/calendar.ts';
 import type {
+  AdCampaignRow,
+  AdChannelRow,
   ClusterSummary,
   DigestData,
   DimRow,
@@ -16,7 +18,8 @@ import type { DbOrTrx } from './database.ts';
 /** Reads everything a digest shows for one period from the marts and ops (read-only). */
 export async function loadDigestData(db: DbOrTrx, period: Period, opts: { trendWeeks: number }): Promise<DigestData> {
   const weeks = await sql<WeekRow>`
-    SELECT week, week_start::text AS week_start, influencers, orders, revenue, payout, roas, iroas_baseline
+    SELECT week, week_start::text AS week_start, influencers, orders, revenue, payout, roas, iroas_baseline,
+           ad_campaigns, ad_spend, ad_revenue, ad_conversions, ad_roi, ad_cpa, ad_spend_change, ad_revenue_change, ad_roi_change, ad_cpa_change
     FROM mart.weekly_kpis WHERE week_start <= ${period.start}::date AND week_start > ${period.start}::date - ${7 * opts.trendWeeks}::int
     ORDER BY week_start`.execute(db);
   const week = weeks.rows.find((w) => w.week === period.label);
@@ -34,6 +37,12 @@ export async function loadDigestData(db: DbOrTrx, period: Period, opts: { trendW
   const lossMakers = await sql<LossMakerRow>`
     SELECT influencer_id, name, platform, category, roas, iroas, iroas_method, payout, revenue, loss_reasons, recommended_action
     FROM mart.loss_makers ORDER BY payout - revenue DESC, influencer_id`.execute(db);
+  const adCampaigns = await sql<AdCampaignRow>`
+    SELECT campaign, channel, first_day::text AS first_day, last_day::text AS last_day, impressions, clicks, conversions, spend, revenue,
+           ctr, cpc, cpa, conversion_rate, roi, spend_estimated_share, revenue_estimated_share, flagged_rows
+    FROM mart.ad_campaign_totals ORDER BY spend DESC, campaign, channel`.execute(db);
+  const adChannels = await sql<AdChannelRow>`
+    SELECT channel, campaigns, spend, revenue, roi, cpa FROM mart.ad_channel_kpis ORDER BY spend DESC, channel`.execute(db);
   const dim = (table: string, key: string) =>
     sql<DimRow>`SELECT ${sql.ref(key)}::text AS key, revenue, payout, orders, roas, loss_makers, loss FROM ${sql.table(table)} ORDER BY revenue DESC`.execute(
       db,
@@ -57,6 +66,8 @@ export async function loadDigestData(db: DbOrTrx, period: Period, opts: { trendW
     trend: weeks.rows,
     influencers: influencers.rows,
     lossMakers: lossMakers.rows,
+    adCampaigns: adCampaigns.rows,
+    adChannels: adChannels.rows,
     platforms: (await dim('mart.platform_kpis', 'platform')).rows,
     categories: (await dim('mart.category_kpis', 'category')).rows,
     products: (await dim('mart.product_kpis', 'product')).rows,

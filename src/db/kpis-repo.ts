@@ -60,9 +60,10 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
     await sql`CREATE TEMP TABLE kpi_weeks (week_start date PRIMARY KEY) ON COMMIT DROP`.execute(trx);
     if (full) {
       // as the all-time marts are: a fresh table, rather than every old row left dead in it
-      await sql`TRUNCATE mart.influencer_weekly`.execute(trx);
+      await sql`TRUNCATE mart.influencer_weekly, mart.ad_campaign_weekly`.execute(trx);
       await sql`INSERT INTO kpi_weeks SELECT DISTINCT week_start FROM core.orders_weekly
-                UNION SELECT DISTINCT date_trunc('week', post_date)::date FROM core.posts`.execute(trx);
+                UNION SELECT DISTINCT date_trunc('week', post_date)::date FROM core.posts
+                UNION SELECT DISTINCT day - (extract(isodow FROM day)::int - 1) FROM core.ad_campaigns WHERE day IS NOT NULL`.execute(trx);
     } else {
       await sql`INSERT INTO kpi_weeks SELECT week_start FROM ops.kpi_dirty_weeks`.execute(trx);
     }

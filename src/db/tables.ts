@@ -36,6 +36,10 @@ export interface CoreAdCampaigns {
   impressions: number | null;
   leads: number | null;
   line: number;
+  /**
+   * Data-quality flag of a row loaded although it breaks a rule (conversions_exceed_clicks: the KAG export reports conversions without the clicks to match); NULL when clean.
+   */
+  quality_flag: string | null;
   revenue: number | null;
   revenue_estimated: Generated<boolean>;
   spend: number | null;
@@ -223,6 +227,10 @@ export interface MartAdCampaignKpis {
    */
   impressions: number | null;
   /**
+   * Data-quality flag (conversions_exceed_clicks: conversions reported without the clicks to match, as the KAG export does); NULL when clean.
+   */
+  quality_flag: string | null;
+  /**
    * Revenue (estimated when revenue_estimated); NULL when neither exported nor estimable.
    */
   revenue: number | null;
@@ -242,6 +250,259 @@ export interface MartAdCampaignKpis {
    * true when spend was estimated (CPC x clicks, CPA x conversions, or revenue / (1 + ROI)).
    */
   spend_estimated: boolean | null;
+}
+
+export interface MartAdCampaignTotals {
+  /**
+   * Campaign name as exported (else its id).
+   */
+  campaign: string;
+  /**
+   * Cleaned ad channel, Unknown when neither a channel column nor the campaign name tells.
+   */
+  channel: string;
+  /**
+   * Clicks.
+   */
+  clicks: number;
+  /**
+   * Rows whose spend and revenue are both known (exported or estimated); roi needs every row complete.
+   */
+  complete_rows: number;
+  /**
+   * conversions / clicks; NULL when clicks is 0 (above 1 where flagged rows report conversions without clicks).
+   */
+  conversion_rate: number | null;
+  /**
+   * Conversions (orders); rows without them count 0.
+   */
+  conversions: number;
+  /**
+   * spend / conversions; NULL when conversions is 0.
+   */
+  cpa: number | null;
+  /**
+   * spend / clicks; NULL when clicks is 0.
+   */
+  cpc: number | null;
+  /**
+   * 1000 x spend / impressions; NULL when impressions is 0.
+   */
+  cpm: number | null;
+  /**
+   * clicks / impressions; NULL when impressions is 0.
+   */
+  ctr: number | null;
+  /**
+   * First reporting day; NULL when no row has one.
+   */
+  first_day: string | null;
+  /**
+   * Rows loaded with a data-quality flag (see mart.ad_campaign_kpis.quality_flag).
+   */
+  flagged_rows: number;
+  /**
+   * Impressions.
+   */
+  impressions: number;
+  /**
+   * Last reporting day; NULL when no row has one.
+   */
+  last_day: string | null;
+  /**
+   * Revenue of the rows that have it; NULL when no row has.
+   */
+  revenue: number | null;
+  /**
+   * Share of revenue that was estimated (0 to 1); NULL when revenue is 0 or unknown.
+   */
+  revenue_estimated_share: number | null;
+  /**
+   * (revenue - spend) / spend, of sums; NULL when spend is 0 or some row's spend or revenue is unknown.
+   */
+  roi: number | null;
+  /**
+   * Ad rows.
+   */
+  rows: number;
+  /**
+   * Spend, estimated in part where spend_estimated_share > 0; rows without spend count 0.
+   */
+  spend: number;
+  /**
+   * Share of spend that was estimated (0 to 1); NULL when spend is 0.
+   */
+  spend_estimated_share: number | null;
+}
+
+export interface MartAdCampaignWeekly {
+  /**
+   * Campaign name as exported (else its id).
+   */
+  campaign: string;
+  /**
+   * Cleaned ad channel (Facebook, Google, ...), Unknown when neither a channel column nor the campaign name tells.
+   */
+  channel: string;
+  /**
+   * Clicks.
+   */
+  clicks: number;
+  /**
+   * Rows whose spend and revenue are both known (exported or estimated); roi needs every row complete.
+   */
+  complete_rows: number;
+  /**
+   * conversions / clicks; NULL when clicks is 0 (above 1 where flagged rows report conversions without clicks).
+   */
+  conversion_rate: number | null;
+  /**
+   * Conversions (orders); rows without them count 0.
+   */
+  conversions: number;
+  /**
+   * spend / conversions; NULL when conversions is 0.
+   */
+  cpa: number | null;
+  /**
+   * spend / clicks; NULL when clicks is 0.
+   */
+  cpc: number | null;
+  /**
+   * 1000 x spend / impressions; NULL when impressions is 0.
+   */
+  cpm: number | null;
+  /**
+   * clicks / impressions; NULL when impressions is 0.
+   */
+  ctr: number | null;
+  /**
+   * Rows loaded with a data-quality flag (see mart.ad_campaign_kpis.quality_flag).
+   */
+  flagged_rows: number;
+  /**
+   * Impressions.
+   */
+  impressions: number;
+  /**
+   * Revenue of the rows that have it; NULL when no row has.
+   */
+  revenue: number | null;
+  /**
+   * revenue minus the previous week's revenue.
+   */
+  revenue_change: number | null;
+  /**
+   * Share of revenue that was estimated (0 to 1); NULL when revenue is 0 or unknown.
+   */
+  revenue_estimated_share: number | null;
+  /**
+   * (revenue - spend) / spend, of sums; NULL when spend is 0 or some row's spend or revenue is unknown.
+   */
+  roi: number | null;
+  /**
+   * roi minus the previous week's roi.
+   */
+  roi_change: number | null;
+  /**
+   * Ad rows (one per ad and day, as exported).
+   */
+  rows: number;
+  /**
+   * Spend, estimated in part where spend_estimated_share > 0; rows without spend count 0.
+   */
+  spend: number;
+  /**
+   * spend minus the campaign's spend in the previous calendar week (NULL when it had no row then).
+   */
+  spend_change: number | null;
+  /**
+   * Share of spend that was estimated (0 to 1); NULL when spend is 0.
+   */
+  spend_estimated_share: number | null;
+  /**
+   * ISO week label, e.g. 2026-W46.
+   */
+  week: string;
+  /**
+   * Monday of the ISO week of the reporting day.
+   */
+  week_start: string;
+}
+
+export interface MartAdChannelKpis {
+  /**
+   * Campaigns on the channel.
+   */
+  campaigns: number;
+  /**
+   * Cleaned ad channel, Unknown when neither a channel column nor the campaign name tells.
+   */
+  channel: string;
+  /**
+   * Clicks.
+   */
+  clicks: number;
+  /**
+   * Rows whose spend and revenue are both known (exported or estimated); roi needs every row complete.
+   */
+  complete_rows: number;
+  /**
+   * conversions / clicks; NULL when clicks is 0 (above 1 where flagged rows report conversions without clicks).
+   */
+  conversion_rate: number | null;
+  /**
+   * Conversions (orders); rows without them count 0.
+   */
+  conversions: number;
+  /**
+   * spend / conversions; NULL when conversions is 0.
+   */
+  cpa: number | null;
+  /**
+   * spend / clicks; NULL when clicks is 0.
+   */
+  cpc: number | null;
+  /**
+   * 1000 x spend / impressions; NULL when impressions is 0.
+   */
+  cpm: number | null;
+  /**
+   * clicks / impressions; NULL when impressions is 0.
+   */
+  ctr: number | null;
+  /**
+   * Rows loaded with a data-quality flag (see mart.ad_campaign_kpis.quality_flag).
+   */
+  flagged_rows: number;
+  /**
+   * Impressions.
+   */
+  impressions: number;
+  /**
+   * Revenue of the rows that have it; NULL when no row has.
+   */
+  revenue: number | null;
+  /**
+   * Share of revenue that was estimated (0 to 1); NULL when revenue is 0 or unknown.
+   */
+  revenue_estimated_share: number | null;
+  /**
+   * (revenue - spend) / spend, of sums; NULL when spend is 0 or some row's spend or revenue is unknown.
+   */
+  roi: number | null;
+  /**
+   * Ad rows.
+   */
+  rows: number;
+  /**
+   * Spend, estimated in part where spend_estimated_share > 0; rows without spend count 0.
+   */
+  spend: number;
+  /**
+   * Share of spend that was estimated (0 to 1); NULL when spend is 0.
+   */
+  spend_estimated_share: number | null;
 }
 
 export interface MartCampaignKpis {
@@ -1083,7 +1344,47 @@ export interface MartProductKpis {
 
 export interface MartWeeklyKpis {
   /**
-   * Influencers with orders or posts in the week.
+   * Ad campaigns with rows reported in the week.
+   */
+  ad_campaigns: Generated<number>;
+  /**
+   * Ad conversions reported in the week.
+   */
+  ad_conversions: Generated<number>;
+  /**
+   * ad_spend / ad_conversions; NULL when ad_conversions is 0.
+   */
+  ad_cpa: number | null;
+  /**
+   * ad_cpa minus the previous week's.
+   */
+  ad_cpa_change: number | null;
+  /**
+   * Ad revenue reported in the week; NULL without ad rows having revenue.
+   */
+  ad_revenue: number | null;
+  /**
+   * ad_revenue minus the previous week's.
+   */
+  ad_revenue_change: number | null;
+  /**
+   * (ad_revenue - ad_spend) / ad_spend; NULL when ad_spend is 0 or some ad row's spend or revenue is unknown.
+   */
+  ad_roi: number | null;
+  /**
+   * ad_roi minus the previous week's.
+   */
+  ad_roi_change: number | null;
+  /**
+   * Ad spend reported in the week (sum of mart.ad_campaign_weekly.spend).
+   */
+  ad_spend: Generated<number>;
+  /**
+   * ad_spend minus the previous calendar week's (NULL when that week has no ad rows).
+   */
+  ad_spend_change: number | null;
+  /**
+   * Influencers with orders or posts in the week (0 in a week with ad rows only).
    */
   influencers: number;
   /**
@@ -1111,7 +1412,7 @@ export interface MartWeeklyKpis {
    */
   revenue: number;
   /**
-   * revenue minus the previous calendar week's revenue (NULL when that week has no row).
+   * revenue minus the previous calendar week's revenue (NULL when that week has no influencer data).
    */
   revenue_change: number | null;
   /**
@@ -1260,6 +1561,9 @@ export interface DB {
   "core.posts": CorePosts;
   "mart.ad_campaign_clusters": MartAdCampaignClusters;
   "mart.ad_campaign_kpis": MartAdCampaignKpis;
+  "mart.ad_campaign_totals": MartAdCampaignTotals;
+  "mart.ad_campaign_weekly": MartAdCampaignWeekly;
+  "mart.ad_channel_kpis": MartAdChannelKpis;
   "mart.campaign_kpis": MartCampaignKpis;
   "mart.category_kpis": MartCategoryKpis;
   "mart.influencer_clusters": MartInfluencerClusters;

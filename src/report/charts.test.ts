@@ -2,6 +2,8 @@ import type { LoggerInterface } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import {
+  adChannelChart,
+  adRoiTrendChart,
   type ChartSpec,
   lossByProductChart,
   type PersonaRoasRow,
@@ -51,12 +53,24 @@ const products = [
   { product: 'Fish Oil', loss: 12_500, lossMakers: 2 },
 ];
 
+// Shaped like Marketing.csv (seed 002) and the KAG export, which has no revenue (no ROI).
+const adChannels = [
+  { channel: 'Facebook', roi: 0.42, cpa: 2_150.5, spend: 1_200_000 },
+  { channel: 'Google', roi: -0.18, cpa: 4_020, spend: 900_000 },
+  { channel: 'Instagram', roi: 1.05, cpa: 1_310, spend: 700_000 },
+  { channel: 'YouTube', roi: 0.07, cpa: 3_100, spend: 400_000 },
+  { channel: 'Unknown', roi: null, cpa: 2.9, spend: 58_705 },
+];
+const adWeeks = weeks.map((w, i) => ({ week: w.week, roi: [0.35, 0.12, -0.08, 0.5, 0.2][i % 5]!, spend: 50_000 + 1_000 * i }));
+
 const builders = {
   'roas-by-platform': () => roasByPlatformChart(platforms),
   'revenue-vs-payout': () => revenueVsPayoutChart(influencers),
   'weekly-trend': () => weeklyTrendChart(weeks),
   'persona-heatmap': () => personaHeatmapChart(personas),
   'loss-by-product': () => lossByProductChart(products),
+  'ad-channels': () => adChannelChart(adChannels),
+  'ad-roi-trend': () => adRoiTrendChart(adWeeks),
 };
 
 const build = (id: keyof typeof builders): ChartSpec => {
@@ -125,6 +139,10 @@ describe('empty input gives null, so the digest can leave the chart out', () => 
     ['personaHeatmapChart', () => personaHeatmapChart([])],
     ['lossByProductChart', () => lossByProductChart([])],
     ['lossByProductChart, nothing lost', () => lossByProductChart([{ product: 'Whey', loss: 0, lossMakers: 0 }])],
+    ['adChannelChart', () => adChannelChart([])],
+    ['adChannelChart, no ROI or CPA', () => adChannelChart([{ channel: 'Facebook', roi: null, cpa: null, spend: 0 }])],
+    ['adRoiTrendChart', () => adRoiTrendChart([])],
+    ['adRoiTrendChart, no revenue', () => adRoiTrendChart([{ week: '2026-W46', roi: null, spend: 100 }])],
   ])('%s', (_, make) => {
     expect(make()).toBeNull();
   });
@@ -208,6 +226,27 @@ describe('lossByProductChart', () => {
     expect(json).toContain(`Top ${TOP_PRODUCTS} of 14 products.`);
     expect(json).toContain('"sort":["P13","P12","P11","P10","P09","P08","P07","P06","P05","P04"]');
     expect(chart.alt).toBe('Loss by product: 105,000 lost across 14 products, most on P13 (14,000), P12 (13,000), P11 (12,000).');
+  });
+});
+
+describe('adChannelChart', () => {
+  it('sorts channels by ROI, reds the loss-making ones and keeps channels without revenue for CPA', () => {
+    const chart = build('ad-channels');
+    const values = (chart.spec as { data: { values: { channel: string; status: string }[] } }).data.values;
+    expect(values.map((v) => v.channel)).toEqual(['Instagram', 'Facebook', 'YouTube', 'Google', 'Unknown']);
+    expect(values.map((v) => v.status)).toEqual(['gain', 'gain', 'gain', 'loss', 'gain']);
+    expect(chart.alt).toContain('Google ROI -18%, CPA 4,020');
+    expect(chart.alt).toMatch(/\(best Instagram, worst Google\)\.$/);
+    expect(adChannelChart([...adChannels].reverse())).toEqual(chart);
+  });
+});
+
+describe('adRoiTrendChart', () => {
+  it(`keeps the last ${TREND_WEEKS} weeks in order and names the last two`, () => {
+    const chart = adRoiTrendChart([...adWeeks].reverse())!;
+    expect(chart).toEqual(build('ad-roi-trend'));
+    expect(JSON.stringify(chart.spec)).not.toContain('2025-W42');
+    expect(chart.alt).toBe('Weekly ROI of the ad campaigns from 2025-W43 to 2026-W02: 2026-W02 50% (2026-W01: -8%).');
   });
 });
 

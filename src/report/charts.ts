@@ -1,5 +1,5 @@
 import type { Config, TopLevelSpec } from 'vega-lite';
-import { fmtMoney, fmtRatio } from './format.ts';
+import { fmtMoney, fmtPct, fmtRatio } from './format.ts';
 import { CHART_WIDTH, palette, TREND_WEEKS } from './theme.ts';
 
 /**
@@ -589,6 +589,203 @@ export function lossByProductChart(rows: ProductLossRow[]): ChartSpec | null {
         },
         labelLayer(true),
         labelLayer(false),
+      ],
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ad campaigns
+
+export interface AdChannelChartRow {
+  channel: string;
+  roi: number | null;
+  cpa: number | null;
+  spend: number;
+}
+
+const ROI_AXIS_LABEL = "format(datum.value, '.0%')";
+const roiText = (v: number | null) => fmtPct(v, 0);
+/** Small costs (a KAG click costs about 1.50) keep their cents; large ones are whole. */
+export const costText = (v: number | null) => (finite(v) && Math.abs(v) < 100 ? v.toFixed(2) : fmtMoney(v));
+
+/** ROI and CPA of each ad channel (all time), side by side in two panels sharing the channel order. */
+export function adChannelChart(rows: AdChannelChartRow[]): ChartSpec | null {
+  const shown = rows
+    .filter((r) => finite(r.roi) || finite(r.cpa))
+    .map((r) => ({
+      channel: r.channel,
+      roi: finite(r.roi) ? r.roi : null,
+      cpa: finite(r.cpa) ? r.cpa : null,
+      spend: r.spend,
+      roiLabel: roiText(r.roi),
+      cpaLabel: costText(r.cpa),
+      status: finite(r.roi) && r.roi < 0 ? 'loss' : 'gain',
+    }))
+    .sort((a, b) => (b.roi ?? -Infinity) - (a.roi ?? -Infinity) || byText(a.channel, b.channel));
+  if (shown.length === 0) return null;
+  const sort = shown.map((r) => r.channel);
+  const axisExtent = 84;
+  const panelWidth = Math.floor((CHART_WIDTH - 2 * PADDING - axisExtent - 24 - 12) / 2);
+  const y: PositionDef = {
+    field: 'channel',
+    type: 'nominal',
+    sort,
+    title: null,
+    axis: { minExtent: axisExtent, maxExtent: axisExtent },
+  };
+  const roiValues = shown.flatMap((r) => (r.roi === null ? [] : [r.roi]));
+  const roiMin = Math.min(0, ...roiValues);
+  const roiMax = Math.max(0, ...roiValues);
+  const roiSpan = roiMax - roiMin || 1;
+  const roiX: PositionDef = {
+    field: 'roi',
+    type: 'quantitative',
+    scale: { domain: [roiMin < 0 ? roiMin - roiSpan * 0.25 : 0, roiMax + roiSpan * 0.3], nice: false },
+    axis: { labelExpr: ROI_AXIS_LABEL, tickCount: 4 },
+    title: 'ROI',
+  };
+  const maxCpa = Math.max(0, ...shown.flatMap((r) => (r.cpa === null ? [] : [r.cpa])));
+  const cpaX: PositionDef = {
+    field: 'cpa',
+    type: 'quantitative',
+    scale: { domain: [0, withLabelRoom(maxCpa || 1, 1)], nice: false },
+    axis: { format: MONEY_FORMAT, tickCount: 4 },
+    title: 'Cost per conversion',
+  };
+  const height = Math.max(60, shown.length * 30);
+  const title = 'Ad channels: ROI and CPA';
+  const best = shown.find((r) => r.roi !== null);
+  const worst = [...shown].reverse().find((r) => r.roi !== null);
+  const noRoi = shown.filter((r) => r.roi === null).map((r) => r.channel);
+  const subtitle = ['ROI = (revenue − spend) ÷ spend, CPA = spend ÷ conversions, all time.'];
+  if (noRoi.length) subtitle.push(`No ROI without revenue: ${noRoi.join(', ')}.`);
+  const alt =
+    `${title}: ${shown.map((r) => `${r.channel} ROI ${r.roiLabel}, CPA ${r.cpaLabel}`).join('; ')}` +
+    (best && worst && best !== worst ? ` (best ${best.channel}, worst ${worst.channel})` : '');
+  return {
+    id: 'ad-channels',
+    title,
+    alt: sentence(alt),
+    spec: {
+      ...base,
+      title: { text: title, subtitle: wrapLines(subtitle) },
+      data: { values: shown },
+      spacing: 24,
+      hconcat: [
+        {
+          width: panelWidth,
+          height,
+          layer: [
+            {
+              mark: { type: 'bar', cornerRadiusEnd: 2, height: { band: 0.68 } },
+              encoding: {
+                y,
+                x: roiX,
+                color: {
+                  field: 'status',
+                  type: 'nominal',
+                  scale: { domain: ['loss', 'gain'], range: [palette.bad, palette.primary] },
+                  legend: null,
+                },
+              },
+            },
+            { mark: { type: 'rule', strokeWidth: 1, color: palette.ink }, encoding: { x: { datum: 0, type: 'quantitative' } } },
+            {
+              transform: [{ filter: 'datum.roi !== null' }],
+              mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4 },
+              encoding: { y, x: { ...roiX, field: 'roiEnd' }, text: { field: 'roiLabel' } },
+            },
+          ],
+          transform: [{ calculate: 'max(datum.roi, 0)', as: 'roiEnd' }],
+        },
+        {
+          width: panelWidth,
+          height,
+          layer: [
+            {
+              mark: { type: 'bar', cornerRadiusEnd: 2, height: { band: 0.68 }, color: palette.cost },
+              encoding: { y: { ...y, axis: null }, x: cpaX },
+            },
+            {
+              transform: [{ filter: 'datum.cpa !== null' }],
+              mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4 },
+              encoding: { y: { ...y, axis: null }, x: cpaX, text: { field: 'cpaLabel' } },
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+export interface AdRoiWeekRow {
+  week: string;
+  roi: number | null;
+  spend: number;
+}
+
+/** Weekly ROI of all ad campaigns (ratio of the week's sums), break-even at 0. */
+export function adRoiTrendChart(rows: AdRoiWeekRow[]): ChartSpec | null {
+  const weeks = [...rows]
+    .filter((r) => r.spend > 0 || finite(r.roi))
+    .sort((a, b) => byText(a.week, b.week))
+    .slice(-TREND_WEEKS);
+  const values = weeks.map((w) => ({ week: w.week, roi: finite(w.roi) ? w.roi : null, label: roiText(w.roi), spend: w.spend }));
+  const known = values.filter((v) => v.roi !== null);
+  if (known.length === 0) return null;
+  const first = weeks[0]!.week;
+  const last = known.at(-1)!;
+  const previous = known.at(-2);
+  const rois = known.map((v) => v.roi as number);
+  const lo = Math.min(0, ...rois);
+  const hi = Math.max(0, ...rois);
+  const pad = (hi - lo || 1) * 0.15;
+  const x: PositionDef = {
+    field: 'week',
+    type: 'ordinal',
+    sort: weeks.map((w) => w.week),
+    scale: { paddingOuter: 0.3 },
+    axis: { labelExpr: 'slice(datum.value, 5)', labelAngle: 0, title: null },
+  };
+  const y: PositionDef = {
+    field: 'roi',
+    type: 'quantitative',
+    scale: { domain: [lo - (lo < 0 ? pad : 0), hi + pad], nice: false },
+    axis: { labelExpr: ROI_AXIS_LABEL, tickCount: 4, title: null },
+  };
+  const belowBreakEven = { condition: { test: 'datum.roi < 0', value: palette.bad }, value: palette.good };
+  const title = 'Ad ROI by week';
+  const alt = `Weekly ROI of the ad campaigns${weeks.length > 1 ? ` from ${first} to ${weeks.at(-1)!.week}` : ''}: ${last.week} ${last.label}${previous ? ` (${previous.week}: ${previous.label})` : ''}`;
+  return {
+    id: 'ad-roi-trend',
+    title,
+    alt: sentence(alt),
+    spec: {
+      ...fitted,
+      title: { text: title, subtitle: ['(Revenue − spend) ÷ spend of the week. Below the line, the ads lost money.'] },
+      height: 140,
+      data: { values },
+      layer: [
+        {
+          mark: { type: 'rule', strokeDash: [5, 3], strokeWidth: 1.5, color: palette.bad },
+          encoding: { y: { datum: 0, type: 'quantitative' } },
+        },
+        {
+          transform: [{ filter: 'datum.roi !== null' }],
+          mark: { type: 'line', strokeWidth: 2.5, color: palette.good },
+          encoding: { x, y },
+        },
+        {
+          transform: [{ filter: 'datum.roi !== null' }],
+          mark: { type: 'point', filled: true, size: 42, opacity: 1 },
+          encoding: { x, y, color: belowBreakEven },
+        },
+        {
+          data: { values: [last] },
+          mark: { type: 'text', align: 'center', baseline: 'bottom', dy: -7, fontWeight: 'bold' },
+          encoding: { x, y, text: { field: 'label' }, color: belowBreakEven },
+        },
       ],
     },
   };

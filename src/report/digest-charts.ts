@@ -1,4 +1,13 @@
-import { lossByProductChart, personaHeatmapChart, revenueVsPayoutChart, roasByPlatformChart, weeklyTrendChart } from './charts.ts';
+import {
+  adChannelChart,
+  adRoiTrendChart,
+  type ChartSpec,
+  lossByProductChart,
+  personaHeatmapChart,
+  revenueVsPayoutChart,
+  roasByPlatformChart,
+  weeklyTrendChart,
+} from './charts.ts';
 import type { DigestData } from './digest-data.ts';
 import { renderCharts } from './render-chart.ts';
 import type { InlineChart, OmittedChart } from './render-email.ts';
@@ -10,9 +19,12 @@ export interface DigestCharts {
   images: { cid: string; filename: string; png: Buffer }[];
 }
 
-/** Builds the digest's charts from its data and renders them to PNG; empty ones are listed as omitted. */
+/**
+ * Builds the digest's charts from its data and renders them to PNG; empty ones are listed as
+ * omitted. The influencer charts come with influencer data, the ad charts with ad campaigns.
+ */
 export async function digestCharts(d: DigestData): Promise<DigestCharts> {
-  const candidates = [
+  const influencerCharts: { title: string; chart: ChartSpec | null }[] = [
     {
       title: 'ROAS by platform',
       chart: roasByPlatformChart(d.platforms.map((p) => ({ platform: p.key, roas: p.roas, revenue: p.revenue, payout: p.payout }))),
@@ -27,7 +39,9 @@ export async function digestCharts(d: DigestData): Promise<DigestCharts> {
     },
     {
       title: `${TREND_WEEKS}-week trend`,
-      chart: weeklyTrendChart(d.trend.map((w) => ({ week: w.week, revenue: w.revenue, payout: w.payout, roas: w.roas }))),
+      chart: weeklyTrendChart(
+        d.trend.filter((w) => w.influencers > 0).map((w) => ({ week: w.week, revenue: w.revenue, payout: w.payout, roas: w.roas })),
+      ),
     },
     { title: 'ROAS by persona', chart: personaHeatmapChart(d.personas) },
     {
@@ -37,6 +51,17 @@ export async function digestCharts(d: DigestData): Promise<DigestCharts> {
       ),
     },
   ];
+  const adCharts: { title: string; chart: ChartSpec | null }[] = [
+    {
+      title: 'Ad channels: ROI and CPA',
+      chart: adChannelChart(d.adChannels.map((c) => ({ channel: c.channel, roi: c.roi, cpa: c.cpa, spend: c.spend }))),
+    },
+    {
+      title: 'Ad ROI by week',
+      chart: adRoiTrendChart(d.trend.filter((w) => w.ad_campaigns > 0).map((w) => ({ week: w.week, roi: w.ad_roi, spend: w.ad_spend }))),
+    },
+  ];
+  const candidates = [...(d.influencers.length > 0 ? influencerCharts : []), ...(d.adCampaigns.length > 0 ? adCharts : [])];
   const out: DigestCharts = { inline: [], omitted: [], images: [] };
   for (const { title, chart } of candidates) if (!chart) out.omitted.push({ title, reason: 'no data for it yet' });
   // rendered together: one chart's rasterising (libuv's pool) overlaps the next one's layout

@@ -10,6 +10,47 @@ export interface WeekRow {
   payout: number;
   roas: number | null;
   iroas_baseline: number | null;
+  /** Ad campaigns with rows in the week (0: none). */
+  ad_campaigns: number;
+  ad_spend: number;
+  ad_revenue: number | null;
+  ad_conversions: number;
+  ad_roi: number | null;
+  ad_cpa: number | null;
+  /** Changes on the week before, NULL when either week has no ad rows. */
+  ad_spend_change: number | null;
+  ad_revenue_change: number | null;
+  ad_roi_change: number | null;
+  ad_cpa_change: number | null;
+}
+/** An ad campaign, all time (mart.ad_campaign_totals). */
+export interface AdCampaignRow {
+  campaign: string;
+  channel: string;
+  first_day: string | null;
+  last_day: string | null;
+  impressions: number;
+  clicks: number;
+  conversions: number;
+  spend: number;
+  revenue: number | null;
+  ctr: number | null;
+  cpc: number | null;
+  cpa: number | null;
+  conversion_rate: number | null;
+  roi: number | null;
+  spend_estimated_share: number | null;
+  revenue_estimated_share: number | null;
+  flagged_rows: number;
+}
+/** An ad channel, all time (mart.ad_channel_kpis). */
+export interface AdChannelRow {
+  channel: string;
+  campaigns: number;
+  spend: number;
+  revenue: number | null;
+  roi: number | null;
+  cpa: number | null;
 }
 export interface InfluencerRow {
   influencer_id: string;
@@ -97,6 +138,9 @@ export interface DigestData {
   trend: WeekRow[];
   influencers: InfluencerRow[];
   lossMakers: LossMakerRow[];
+  /** Every ad campaign, most spend first; empty without ad data. */
+  adCampaigns: AdCampaignRow[];
+  adChannels: AdChannelRow[];
   platforms: DimRow[];
   categories: DimRow[];
   products: DimRow[];

@@ -1,7 +1,8 @@
 import { csvLine } from '../pipeline/shared/csv.ts';
-import type { DigestData, InfluencerRow } from './digest-data.ts';
-import { fmtChange, fmtMoney, fmtRatio } from './format.ts';
-import { insights } from './insights.ts';
+import { costText } from './charts.ts';
+import type { AdCampaignRow, DigestData, InfluencerRow } from './digest-data.ts';
+import { fmtChange, fmtMoney, fmtPct, fmtRatio } from './format.ts';
+import { adInsights, insights } from './insights.ts';
 
 export interface Tile {
   label: string;
@@ -30,9 +31,29 @@ export interface LossMaker {
   loss: string;
 }
 
+/** An ad campaign in the best/worst lists (all time). */
+export interface AdCampaignLine {
+  name: string;
+  channel: string;
+  roi: string;
+  spend: string;
+  revenue: string;
+  cpa: string;
+}
+
 export interface DigestModel {
   period: string;
   subject: string;
+  /** Which sections the data has: influencer campaigns, ad campaigns, or both. */
+  influencerSection: boolean;
+  adSection: boolean;
+  /** Ad spend, revenue, ROI and CPA of the week, with the change on the week before. */
+  adTiles: Tile[];
+  /** Ad campaigns with at least the minimum spend and a ROI: the best and the worst (at most AD_CAMPAIGNS_SHOWN each). */
+  adBest: AdCampaignLine[];
+  adWorst: AdCampaignLine[];
+  /** Every ad campaign, for the second CSV attachment; null without ad data or in an empty week. */
+  campaignsCsv: string | null;
   /** No data for the week: the digest is only `notice` and the data-quality footer. */
   empty: boolean;
   notice: string | null;
@@ -55,6 +76,8 @@ export interface DigestModel {
  * 3,751 loss-makers and a 3 MB digest). The attached leaderboard flags every one.
  */
 export const LOSS_MAKERS_SHOWN = 25;
+/** Ad campaigns in each of the best and worst lists. */
+export const AD_CAMPAIGNS_SHOWN = 3;
 
 const reasonText: Record<string, string> = {
   roas_below_1: 'ROAS below 1',
@@ -68,15 +91,36 @@ export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }
   const footer = footerText(d.quality);
   if (!w) return emptyModel(d, `Week ${weekNo}: no campaign data this week`, footer);
   const p = d.previous;
+  const influencerSection = d.influencers.length > 0;
+  const adSection = d.adCampaigns.length > 0;
+  const lm = d.lossMakers.length;
   const roasChange = w.roas != null && p?.roas != null ? w.roas - p.roas : null;
-  const subject = `Week ${weekNo}: ROAS ${fmtRatio(w.roas, 1)}${roasChange !== null ? ` (${fmtChange(roasChange, (x) => x.toFixed(1))})` : ''}, ${d.lossMakers.length} loss-maker${d.lossMakers.length === 1 ? '' : 's'}`;
+  const influencerSubject = `ROAS ${fmtRatio(w.roas, 1)}${roasChange !== null ? ` (${fmtChange(roasChange, (x) => x.toFixed(1))})` : ''}, ${lm} loss-maker${lm === 1 ? '' : 's'}`;
+  const adSubject = `ad ROI ${fmtPct(w.ad_roi, 0)}${w.ad_roi_change !== null ? ` (${fmtChange(w.ad_roi_change, (x) => fmtPct(x, 0))})` : ''} on ${fmtMoney(w.ad_spend)} spend`;
+  const subject = `Week ${weekNo}: ${
+    influencerSection && adSection
+      ? `${influencerSubject}; ${adSubject}`
+      : influencerSection
+        ? influencerSubject
+        : adSubject.charAt(0).toUpperCase() + adSubject.slice(1)
+  }`;
   const delta = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null ? a - b : null);
-  const tiles: Tile[] = [
-    tile('Revenue', fmtMoney(w.revenue), delta(w.revenue, p?.revenue), fmtMoney, true),
-    tile('Spend', fmtMoney(w.payout), delta(w.payout, p?.payout), fmtMoney, null),
-    tile('ROAS', fmtRatio(w.roas), roasChange, (x) => x.toFixed(2), true),
-    tile('Orders', w.orders.toLocaleString('en-US'), delta(w.orders, p?.orders), (x) => x.toLocaleString('en-US'), true),
-  ];
+  const tiles: Tile[] = influencerSection
+    ? [
+        tile('Revenue', fmtMoney(w.revenue), delta(w.revenue, p?.revenue), fmtMoney, true),
+        tile('Spend', fmtMoney(w.payout), delta(w.payout, p?.payout), fmtMoney, null),
+        tile('ROAS', fmtRatio(w.roas), roasChange, (x) => x.toFixed(2), true),
+        tile('Orders', w.orders.toLocaleString('en-US'), delta(w.orders, p?.orders), (x) => x.toLocaleString('en-US'), true),
+      ]
+    : [];
+  const adTiles: Tile[] = adSection
+    ? [
+        tile('Ad spend', fmtMoney(w.ad_spend), w.ad_spend_change, fmtMoney, null),
+        tile('Ad revenue', fmtMoney(w.ad_revenue), w.ad_revenue_change, fmtMoney, true),
+        tile('Ad ROI', fmtPct(w.ad_roi, 0), w.ad_roi_change, (x) => fmtPct(x, 0), true),
+        tile('CPA', costText(w.ad_cpa), w.ad_cpa_change, (x) => costText(x), false),
+      ]
+    : [];
   const winners = d.influencers
     .filter((i) => i.payout >= opts.minWinnerSpend && i.iroas !== null && !i.is_loss_maker)
     .sort((a, b) => b.iroas! - a.iroas! || a.influencer_id.localeCompare(b.influencer_id))
@@ -91,19 +135,42 @@ export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }
     action: l.recommended_action,
     loss: l.payout > l.revenue ? fmtMoney(l.payout - l.revenue) : '',
   }));
+  // best and worst by ROI among campaigns with enough spend to matter (the winners' minimum spend)
+  const ranked = d.adCampaigns
+    .filter((c) => c.spend >= opts.minWinnerSpend && c.roi !== null)
+    .sort((a, b) => b.roi! - a.roi! || a.campaign.localeCompare(b.campaign));
+  const adBest = ranked.slice(0, AD_CAMPAIGNS_SHOWN);
+  const adWorst = ranked.slice(AD_CAMPAIGNS_SHOWN).reverse().slice(0, AD_CAMPAIGNS_SHOWN);
   return {
     period: d.period.label,
     subject,
     empty: false,
     notice: null,
+    influencerSection,
+    adSection,
     tiles,
+    adTiles,
     winners,
     lossMakers,
     lossMakersTotal: d.lossMakers.length,
-    insights: insights(d),
+    adBest: adBest.map(toAdLine),
+    adWorst: adWorst.map(toAdLine),
+    insights: [...(influencerSection ? insights(d) : []), ...(adSection ? adInsights(d, opts.minWinnerSpend) : [])],
     models: modelsSummary(d),
     footer,
-    leaderboardCsv: leaderboardCsv(d.influencers),
+    leaderboardCsv: influencerSection ? leaderboardCsv(d.influencers) : null,
+    campaignsCsv: adSection ? campaignsCsv(d.adCampaigns) : null,
+  };
+}
+
+function toAdLine(c: AdCampaignRow): AdCampaignLine {
+  return {
+    name: c.campaign,
+    channel: c.channel,
+    roi: fmtPct(c.roi, 0),
+    spend: fmtMoney(c.spend),
+    revenue: fmtMoney(c.revenue),
+    cpa: costText(c.cpa),
   };
 }
 
@@ -115,7 +182,7 @@ function footerText(q: DigestData['quality']): string {
 /** A week without data: say so, point at the newest week that has some, and keep the footer. */
 function emptyModel(d: DigestData, subject: string, footer: string): DigestModel {
   const p = d.period;
-  const notice = `No orders, posts or payouts were loaded for ${p.label} (${p.start} to ${p.end}). ${
+  const notice = `No orders, posts, payouts or ad-campaign rows were loaded for ${p.label} (${p.start} to ${p.end}). ${
     d.latestWeek
       ? `The newest week with data is ${d.latestWeek}.`
       : 'No week has data yet: the inbox has not delivered any campaign export.'
@@ -125,14 +192,20 @@ function emptyModel(d: DigestData, subject: string, footer: string): DigestModel
     subject,
     empty: true,
     notice,
+    influencerSection: false,
+    adSection: false,
     tiles: [],
+    adTiles: [],
     winners: [],
     lossMakers: [],
     lossMakersTotal: 0,
+    adBest: [],
+    adWorst: [],
     insights: [],
     models: [],
     footer,
     leaderboardCsv: null,
+    campaignsCsv: null,
   };
 }
 
@@ -224,3 +297,42 @@ export function leaderboardCsv(rows: InfluencerRow[]): string {
 }
 
 const round = (v: number) => Math.round(v * 10_000) / 10_000;
+
+const campaignColumns: (keyof AdCampaignRow)[] = [
+  'campaign',
+  'channel',
+  'first_day',
+  'last_day',
+  'impressions',
+  'clicks',
+  'conversions',
+  'spend',
+  'revenue',
+  'ctr',
+  'cpc',
+  'cpa',
+  'conversion_rate',
+  'roi',
+  'spend_estimated_share',
+  'revenue_estimated_share',
+  'flagged_rows',
+];
+
+/** The campaign sheet: every ad campaign, best ROI first (campaigns without a ROI last). */
+export function campaignsCsv(rows: AdCampaignRow[]): string {
+  const sorted = [...rows].sort(
+    (a, b) => (b.roi ?? -Infinity) - (a.roi ?? -Infinity) || a.campaign.localeCompare(b.campaign) || a.channel.localeCompare(b.channel),
+  );
+  const opts = { escapeFormulas: true, newline: '\r\n' };
+  return (
+    csvLine(campaignColumns, opts) +
+    sorted
+      .map((r) =>
+        csvLine(
+          campaignColumns.map((c) => (typeof r[c] === 'number' ? round(r[c] as number) : r[c])),
+          opts,
+        ),
+      )
+      .join('')
+  );
+}

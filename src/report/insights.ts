@@ -1,3 +1,4 @@
+import { costText } from './charts.ts';
 import type { DigestData } from './digest-data.ts';
 import { fmtMoney, fmtPct, fmtRatio } from './format.ts';
 
@@ -55,5 +56,51 @@ export function insights(d: DigestData): string[] {
       `Revenue ${change >= 0 ? 'rose' : 'fell'} ${fmtPct(Math.abs(change))} on the week before (${fmtMoney(d.previous.revenue)} → ${fmtMoney(d.week.revenue)}).`,
     );
   }
+  return out;
+}
+
+/**
+ * Findings about the ad campaigns (all time, and the week): which campaigns and channels return
+ * most and least per rupee spent, how the week moved, and how much of it rests on estimates or
+ * flagged rows. As above, a sentence is only said when its numbers exist.
+ */
+export function adInsights(d: DigestData, minSpend: number): string[] {
+  const out: string[] = [];
+  const ranked = d.adCampaigns.filter((c) => c.roi !== null && c.spend >= minSpend).sort((a, b) => b.roi! - a.roi!);
+  if (ranked.length > 0) {
+    const best = ranked[0]!;
+    out.push(`${best.campaign} (${best.channel}) is the best ad campaign: ROI ${fmtPct(best.roi, 0)} on ${fmtMoney(best.spend)} spent.`);
+    const worst = ranked.at(-1)!;
+    if (worst !== best)
+      out.push(
+        `${worst.campaign} (${worst.channel}) returns the least: ROI ${fmtPct(worst.roi, 0)}${worst.roi! < 0 ? `, ${fmtMoney(worst.spend - (worst.revenue ?? 0))} lost` : ''} on ${fmtMoney(worst.spend)} spent.`,
+      );
+    const losing = ranked.filter((c) => c.roi! < 0);
+    if (losing.length > 1) out.push(`${losing.length} ad campaigns lose money: ${losing.map((c) => c.campaign).join(', ')}.`);
+  }
+  const channels = d.adChannels.filter((c) => c.roi !== null);
+  if (channels.length > 1) {
+    const sorted = [...channels].sort((a, b) => b.roi! - a.roi!);
+    const [top, bottom] = [sorted[0]!, sorted.at(-1)!];
+    out.push(
+      `By channel, ${top.channel} leads with ROI ${fmtPct(top.roi, 0)} (CPA ${costText(top.cpa)}) and ${bottom.channel} trails with ${fmtPct(bottom.roi, 0)} (CPA ${costText(bottom.cpa)}).`,
+    );
+  }
+  const w = d.week;
+  if (w && w.ad_spend_change !== null && w.ad_spend - w.ad_spend_change > 0) {
+    const before = w.ad_spend - w.ad_spend_change;
+    const change = w.ad_spend_change / before;
+    out.push(
+      `Ad spend ${change >= 0 ? 'rose' : 'fell'} ${fmtPct(Math.abs(change))} on the week before (${fmtMoney(before)} → ${fmtMoney(w.ad_spend)})${w.ad_roi !== null && w.ad_roi_change !== null ? `, and ROI ${w.ad_roi_change >= 0 ? 'rose' : 'fell'} to ${fmtPct(w.ad_roi, 0)}` : ''}.`,
+    );
+  }
+  const spend = d.adCampaigns.reduce((s, c) => s + c.spend, 0);
+  const estimated = d.adCampaigns.reduce((s, c) => s + c.spend * (c.spend_estimated_share ?? 0), 0);
+  if (spend > 0 && estimated > 0) out.push(`${fmtPct(estimated / spend)} of ad spend is estimated from the exported rates, not stated.`);
+  const flagged = d.adCampaigns.reduce((n, c) => n + Number(c.flagged_rows), 0);
+  if (flagged > 0)
+    out.push(
+      `${flagged.toLocaleString('en-US')} ad row${flagged === 1 ? '' : 's'} report more conversions than clicks (view-through conversions, flagged).`,
+    );
   return out;
 }

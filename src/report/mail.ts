@@ -11,8 +11,10 @@ export interface DigestMessage {
   subject: string;
   html: string;
   text: string;
-  /** The leaderboard; null when there is none to attach (a week without data). */
+  /** The leaderboard; null when there is none to attach (a week without data, or no influencers). */
   csv: string | null;
+  /** The campaign sheet (every ad campaign); null without ad campaigns. */
+  campaignsCsv: string | null;
   images: { cid: string; filename: string; png: Buffer }[];
 }
 
@@ -37,6 +39,9 @@ export function mailOptions(m: DigestMessage, to: string): Mail.Options {
         contentDisposition: 'inline' as const,
       })),
       ...(m.csv === null ? [] : [{ filename: `leaderboard-${m.period}.csv`, content: m.csv, contentType: 'text/csv; charset=utf-8' }]),
+      ...(m.campaignsCsv === null
+        ? []
+        : [{ filename: `campaigns-${m.period}.csv`, content: m.campaignsCsv, contentType: 'text/csv; charset=utf-8' }]),
     ],
   };
 }
@@ -60,6 +65,7 @@ export async function writeDigestFiles(
   await writeFile(`${base}.eml`, eml);
   await writeFile(`${base}.txt`, m.text);
   if (m.csv !== null) await writeFile(join(outDir, `leaderboard-${m.period}.csv`), m.csv);
+  if (m.campaignsCsv !== null) await writeFile(join(outDir, `campaigns-${m.period}.csv`), m.campaignsCsv);
   return { html: `${base}.html`, eml: `${base}.eml`, text: `${base}.txt` };
 }
 

@@ -13,7 +13,13 @@ function model(): DigestModel {
     subject: 'Week 29: subject $& {{period}}',
     empty: false,
     notice: null,
+    influencerSection: true,
+    adSection: true,
     tiles: [{ label: 'ROAS', value: '3.3×', change: '▼0.8', good: false }],
+    adTiles: [{ label: 'Ad ROI', value: '12%', change: '▲3%', good: true }],
+    adBest: hostile.map((name) => ({ name: `${name}-ad`, channel: 'Facebook', roi: '40%', spend: '2,000', revenue: '2,800', cpa: '50' })),
+    adWorst: [],
+    campaignsCsv: '',
     winners: hostile.map((name) => ({
       name,
       platform: 'Instagram',
@@ -47,6 +53,7 @@ describe('digest template filling', () => {
     for (const name of hostile) {
       expect(html).toContain(escapeHtml(name));
       expect(html).toContain(escapeHtml(`${name}-loss`));
+      expect(html).toContain(escapeHtml(`${name}-ad`));
     }
     expect(html).toContain(escapeHtml('Week 29: subject $& {{period}}'));
     expect(html).toContain(escapeHtml('Renegotiate $`'));

@@ -67,16 +67,69 @@ export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], om
     return toHtml(m, parts);
   }
   // Two groups of two: four across on a desktop, a 2 × 2 grid on a phone (columns in a group never stack).
-  const tileGroups = [m.tiles.slice(0, 2), m.tiles.slice(2, 4)].filter((g) => g.length);
-  parts.push(
-    `<mj-section background-color="${palette.white}">${tileGroups.map((g) => `<mj-group>${g.map(tile).join('')}</mj-group>`).join('')}</mj-section>`,
-  );
+  const tiles = (ts: DigestModel['tiles']) =>
+    `<mj-section background-color="${palette.white}">${[ts.slice(0, 2), ts.slice(2, 4)]
+      .filter((g) => g.length)
+      .map((g) => `<mj-group>${g.map(tile).join('')}</mj-group>`)
+      .join('')}</mj-section>`;
+  if (m.influencerSection) parts.push(tiles(m.tiles));
+  if (m.adSection) {
+    // with influencers above, the ad tiles say what they are
+    if (m.influencerSection) parts.push(section(heading('Ad campaigns this week')));
+    parts.push(tiles(m.adTiles));
+  }
   if (m.insights.length)
     parts.push(
       section(
         `${heading('What the numbers say')}<mj-text><ul style="padding-left:18px;margin:0">${m.insights.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`,
       ),
     );
+  if (m.influencerSection) influencerTables(m, parts);
+  if (m.adSection) {
+    const adTable = (rows: DigestModel['adBest']) =>
+      table(
+        ['Campaign', 'ROI', 'Spend'],
+        rows.map((c) => [
+          `${nameCell(c.name)}${muted(esc(c.channel))}`,
+          `<b>${esc(c.roi)}</b>${muted(pair('CPA', c.cpa))}`,
+          `${esc(c.spend)}${muted(pair('revenue', c.revenue))}`,
+        ]),
+      );
+    parts.push(
+      section(
+        `${heading('Best ad campaigns (by ROI)')}${
+          m.adBest.length
+            ? adTable(m.adBest)
+            : `<mj-text color="${colors.muted}">No ad campaign above the minimum spend has a ROI yet (it needs revenue).</mj-text>`
+        }${m.adWorst.length ? `${heading('Worst ad campaigns')}${adTable(m.adWorst)}` : ''}`,
+      ),
+    );
+  }
+  for (const c of charts) {
+    // The chart draws its own title; the section adds none.
+    parts.push(
+      section(
+        `<mj-image src="cid:${esc(c.cid)}" alt="${esc(c.alt)}" title="${esc(c.alt)}" width="${Math.min(c.width, CHART_WIDTH)}px" padding="8px 0" />`,
+      ),
+    );
+  }
+  if (omitted.length)
+    parts.push(
+      section(
+        `<mj-text color="${colors.muted}" font-size="12px">${omitted.map((o) => `${esc(o.title)}: left out (${esc(o.reason)}).`).join('<br>')}</mj-text>`,
+      ),
+    );
+  if (m.models.length)
+    parts.push(
+      section(
+        `${heading('Models and segments')}<mj-text><ul style="padding-left:18px;margin:0">${m.models.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`,
+      ),
+    );
+  return toHtml(m, parts);
+}
+
+/** The influencer sections: winners and loss-makers. */
+function influencerTables(m: DigestModel, parts: string[]): void {
   parts.push(
     section(
       `${heading('Winners (by incremental ROAS)')}${
@@ -110,27 +163,6 @@ export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], om
       }${more ? `<mj-text color="${colors.muted}">${esc(more)}</mj-text>` : ''}`,
     ),
   );
-  for (const c of charts) {
-    // The chart draws its own title; the section adds none.
-    parts.push(
-      section(
-        `<mj-image src="cid:${esc(c.cid)}" alt="${esc(c.alt)}" title="${esc(c.alt)}" width="${Math.min(c.width, CHART_WIDTH)}px" padding="8px 0" />`,
-      ),
-    );
-  }
-  if (omitted.length)
-    parts.push(
-      section(
-        `<mj-text color="${colors.muted}" font-size="12px">${omitted.map((o) => `${esc(o.title)}: left out (${esc(o.reason)}).`).join('<br>')}</mj-text>`,
-      ),
-    );
-  if (m.models.length)
-    parts.push(
-      section(
-        `${heading('Models and segments')}<mj-text><ul style="padding-left:18px;margin:0">${m.models.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></mj-text>`,
-      ),
-    );
-  return toHtml(m, parts);
 }
 
 /** "2024-W10" must not break at its hyphen on a narrow screen. */
@@ -172,31 +204,51 @@ export function renderDigestText(m: DigestModel, omitted: OmittedChart[]): strin
     lines.push(m.notice ?? '', '', m.footer);
     return lines.join('\n');
   }
-  for (const t of m.tiles) lines.push(`${t.label}: ${t.value}${t.change ? ` (${t.change})` : ''}`);
+  if (m.influencerSection) for (const t of m.tiles) lines.push(`${t.label}: ${t.value}${t.change ? ` (${t.change})` : ''}`);
+  if (m.adSection) {
+    if (m.influencerSection) lines.push('', 'Ad campaigns this week');
+    for (const t of m.adTiles) lines.push(`${t.label}: ${t.value}${t.change ? ` (${t.change})` : ''}`);
+  }
   if (m.insights.length) lines.push('', 'What the numbers say', ...m.insights.map((s) => `- ${s}`));
-  lines.push(
-    '',
-    'Winners (by incremental ROAS)',
-    ...(m.winners.length
-      ? m.winners.map(
-          (w) => `- ${w.name} (${w.platform}): iROAS ${w.iroas}, ${w.interval}; revenue ${w.revenue}, paid ${w.payout}, ROAS ${w.roas}`,
-        )
-      : ['- none yet']),
-  );
-  lines.push(
-    '',
-    `Loss-makers (${m.lossMakersTotal})`,
-    ...(m.lossMakers.length
-      ? m.lossMakers.map(
-          (l) =>
-            `- ${l.name} (${l.platform}): ROAS ${l.roas}, iROAS ${l.iroas}${l.loss ? `, lost ${l.loss}` : ''}; ${l.reasons}. Action: ${l.action}`,
-        )
-      : ['- none']),
-  );
-  const more = notShown(m);
-  if (more) lines.push(more);
+  if (m.influencerSection) {
+    lines.push(
+      '',
+      'Winners (by incremental ROAS)',
+      ...(m.winners.length
+        ? m.winners.map(
+            (w) => `- ${w.name} (${w.platform}): iROAS ${w.iroas}, ${w.interval}; revenue ${w.revenue}, paid ${w.payout}, ROAS ${w.roas}`,
+          )
+        : ['- none yet']),
+    );
+    lines.push(
+      '',
+      `Loss-makers (${m.lossMakersTotal})`,
+      ...(m.lossMakers.length
+        ? m.lossMakers.map(
+            (l) =>
+              `- ${l.name} (${l.platform}): ROAS ${l.roas}, iROAS ${l.iroas}${l.loss ? `, lost ${l.loss}` : ''}; ${l.reasons}. Action: ${l.action}`,
+          )
+        : ['- none']),
+    );
+    const more = notShown(m);
+    if (more) lines.push(more);
+  }
+  if (m.adSection) {
+    const adLine = (c: DigestModel['adBest'][number]) =>
+      `- ${c.name} (${c.channel}): ROI ${c.roi}, CPA ${c.cpa}; spend ${c.spend}, revenue ${c.revenue}`;
+    lines.push('', 'Best ad campaigns (by ROI)', ...(m.adBest.length ? m.adBest.map(adLine) : ['- none yet (a ROI needs revenue)']));
+    if (m.adWorst.length) lines.push('', 'Worst ad campaigns', ...m.adWorst.map(adLine));
+  }
   if (m.models.length) lines.push('', 'Models and segments', ...m.models.map((s) => `- ${s}`));
   if (omitted.length) lines.push('', ...omitted.map((o) => `(${o.title} left out: ${o.reason})`));
-  lines.push('', m.footer, '', 'Charts are in the HTML version; the full leaderboard is attached as CSV.');
+  const attached = [m.leaderboardCsv !== null ? 'the full leaderboard' : '', m.campaignsCsv !== null ? 'every ad campaign' : ''].filter(
+    Boolean,
+  );
+  lines.push(
+    '',
+    m.footer,
+    '',
+    `Charts are in the HTML version${attached.length ? `; ${attached.join(' and ')} ${attached.length > 1 ? 'are' : 'is'} attached as CSV` : ''}.`,
+  );
   return lines.join('\n');
 }

@@ -69,6 +69,7 @@ export const digestStage = defineStage({
         html,
         text: renderDigestText(model, charts.omitted),
         csv: model.leaderboardCsv,
+        campaignsCsv: model.campaignsCsv,
         images: charts.images,
       };
       const renderSeconds = (Date.now() - started) / 1000;

@@ -200,3 +200,45 @@ export function newestWeek(source: string): string {
   }
   return isoWeek(max);
 }
+
+/** An ad campaign's (or campaign-week's) sums from ad_campaigns.csv, amounts in cents summed exactly. */
+export interface AdSums {
+  campaign: string;
+  week: string | null;
+  rows: number;
+  impressions: number;
+  clicks: number;
+  conversions: number;
+  spendCents: number;
+  revenueCents: number;
+}
+
+/**
+ * Sums of the generated ad_campaigns.csv (Marketing.csv's shape: ISO dates, every amount
+ * stated) per campaign, or per campaign and ISO week of the reporting day with `byWeek`.
+ */
+export function adSums(source: string, byWeek = false): AdSums[] {
+  const sums = new Map<string, AdSums>();
+  for (const r of readCsv(join(source, 'ad_campaigns.csv'))) {
+    const week = byWeek ? isoWeek(r.c_date!) : null;
+    const key = `${r.campaign_name}|${week}`;
+    const s = sums.get(key) ?? {
+      campaign: r.campaign_name!,
+      week,
+      rows: 0,
+      impressions: 0,
+      clicks: 0,
+      conversions: 0,
+      spendCents: 0,
+      revenueCents: 0,
+    };
+    s.rows++;
+    s.impressions += Number(r.impressions);
+    s.clicks += Number(r.clicks);
+    s.conversions += Number(r.orders);
+    s.spendCents += cents(r.mark_spent!);
+    s.revenueCents += cents(r.revenue!);
+    sums.set(key, s);
+  }
+  return [...sums.values()];
+}

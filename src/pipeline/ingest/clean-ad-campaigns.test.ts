@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { AD_CAMPAIGN_COLUMNS, type AdFigures, adCampaignsCleaner, channelOf, estimate } from './clean-ad-campaigns.ts';
+import {
+  AD_CAMPAIGN_COLUMNS,
+  type AdFigures,
+  adCampaignsCleaner,
+  CONVERSIONS_EXCEED_CLICKS,
+  channelOf,
+  estimate,
+  reportsViewConversions,
+} from './clean-ad-campaigns.ts';
 import { recogniseHeader } from './file-kinds.ts';
 import type { CleanContext, Reject, Value } from './row-cleaner.ts';
 
@@ -80,6 +88,7 @@ describe('ad-campaign cleaner', () => {
       cpc: null,
       cpa: null,
       roi: null,
+      quality_flag: null,
     });
   });
 
@@ -120,19 +129,84 @@ describe('ad-campaign cleaner', () => {
     });
   });
 
-  it('rejects any negative figure on impressions, as before', () => {
-    const negative = 'impressions, clicks, spend, conversions and revenue must be 0 or more';
-    const rows: Record<string, string>[] = [
-      { impressions: '-1' },
-      { clicks: '-1' },
-      { spend: '(3)' },
-      { conversions: '-1' },
-      { revenue: '-0.01' },
+  it('rejects a negative figure, naming its column', () => {
+    const rows: [string, string][] = [
+      ['impressions', '-1'],
+      ['clicks', '-1'],
+      ['spend', '(3)'],
+      ['conversions', '-1'],
+      ['revenue', '-0.01'],
     ];
-    for (const cells of rows)
-      expect(clean(cells)).toEqual({ column: 'impressions', value: cells.impressions ?? '148263', reason: negative });
-    // rates are not checked
-    expect(cleaned({ spend: '', cpc: '-0.5' }).spend).toBe(-605);
+    for (const [column, value] of rows)
+      expect(clean({ [column]: value })).toEqual({ column, value, reason: `is negative; ${column} must be 0 or more` });
+    // nor may spend estimated from a negative rate be negative
+    expect(clean({ spend: '', cpc: '-0.5' })).toEqual({
+      column: 'spend',
+      value: '',
+      reason: "is estimated negative (-605) from the row's rates; spend must be 0 or more",
+    });
+  });
+
+  it('rejects clicks without impressions, more clicks than impressions, more conversions than clicks', () => {
+    expect(clean({ impressions: '0', clicks: '3' })).toEqual({
+      column: 'clicks',
+      value: '3',
+      reason: 'are clicks without impressions (impressions is 0)',
+    });
+    expect(clean({ impressions: '10', clicks: '11' })).toEqual({
+      column: 'clicks',
+      value: '11',
+      reason: 'is more than the impressions (10)',
+    });
+    expect(clean({ clicks: '12', conversions: '13' })).toEqual({
+      column: 'conversions',
+      value: '13',
+      reason: 'is more than the clicks (12)',
+    });
+    // the limits themselves are fine, and conversions not exported are not compared
+    expect(cleaned({ impressions: '0', clicks: '0', conversions: '0' }).quality_flag).toBeNull();
+    expect(cleaned({ impressions: '12', clicks: '12', conversions: '12' }).quality_flag).toBeNull();
+    expect(cleaned({ clicks: '0', conversions: '' }).conversions).toBeNull();
+  });
+
+  it("flags, not rejects, the KAG export's conversions without clicks", () => {
+    const kag = [
+      'ad_id',
+      'xyz_campaign_id',
+      'fb_campaign_id',
+      'age',
+      'gender',
+      'interest',
+      'Impressions',
+      'Clicks',
+      'Spent',
+      'Total_Conversion',
+      'Approved_Conversion',
+    ];
+    const r = recogniseHeader(['\uFEFFad_id', ...kag.slice(1)]);
+    if (!r.ok || r.file.kind !== 'ad_campaigns') throw new Error('not an ad-campaign header');
+    expect(reportsViewConversions(r.file)).toBe(true);
+    const cleaner = adCampaignsCleaner(r.file, ctx);
+    const row = (cells: string[]) => {
+      const out = cleaner.clean(cells);
+      if (!Array.isArray(out)) return out;
+      return Object.fromEntries(Object.keys(AD_CAMPAIGN_COLUMNS).map((c, i) => [c, out[i]!]));
+    };
+    expect(row(['708820', '916', '103928', '30-34', 'F', '29', '1915', '0', '0', '2', '1'])).toMatchObject({
+      clicks: 0,
+      conversions: 2,
+      quality_flag: CONVERSIONS_EXCEED_CLICKS,
+    });
+    expect(row(['708746', '916', '103916', '30-34', 'M', '15', '7350', '1', '1.429999948', '1', '1'])).toMatchObject({
+      quality_flag: null,
+    });
+    // the other rules still hold there
+    expect(row(['708746', '916', '103916', '30-34', 'M', '15', '0', '1', '1.43', '2', '1'])).toMatchObject({ column: 'Clicks' });
+    // another export with the same figures is rejected
+    const other = recogniseHeader(['ad_id', 'campaign_name', 'impressions', 'clicks', 'spend', 'conversions']);
+    if (!other.ok) throw new Error('not recognised');
+    expect(reportsViewConversions(other.file)).toBe(false);
+    expect(adCampaignsCleaner(other.file, ctx).clean(['1', 'fb_x', '1915', '0', '0', '2'])).toMatchObject({ column: 'conversions' });
   });
 
   it('checks in the order the SQL did', () => {
@@ -143,7 +217,7 @@ describe('ad-campaign cleaner', () => {
   });
 
   it('estimates missing spend and revenue, rounded to cents, and flags them', () => {
-    const fromCpc = cleaned({ spend: '', revenue: '', clicks: '3', cpc: '0.005', roi: '1.5' });
+    const fromCpc = cleaned({ spend: '', revenue: '', clicks: '3', conversions: '1', cpc: '0.005', roi: '1.5' });
     // 0.015 rounds half away from zero, as round(numeric, 2) did; revenue is 0.015 × 2.5
     expect(fromCpc).toMatchObject({
       spend: 0.02,
@@ -160,7 +234,7 @@ describe('ad-campaign cleaner', () => {
       revenue: '4981',
       revenue_estimated: false,
     });
-    expect(cleaned({ spend: '', clicks: '10', cpc: '1', cpa: '12.5' })).toMatchObject({ spend: 10 });
+    expect(cleaned({ spend: '', clicks: '10', conversions: '4', cpc: '1', cpa: '12.5' })).toMatchObject({ spend: 10 });
     expect(cleaned({ spend: '', revenue: '300', roi: '0.5' })).toMatchObject({ spend: 200, spend_estimated: true });
     expect(cleaned({ spend: '', revenue: '100', roi: '2' })).toMatchObject({ spend: 33.33 });
     expect(cleaned({ spend: '', revenue: '300', roi: '-1' })).toMatchObject({ spend: null, spend_estimated: false });

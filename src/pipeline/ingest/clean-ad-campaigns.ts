@@ -1,5 +1,5 @@
 import { cleanDay, cleanDecimal, cleanInt, cleanLabel, cleanPlatform, cleanText, toCents } from './clean-values.ts';
-import type { Recognised } from './file-kinds.ts';
+import { normaliseHeader, type Recognised } from './file-kinds.ts';
 import { type CleanContext, columnsOf, EARLIEST_DAY, type RowCleaner, reject, tomorrow, type Value } from './row-cleaner.ts';
 
 /**
@@ -29,7 +29,22 @@ export const AD_CAMPAIGN_COLUMNS = {
   cpc: 'numeric',
   cpa: 'numeric',
   roi: 'numeric',
+  quality_flag: 'text',
 } as const;
+
+/** The data-quality flag of a row loaded although it breaks the conversions ≤ clicks rule. */
+export const CONVERSIONS_EXCEED_CLICKS = 'conversions_exceed_clicks';
+
+/**
+ * Whether the file is the KAG (Kaggle "sales conversion optimisation") Facebook export, known to
+ * count conversions attributed after a view, without a click (its header has xyz_campaign_id,
+ * fb_campaign_id, Total_Conversion and Approved_Conversion): its rows with more conversions than
+ * clicks are loaded with a flag rather than rejected.
+ */
+export function reportsViewConversions(file: Recognised): boolean {
+  const names = new Set(file.header.map(normaliseHeader));
+  return ['xyz_campaign_id', 'fb_campaign_id', 'total_conversion', 'approved_conversion'].every((n) => names.has(n));
+}
 
 export interface AdFigures {
   clicks: number;
@@ -70,8 +85,12 @@ const roundedCents = (n: number | null) => (n === null ? null : toCents(n) / 100
 
 /**
  * Cleans ad-campaign rows: a campaign name or id, a date in range if any, readable counts and
- * amounts none of them negative; spend and revenue a row lacks are estimated from its rates
- * (and flagged as estimates). Rules are checked in that order, the first that fails is the reason.
+ * amounts none of them negative; no clicks without impressions, no more clicks than impressions,
+ * no more conversions than clicks (where conversions are exported; the KAG export's rows that
+ * break this are loaded with a data-quality flag instead, see reportsViewConversions); spend and
+ * revenue a row lacks are estimated from its rates (and flagged as estimates), and an estimated
+ * spend must not be negative either. Rules are checked in that order, the first that fails is
+ * the reason.
  */
 export function adCampaignsCleaner(file: Recognised, ctx: CleanContext): RowCleaner {
   const { at, label } = columnsOf(file);
@@ -114,6 +133,7 @@ export function adCampaignsCleaner(file: Recognised, ctx: CleanContext): RowClea
   ].map(at) as number[];
   const latest = tomorrow(ctx.now);
   const revenuePerConversion = ctx.revenuePerConversion ?? null;
+  const viewConversions = reportsViewConversions(file);
   return {
     columns: AD_CAMPAIGN_COLUMNS,
     clean(f) {
@@ -137,8 +157,18 @@ export function adCampaignsCleaner(file: Recognised, ctx: CleanContext): RowClea
       if (conversions === undefined) return reject(label('conversions'), f[iConversions!], 'is not a whole number');
       const revenue = cleanDecimal(f[iRevenue!]);
       if (revenue === undefined) return reject(label('revenue'), f[iRevenue!], 'is not a number');
-      if (impressions < 0 || clicks < 0 || (num(spend) ?? 0) < 0 || (conversions ?? 0) < 0 || (num(revenue) ?? 0) < 0) {
-        return reject(label('impressions'), f[iImpressions!], 'impressions, clicks, spend, conversions and revenue must be 0 or more');
+      const negative = (column: string, i: number) => reject(label(column), f[i], `is negative; ${column} must be 0 or more`);
+      if (impressions < 0) return negative('impressions', iImpressions!);
+      if (clicks < 0) return negative('clicks', iClicks!);
+      if ((num(spend) ?? 0) < 0) return negative('spend', iSpend!);
+      if ((conversions ?? 0) < 0) return negative('conversions', iConversions!);
+      if ((num(revenue) ?? 0) < 0) return negative('revenue', iRevenue!);
+      if (impressions === 0 && clicks > 0) return reject(label('clicks'), f[iClicks!], 'are clicks without impressions (impressions is 0)');
+      if (clicks > impressions) return reject(label('clicks'), f[iClicks!], `is more than the impressions (${impressions})`);
+      let qualityFlag: string | null = null;
+      if (conversions !== null && conversions > clicks) {
+        if (!viewConversions) return reject(label('conversions'), f[iConversions!], `is more than the clicks (${clicks})`);
+        qualityFlag = CONVERSIONS_EXCEED_CLICKS;
       }
       // unreadable rates are ignored: they only feed estimates
       const cpc = cleanDecimal(f[iCpc!]) ?? null;
@@ -154,6 +184,12 @@ export function adCampaignsCleaner(file: Recognised, ctx: CleanContext): RowClea
         roi: num(roi),
         revenuePerConversion,
       });
+      if (est.spend !== null && est.spend < 0)
+        return reject(
+          label('spend'),
+          f[iSpend!] ?? null,
+          `is estimated negative (${roundedCents(est.spend)}) from the row's rates; spend must be 0 or more`,
+        );
       const age = cleanText(f[iAge!]);
       const gender = cleanText(f[iGender!]);
       const row: Value[] = [
@@ -178,6 +214,7 @@ export function adCampaignsCleaner(file: Recognised, ctx: CleanContext): RowClea
         cpc,
         cpa,
         roi,
+        qualityFlag,
       ];
       return row;
     },
