@@ -159,7 +159,9 @@ def main():
     )
     c["iroas"] = np.where(c["holdout_status"] == "ok", c["iroas_holdout"], np.where(c["holdout_status"] == "no_control", c["iroas_baseline"], np.nan))
     baseline_method = c["holdout_status"] == "no_control"
-    c["is_loss_maker"] = (c["roas"] < 1) | ((c["iroas"] < 0) & (baseline_method | (c["iroas_high"] < 0)))
+    # the project's rule: ROAS below 1; or the holdout (ok or underpowered, with a standard error)
+    # gives P(iROAS < 0) at least LOSS_PROBABILITY_LEVEL; or, without a control group, baseline iROAS < 0
+    c["is_loss_maker"] = (c["roas"] < 1) | (c["p_negative"] >= LOSS_PROBABILITY_LEVEL) | (baseline_method & (c["iroas"] < 0))
 
     # the portfolio: a user is one user per group over every creator
     pu = h.groupby(["group", "user_id"], sort=False)["revenue"].sum()
@@ -257,6 +259,10 @@ def main():
     sys.stdout.write("\n")
 
 
+# src/pipeline/kpis/holdout.ts LOSS_PROBABILITY_LEVEL
+LOSS_PROBABILITY_LEVEL = 0.75
+
+
 def holdout(nc, ne, rc, re_, vc, ve, payout):
     """Vectorised src/pipeline/kpis/holdout.ts: rpu per group, incremental revenue, iROAS and the Welch interval."""
     nc = nc.astype(float)
@@ -283,6 +289,8 @@ def holdout(nc, ne, rc, re_, vc, ve, payout):
         "iroas_low": (me - mc - t * se) * ne / pay,
         "iroas_high": (me - mc + t * se) * ne / pay,
         "iroas_p": p,
+        # one-sided P(iROAS < 0) = P(T > estimate / se), from the upper tail
+        "p_negative": pd.Series(stats.t.sf(((me - mc) / se).to_numpy(), dof.to_numpy()), index=dof.index),
         "control_users": nc,
         "exposed_users": ne,
     }
