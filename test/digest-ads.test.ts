@@ -11,7 +11,7 @@ import { loadDigestData } from '../src/db/digest-repo.ts';
 import { parsePeriod } from '../src/pipeline/shared/calendar.ts';
 import { AD_CAMPAIGNS_SHOWN, buildDigestModel } from '../src/report/digest-model.ts';
 import { mailOptions } from '../src/report/mail.ts';
-import { TREND_WEEKS } from '../src/report/theme.ts';
+import { AD_POINTS_SHOWN, TREND_WEEKS } from '../src/report/theme.ts';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 import { adSums, generatedInbox, influencerFiles } from './support/generated.ts';
@@ -52,9 +52,12 @@ describe('digest with ad campaigns only', () => {
     const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
     const money = (cents: number) => Math.round(cents / 100).toLocaleString('en-US');
     expect(detail.subject).toMatch(new RegExp(`^Week \\d+: Ad ROI ${pct(roiOf(now))} \\([▲▼■]\\d+%\\) on ${money(now.spendCents)} spend$`));
-    const model = buildDigestModel(await loadDigestData(db.store.db, parsePeriod(latest), { trendWeeks: TREND_WEEKS }), {
-      minWinnerSpend: 1000,
-    });
+    const model = buildDigestModel(
+      await loadDigestData(db.store.db, parsePeriod(latest), { trendWeeks: TREND_WEEKS, adPoints: AD_POINTS_SHOWN }),
+      {
+        minWinnerSpend: 1000,
+      },
+    );
     expect(model).toMatchObject({
       influencerSection: false,
       adSection: true,
@@ -129,7 +132,7 @@ describe('digest with influencers and ad campaigns', () => {
   afterAll(() => db?.drop());
 
   it('has both sections, both CSV attachments, and a subject naming both', async () => {
-    const data = await loadDigestData(db.store.db, parsePeriod('2026-W46'), { trendWeeks: TREND_WEEKS });
+    const data = await loadDigestData(db.store.db, parsePeriod('2026-W46'), { trendWeeks: TREND_WEEKS, adPoints: AD_POINTS_SHOWN });
     const model = buildDigestModel(data, { minWinnerSpend: 1000 });
     expect(model).toMatchObject({ influencerSection: true, adSection: true });
     expect(model.subject).toMatch(/^Week 46: ROAS \d+\.\d×.*, \d+ loss-makers?; ad ROI -?\d+%/);

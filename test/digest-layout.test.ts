@@ -128,14 +128,15 @@ describe('digest layout in a browser', () => {
         screenshot: shot,
       });
 
-      expect(m.images).toHaveLength(7);
+      // five influencer charts, three ad charts (channels, weekly ROI, segments), the model comparison
+      expect(m.images).toHaveLength(9);
       for (const img of m.images) {
         expect(img.natural, `${img.src} loaded`).toBeGreaterThan(0);
         expect(img.right).toBeLessThanOrEqual(width);
       }
       expect(m.scrollWidth).toBeLessThanOrEqual(width);
-      // winners, loss-makers, best and worst ad campaigns
-      expect(m.tables).toHaveLength(4);
+      // winners, loss-makers, best and worst ad campaigns, ad segments
+      expect(m.tables).toHaveLength(5);
       for (const right of m.tables) expect(right).toBeLessThanOrEqual(width);
       expect(m.wrappedNames).toEqual([]);
       // The long name breaks inside its cell instead of pushing the table wider.

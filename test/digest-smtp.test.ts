@@ -151,7 +151,8 @@ describe('digest over SMTP (generated data)', () => {
     // Every image the HTML references by cid: is attached as a PNG with that Content-ID, and is not blank.
     const m = first!;
     const cids = [...String(m.html).matchAll(/src="cid:([^"]+)"/g)].map((x) => x[1]!);
-    expect(cids).toHaveLength(5);
+    // five influencer charts and the model comparison (this data has no ad campaigns)
+    expect(cids).toHaveLength(6);
     const images = [];
     for (const cid of cids) {
       const a = m.attachments.find((x) => x.cid === cid);

@@ -4,7 +4,7 @@ import { parsePeriod } from '../src/pipeline/shared/calendar.ts';
 import type { DigestData } from '../src/report/digest-data.ts';
 import { buildDigestModel, LOSS_MAKERS_SHOWN } from '../src/report/digest-model.ts';
 import { type InlineChart, type OmittedChart, renderDigestHtml, renderDigestText } from '../src/report/render-email.ts';
-import { TREND_WEEKS } from '../src/report/theme.ts';
+import { AD_POINTS_SHOWN, TREND_WEEKS } from '../src/report/theme.ts';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 import { generatedInbox, type InfluencerTotals, influencerTotals, newestWeek } from './support/generated.ts';
@@ -38,7 +38,7 @@ describe('digest snapshots (generated data)', () => {
   let week: string;
   let lossMakers: InfluencerTotals[];
   const load = async (week: string): Promise<DigestData> => {
-    const data = await loadDigestData(db.store.db, parsePeriod(week), { trendWeeks: TREND_WEEKS });
+    const data = await loadDigestData(db.store.db, parsePeriod(week), { trendWeeks: TREND_WEEKS, adPoints: AD_POINTS_SHOWN });
     return { ...data, quality: { ...data.quality, last_run: lastRun } };
   };
 

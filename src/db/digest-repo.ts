@@ -3,11 +3,14 @@ import { type Period, previousWeek } from '../pipeline/shared/calendar.ts';
 import type {
   AdCampaignRow,
   AdChannelRow,
+  AdSegmentPoint,
+  AdSegmentRow,
   ClusterSummary,
   DigestData,
   DimRow,
   InfluencerRow,
   LossMakerRow,
+  ModelCandidate,
   ModelSummary,
   PersonaRow,
   QualityRow,
@@ -16,7 +19,7 @@ import type {
 import type { DbOrTrx } from './database.ts';
 
 /** Reads everything a digest shows for one period from the marts and ops (read-only). */
-export async function loadDigestData(db: DbOrTrx, period: Period, opts: { trendWeeks: number }): Promise<DigestData> {
+export async function loadDigestData(db: DbOrTrx, period: Period, opts: { trendWeeks: number; adPoints: number }): Promise<DigestData> {
   const weeks = await sql<WeekRow>`
     SELECT week, week_start::text AS week_start, influencers, orders, revenue, payout, roas, iroas_baseline,
            ad_campaigns, ad_spend, ad_revenue, ad_conversions, ad_roi, ad_cpa, ad_spend_change, ad_revenue_change, ad_roi_change, ad_cpa_change
@@ -74,8 +77,46 @@ export async function loadDigestData(db: DbOrTrx, period: Period, opts: { trendW
     personas: personas.rows,
     quality: quality.rows[0]!,
     models: await loadModelSummary(db),
+    modelCandidates: await loadModelCandidates(db),
     clusters: await loadClusterSummary(db),
+    ...(await loadAdSegments(db, opts.adPoints)),
   };
+}
+
+/** Every candidate of each task's newest run: the headline metric (AUC, R²) and its baseline. */
+async function loadModelCandidates(db: DbOrTrx): Promise<ModelCandidate[]> {
+  const rows = await sql<{ entity: string; task: string; algorithm: string; metrics: Record<string, unknown>; chosen: boolean }>`
+    SELECT m.entity, m.task, m.algorithm, m.metrics, m.chosen FROM ops.model_runs m
+    JOIN (SELECT DISTINCT ON (entity, task) entity, task, run_id FROM ops.model_runs
+          WHERE task <> 'clustering' ORDER BY entity, task, model_run_id DESC) newest USING (entity, task, run_id)
+    ORDER BY m.entity, m.task, m.model_run_id`.execute(db);
+  return rows.rows.map((r) => {
+    const metric = r.task === 'classification' ? 'auc' : 'r2';
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    return {
+      task: `${r.entity.replace('_', ' ')} ${r.task}`,
+      algorithm: r.algorithm.replaceAll('_', ' '),
+      metric,
+      value: num(r.metrics[metric]),
+      baseline: num((r.metrics.baseline as Record<string, unknown> | undefined)?.[metric]),
+      chosen: r.chosen,
+    };
+  });
+}
+
+/** The ad segments with their median KPIs, and a stable sample of ad rows for the ROI-against-CPC picture. */
+async function loadAdSegments(db: DbOrTrx, points: number): Promise<{ adSegments: AdSegmentRow[]; adSegmentPoints: AdSegmentPoint[] }> {
+  const segments = await sql<AdSegmentRow>`
+    SELECT c.label, count(*)::int AS ads,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY k.ctr) AS ctr, percentile_cont(0.5) WITHIN GROUP (ORDER BY k.cpc) AS cpc,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY k.cpa) AS cpa, percentile_cont(0.5) WITHIN GROUP (ORDER BY k.roi) AS roi
+    FROM mart.ad_campaign_clusters c JOIN mart.ad_campaign_kpis k USING (ad_key)
+    GROUP BY c.label ORDER BY count(*) DESC, c.label`.execute(db);
+  const sample = await sql<AdSegmentPoint>`
+    SELECT k.cpc::float8 AS cpc, k.roi::float8 AS roi, c.label AS segment
+    FROM mart.ad_campaign_clusters c JOIN mart.ad_campaign_kpis k USING (ad_key)
+    WHERE k.cpc IS NOT NULL AND k.roi IS NOT NULL ORDER BY md5(k.ad_key) LIMIT ${points}`.execute(db);
+  return { adSegments: segments.rows, adSegmentPoints: sample.rows };
 }
 
 /** The chosen model of each task in the newest run that trained one. */
@@ -86,13 +127,18 @@ async function loadModelSummary(db: DbOrTrx): Promise<ModelSummary[]> {
   return rows.rows.map((r) => ({
     kind: `${r.entity.replace('_', ' ')} ${r.task}`,
     algorithm: r.algorithm.replaceAll('_', ' '),
-    metrics: Object.fromEntries(Object.entries(r.metrics).filter(([, v]) => typeof v === 'number' || v === null)) as Record<
-      string,
-      number | null
-    >,
+    metrics: numbersOf(r.metrics),
+    baselines: numbersOf(r.metrics.baseline),
     chosen: true,
   }));
 }
+
+/** The numeric entries of a stored metrics object (nested objects such as folds are left out). */
+const numbersOf = (o: unknown): Record<string, number | null> =>
+  Object.fromEntries(Object.entries((o ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'number' || v === null)) as Record<
+    string,
+    number | null
+  >;
 
 async function loadClusterSummary(db: DbOrTrx): Promise<ClusterSummary[]> {
   const rows = await sql<{

@@ -3,9 +3,11 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import {
   adChannelChart,
+  adRoiCpcChart,
   adRoiTrendChart,
   type ChartSpec,
   lossByProductChart,
+  modelComparisonChart,
   type PersonaRoasRow,
   personaHeatmapChart,
   revenueVsPayoutChart,
@@ -63,6 +65,21 @@ const adChannels = [
 ];
 const adWeeks = weeks.map((w, i) => ({ week: w.week, roi: [0.35, 0.12, -0.08, 0.5, 0.2][i % 5]!, spend: 50_000 + 1_000 * i }));
 
+// Ad rows in three segments, as the clusters stage labels them.
+const adPoints = Array.from({ length: 30 }, (_, i) => ({
+  cpc: 0.2 + (i % 10) * 0.15,
+  roi: [0.8, 0.1, -0.3][i % 3]! - (i % 10) * 0.05,
+  segment: ['High ROI – Low Cost', 'Average', 'Low ROI – High Cost'][i % 3]!,
+}));
+const candidates = [
+  { task: 'influencer classification', algorithm: 'logistic regression', metric: 'auc', value: 0.87, baseline: 0.5, chosen: true },
+  { task: 'influencer classification', algorithm: 'random forest', metric: 'auc', value: 0.85, baseline: 0.5, chosen: false },
+  { task: 'influencer classification', algorithm: 'gradient boosting', metric: 'auc', value: 0.86, baseline: 0.5, chosen: false },
+  { task: 'influencer regression', algorithm: 'linear', metric: 'r2', value: 0.26, baseline: -0.02, chosen: false },
+  { task: 'influencer regression', algorithm: 'random forest', metric: 'r2', value: 0.38, baseline: -0.02, chosen: true },
+  { task: 'ad campaign regression', algorithm: 'linear', metric: 'r2', value: -0.4, baseline: -0.05, chosen: true },
+];
+
 const builders = {
   'roas-by-platform': () => roasByPlatformChart(platforms),
   'revenue-vs-payout': () => revenueVsPayoutChart(influencers),
@@ -71,6 +88,8 @@ const builders = {
   'loss-by-product': () => lossByProductChart(products),
   'ad-channels': () => adChannelChart(adChannels),
   'ad-roi-trend': () => adRoiTrendChart(adWeeks),
+  'ad-roi-cpc': () => adRoiCpcChart(adPoints),
+  'model-comparison': () => modelComparisonChart(candidates),
 };
 
 const build = (id: keyof typeof builders): ChartSpec => {
@@ -142,6 +161,9 @@ describe('empty input gives null, so the digest can leave the chart out', () => 
     ['adChannelChart', () => adChannelChart([])],
     ['adChannelChart, no ROI or CPA', () => adChannelChart([{ channel: 'Facebook', roi: null, cpa: null, spend: 0 }])],
     ['adRoiTrendChart', () => adRoiTrendChart([])],
+    ['adRoiCpcChart', () => adRoiCpcChart([])],
+    ['modelComparisonChart', () => modelComparisonChart([])],
+    ['modelComparisonChart, no metric', () => modelComparisonChart([{ ...candidates[0]!, value: null }])],
     ['adRoiTrendChart, no revenue', () => adRoiTrendChart([{ week: '2026-W46', roi: null, spend: 100 }])],
   ])('%s', (_, make) => {
     expect(make()).toBeNull();
@@ -255,6 +277,20 @@ describe('wrapLines', () => {
     expect(wrapLines(['short'])).toEqual(['short']);
     expect(wrapLines(['aaa bbb ccc ddd'], 7)).toEqual(['aaa bbb', 'ccc ddd']);
     expect(wrapLines(['x'.repeat(100)], 10)).toEqual(['x'.repeat(100)]);
+  });
+});
+
+describe('adRoiCpcChart and modelComparisonChart', () => {
+  it('colours ad rows by segment in a fixed order and counts those below break-even', () => {
+    const chart = build('ad-roi-cpc');
+    expect(chart.alt).toBe('Ad segments: ROI against CPC for 30 ad rows in 3 segments: 17 below break-even (ROI under 0), 13 at or above.');
+    expect(adRoiCpcChart([...adPoints].reverse())).toEqual(chart);
+  });
+
+  it('shows each candidate beside its baseline and says how many beat it', () => {
+    const chart = build('model-comparison');
+    expect(chart.alt).toMatch(/5 of 6 beat their baseline\.$/);
+    expect(chart.alt).toContain('influencer classification · logistic regression AUC 0.87 (chosen), baseline 0.50');
   });
 });
 

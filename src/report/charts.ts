@@ -790,3 +790,148 @@ export function adRoiTrendChart(rows: AdRoiWeekRow[]): ChartSpec | null {
     },
   };
 }
+
+// ─── Ad segments: ROI against CPC, as the seed plots it ────────────────────────────────────────
+
+export interface AdSegmentPointRow {
+  cpc: number;
+  roi: number;
+  segment: string;
+}
+
+export function adRoiCpcChart(rows: AdSegmentPointRow[]): ChartSpec | null {
+  const points = rows
+    .filter((r) => finite(r.cpc) && finite(r.roi) && r.cpc >= 0)
+    .sort((a, b) => byText(a.segment, b.segment) || a.cpc - b.cpc || a.roi - b.roi);
+  if (points.length === 0) return null;
+  const segments = [...new Set(points.map((r) => r.segment))].sort(byText);
+  const colours = segments.map((_s, i) => palette.categories[i % palette.categories.length]);
+  const x: PositionDef = { field: 'cpc', type: 'quantitative', axis: { format: ',.2~f', tickCount: 5 }, title: 'Cost per click' };
+  const y: PositionDef = { field: 'roi', type: 'quantitative', axis: { labelExpr: ROI_AXIS_LABEL, tickCount: 5 }, title: 'ROI' };
+  const title = 'Ad segments: ROI against CPC';
+  const losing = points.filter((r) => r.roi < 0).length;
+  return {
+    id: 'ad-roi-cpc',
+    title,
+    alt: sentence(
+      `${title} for ${plural(points.length, 'ad row')} in ${plural(segments.length, 'segment')}: ${losing} below break-even (ROI under 0), ${points.length - losing} at or above`,
+    ),
+    spec: {
+      ...fitted,
+      title: {
+        text: title,
+        subtitle: wrapLines(['Each dot is an ad-campaign row, coloured by its k-means segment; below the dashed line it lost money.']),
+      },
+      height: 280,
+      layer: [
+        {
+          data: { values: [{}] },
+          mark: { type: 'rule', strokeDash: [5, 3], strokeWidth: 1.5, color: palette.bad },
+          encoding: { y: { datum: 0, type: 'quantitative' } },
+        },
+        {
+          data: { values: points },
+          mark: { type: 'circle', size: 40, opacity: 0.75, stroke: 'white', strokeWidth: 0.5 },
+          encoding: {
+            x,
+            y,
+            color: {
+              field: 'segment',
+              type: 'nominal',
+              scale: { domain: segments, range: colours },
+              legend: { title: 'Segment', orient: 'bottom', direction: 'horizontal', columns: 2, symbolType: 'circle' },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+// ─── Model comparison: each candidate's headline metric beside the trivial baseline ────────────
+
+export interface ModelComparisonRow {
+  task: string;
+  algorithm: string;
+  /** 'auc' or 'r2' */
+  metric: string;
+  value: number | null;
+  baseline: number | null;
+  chosen: boolean;
+}
+
+export function modelComparisonChart(rows: ModelComparisonRow[]): ChartSpec | null {
+  const metricName = (m: string) => (m === 'auc' ? 'AUC' : m === 'r2' ? 'R²' : m);
+  const shown = rows
+    .filter((r) => finite(r.value))
+    .map((r) => ({
+      row: `${r.task} · ${r.algorithm}`,
+      value: r.value as number,
+      baseline: finite(r.baseline) ? r.baseline : null,
+      label: `${metricName(r.metric)} ${(r.value as number).toFixed(2)}`,
+      chosen: r.chosen ? 'chosen' : 'candidate',
+    }));
+  if (shown.length === 0) return null;
+  const sort = shown.map((r) => r.row);
+  const lo = Math.min(0, ...shown.map((r) => r.value), ...shown.flatMap((r) => (r.baseline === null ? [] : [r.baseline])));
+  const axisExtent = 170;
+  const x: PositionDef = {
+    field: 'value',
+    type: 'quantitative',
+    scale: { domain: [lo, 1.35], nice: false },
+    axis: { tickCount: 5 },
+    title: 'Cross-validated AUC (classification) or R² (regression)',
+  };
+  const y: PositionDef = {
+    field: 'row',
+    type: 'nominal',
+    sort,
+    title: null,
+    // task above algorithm: two short label lines instead of one that would be cut
+    axis: { minExtent: axisExtent, maxExtent: axisExtent, labelLimit: axisExtent, labelExpr: "split(datum.label, ' · ')" },
+  };
+  const title = 'Models against their baselines';
+  const skilled = shown.filter((r) => r.baseline !== null && r.value > r.baseline).length;
+  return {
+    id: 'model-comparison',
+    title,
+    alt: sentence(
+      `${title}: ${shown.map((r) => `${r.row} ${r.label}${r.chosen === 'chosen' ? ' (chosen)' : ''}${r.baseline === null ? '' : `, baseline ${r.baseline.toFixed(2)}`}`).join('; ')}; ${skilled} of ${shown.length} beat their baseline`,
+    ),
+    spec: {
+      ...fitted,
+      title: {
+        text: title,
+        subtitle: wrapLines([
+          'Bars: each candidate by cross-validation, dark for the one chosen. Ticks: the trivial baseline (AUC 0.5; R² of always predicting the training mean).',
+        ]),
+      },
+      height: Math.max(90, shown.length * 38),
+      data: { values: shown },
+      layer: [
+        {
+          mark: { type: 'bar', height: { band: 0.6 }, cornerRadiusEnd: 2 },
+          encoding: {
+            x,
+            y,
+            color: {
+              field: 'chosen',
+              type: 'nominal',
+              scale: { domain: ['chosen', 'candidate'], range: [palette.primary, palette.faint] },
+              legend: null,
+            },
+          },
+        },
+        {
+          transform: [{ filter: 'datum.baseline !== null' }],
+          mark: { type: 'tick', thickness: 2.5, color: palette.ink, bandSize: 18 },
+          encoding: { x: { field: 'baseline', type: 'quantitative' }, y },
+        },
+        {
+          mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4 },
+          encoding: { x: { datum: Math.max(...shown.map((r) => r.value), 0), type: 'quantitative' }, y, text: { field: 'label' } },
+        },
+      ],
+    },
+  };
+}

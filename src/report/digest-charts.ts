@@ -1,8 +1,10 @@
 import {
   adChannelChart,
+  adRoiCpcChart,
   adRoiTrendChart,
   type ChartSpec,
   lossByProductChart,
+  modelComparisonChart,
   personaHeatmapChart,
   revenueVsPayoutChart,
   roasByPlatformChart,
@@ -60,8 +62,12 @@ export async function digestCharts(d: DigestData): Promise<DigestCharts> {
       title: 'Ad ROI by week',
       chart: adRoiTrendChart(d.trend.filter((w) => w.ad_campaigns > 0).map((w) => ({ week: w.week, roi: w.ad_roi, spend: w.ad_spend }))),
     },
+    // (segments exist once the clusters stage has run: without them there is nothing to leave out)
+    ...(d.adSegmentPoints.length > 0 ? [{ title: 'Ad segments: ROI against CPC', chart: adRoiCpcChart(d.adSegmentPoints) }] : []),
   ];
-  const candidates = [...(d.influencers.length > 0 ? influencerCharts : []), ...(d.adCampaigns.length > 0 ? adCharts : [])];
+  const modelCharts =
+    d.modelCandidates.length > 0 ? [{ title: 'Models against their baselines', chart: modelComparisonChart(d.modelCandidates) }] : [];
+  const candidates = [...(d.influencers.length > 0 ? influencerCharts : []), ...(d.adCampaigns.length > 0 ? adCharts : []), ...modelCharts];
   const out: DigestCharts = { inline: [], omitted: [], images: [] };
   for (const { title, chart } of candidates) if (!chart) out.omitted.push({ title, reason: 'no data for it yet' });
   // rendered together: one chart's rasterising (libuv's pool) overlaps the next one's layout

@@ -120,6 +120,33 @@ export interface ModelSummary {
   kind: string;
   algorithm: string;
   metrics: Record<string, number | null>;
+  /** The trivial baseline of each metric (majority class, AUC 0.5, the mean), where stored. */
+  baselines: Record<string, number | null>;
+  chosen: boolean;
+}
+/** An ad-campaign segment (k-means on CTR, CPC, CPA, ROI of each ad row) and its medians. */
+export interface AdSegmentRow {
+  label: string;
+  ads: number;
+  ctr: number | null;
+  cpc: number | null;
+  cpa: number | null;
+  roi: number | null;
+}
+/** One ad row in the ROI-against-CPC picture. */
+export interface AdSegmentPoint {
+  cpc: number;
+  roi: number;
+  segment: string;
+}
+/** One candidate of a model task's newest run: its headline metric beside the trivial baseline. */
+export interface ModelCandidate {
+  task: string;
+  algorithm: string;
+  /** 'auc' for classification, 'r2' for regression. */
+  metric: string;
+  value: number | null;
+  baseline: number | null;
   chosen: boolean;
 }
 export interface ClusterSummary {
@@ -147,5 +174,10 @@ export interface DigestData {
   personas: PersonaRow[];
   quality: QualityRow;
   models: ModelSummary[];
+  /** Every candidate of each task's newest run, for the comparison chart. */
+  modelCandidates: ModelCandidate[];
   clusters: ClusterSummary[];
+  adSegments: AdSegmentRow[];
+  /** At most AD_POINTS_SHOWN ad rows with both a CPC and a ROI (a stable sample when there are more). */
+  adSegmentPoints: AdSegmentPoint[];
 }

@@ -41,6 +41,16 @@ export interface AdCampaignLine {
   cpa: string;
 }
 
+/** An ad segment's profile: how many ad rows, and their median KPIs. */
+export interface AdSegmentLine {
+  label: string;
+  ads: string;
+  ctr: string;
+  cpc: string;
+  cpa: string;
+  roi: string;
+}
+
 export interface DigestModel {
   period: string;
   subject: string;
@@ -52,6 +62,8 @@ export interface DigestModel {
   /** Ad campaigns with at least the minimum spend and a ROI: the best and the worst (at most AD_CAMPAIGNS_SHOWN each). */
   adBest: AdCampaignLine[];
   adWorst: AdCampaignLine[];
+  /** The ad segments (k-means on CTR, CPC, CPA, ROI) with their median KPIs, largest first. */
+  adSegments: AdSegmentLine[];
   /** Every ad campaign, for the second CSV attachment; null without ad data or in an empty week. */
   campaignsCsv: string | null;
   /** No data for the week: the digest is only `notice` and the data-quality footer. */
@@ -155,6 +167,7 @@ export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }
     lossMakersTotal: d.lossMakers.length,
     adBest: adBest.map(toAdLine),
     adWorst: adWorst.map(toAdLine),
+    adSegments: adSection ? d.adSegments.map(toSegmentLine) : [],
     insights: [...(influencerSection ? insights(d) : []), ...(adSection ? adInsights(d, opts.minWinnerSpend) : [])],
     models: modelsSummary(d),
     footer,
@@ -201,6 +214,7 @@ function emptyModel(d: DigestData, subject: string, footer: string): DigestModel
     lossMakersTotal: 0,
     adBest: [],
     adWorst: [],
+    adSegments: [],
     insights: [],
     models: [],
     footer,
@@ -209,17 +223,31 @@ function emptyModel(d: DigestData, subject: string, footer: string): DigestModel
   };
 }
 
+function toSegmentLine(s: DigestData['adSegments'][number]): AdSegmentLine {
+  return {
+    label: s.label,
+    ads: s.ads.toLocaleString('en-US'),
+    ctr: fmtPct(s.ctr, 2),
+    cpc: costText(s.cpc),
+    cpa: costText(s.cpa),
+    roi: fmtPct(s.roi, 0),
+  };
+}
+
+/** Each chosen model with its metrics, every metric beside its trivial baseline ("accuracy 0.89 (baseline 0.84)"). */
 function modelsSummary(d: DigestData): string[] {
   return [
     ...d.models
       .filter((m) => m.chosen)
-      .map(
-        (m) =>
-          `${m.kind}: ${m.algorithm} (${Object.entries(m.metrics)
-            .filter(([, v]) => v !== null)
-            .map(([k, v]) => `${k} ${Number(v).toFixed(2)}`)
-            .join(', ')})`,
-      ),
+      .map((m) => {
+        return `${m.kind}: ${m.algorithm} (${Object.entries(m.metrics)
+          .filter(([, v]) => v !== null)
+          .map(([k, v]) => {
+            const b = m.baselines[k];
+            return `${k} ${Number(v).toFixed(2)}${typeof b === 'number' ? ` (baseline ${b.toFixed(2)})` : ''}`;
+          })
+          .join(', ')})`;
+      }),
     ...d.clusters.map(
       (c) =>
         `${c.entity} segments: k = ${c.k}${c.silhouette !== null ? `, silhouette ${c.silhouette.toFixed(2)}` : ''}: ${c.labels.map((l) => `${l.label} (${l.size})`).join(', ')}`,

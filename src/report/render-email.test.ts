@@ -18,6 +18,7 @@ function model(): DigestModel {
     tiles: [{ label: 'ROAS', value: '3.3×', change: '▼0.8', good: false }],
     adTiles: [{ label: 'Ad ROI', value: '12%', change: '▲3%', good: true }],
     adBest: hostile.map((name) => ({ name: `${name}-ad`, channel: 'Facebook', roi: '40%', spend: '2,000', revenue: '2,800', cpa: '50' })),
+    adSegments: hostile.map((label) => ({ label: `${label}-segment`, ads: '12', ctr: '1.50%', cpc: '0.40', cpa: '12', roi: '35%' })),
     adWorst: [],
     campaignsCsv: '',
     winners: hostile.map((name) => ({

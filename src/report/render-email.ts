@@ -104,6 +104,19 @@ export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], om
         }${m.adWorst.length ? `${heading('Worst ad campaigns')}${adTable(m.adWorst)}` : ''}`,
       ),
     );
+    // two columns, so a segment's label stays on one line on a phone
+    if (m.adSegments.length)
+      parts.push(
+        section(
+          `${heading('Ad segments (medians per ad row)')}${table(
+            ['Segment', 'Medians'],
+            m.adSegments.map((s) => [
+              `${nameCell(s.label)}${muted(`${esc(s.ads)} ad rows`)}`,
+              `<b>${pair('ROI', s.roi)}</b>${muted(`${pair('CTR', s.ctr)} · ${pair('CPC', s.cpc)} · ${pair('CPA', s.cpa)}`)}`,
+            ]),
+          )}`,
+        ),
+      );
   }
   for (const c of charts) {
     // The chart draws its own title; the section adds none.
@@ -238,6 +251,12 @@ export function renderDigestText(m: DigestModel, omitted: OmittedChart[]): strin
       `- ${c.name} (${c.channel}): ROI ${c.roi}, CPA ${c.cpa}; spend ${c.spend}, revenue ${c.revenue}`;
     lines.push('', 'Best ad campaigns (by ROI)', ...(m.adBest.length ? m.adBest.map(adLine) : ['- none yet (a ROI needs revenue)']));
     if (m.adWorst.length) lines.push('', 'Worst ad campaigns', ...m.adWorst.map(adLine));
+    if (m.adSegments.length)
+      lines.push(
+        '',
+        'Ad segments (medians per ad row)',
+        ...m.adSegments.map((s) => `- ${s.label}: ${s.ads} ad rows; ROI ${s.roi}, CTR ${s.ctr}, CPC ${s.cpc}, CPA ${s.cpa}`),
+      );
   }
   if (m.models.length) lines.push('', 'Models and segments', ...m.models.map((s) => `- ${s}`));
   if (omitted.length) lines.push('', ...omitted.map((o) => `(${o.title} left out: ${o.reason})`));

@@ -34,3 +34,6 @@ export const CHART_WIDTH = EMAIL_WIDTH - 40;
 
 /** Weeks in the digest's trend chart, and so the weeks of weekly KPIs the digest reads. */
 export const TREND_WEEKS = 12;
+
+/** Ad rows drawn in the ROI-against-CPC picture at most (a stable sample beyond: more dots add ink, not information). */
+export const AD_POINTS_SHOWN = 1500;

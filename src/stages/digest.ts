@@ -12,7 +12,7 @@ import { digestCharts } from '../report/digest-charts.ts';
 import { buildDigestModel } from '../report/digest-model.ts';
 import { type DigestMessage, openMailTransport } from '../report/mail.ts';
 import { renderDigestHtml, renderDigestText } from '../report/render-email.ts';
-import { TREND_WEEKS } from '../report/theme.ts';
+import { AD_POINTS_SHOWN, TREND_WEEKS } from '../report/theme.ts';
 import type { StageParams } from './params.ts';
 import { defineStage, type StageDeps } from './stage.ts';
 
@@ -53,7 +53,7 @@ export const digestStage = defineStage({
         }
       }
       const started = Date.now();
-      const data = await loadDigestData(store.db, period, { trendWeeks: TREND_WEEKS });
+      const data = await loadDigestData(store.db, period, { trendWeeks: TREND_WEEKS, adPoints: AD_POINTS_SHOWN });
       const model = buildDigestModel(data, { minWinnerSpend: config.MIN_WINNER_SPEND });
       if (model.empty && config.DIGEST_EMPTY_WEEK === 'skip') {
         log.info({ period: period.label }, 'no data for the period, digest skipped (DIGEST_EMPTY_WEEK=skip)');
