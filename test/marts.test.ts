@@ -23,6 +23,9 @@ const martTables = [
   'product_kpis',
   'campaign_kpis',
   'ad_campaign_kpis',
+  'test_plans',
+  'budget_moves',
+  'budget_summary',
 ];
 
 async function allMarts(db: Db) {
