@@ -413,6 +413,7 @@ CREATE TABLE mart.budget_moves (
     expected_gain double precision NOT NULL,
     expected_gain_low double precision,
     expected_gain_high double precision,
+    basis text NOT NULL,
     assumption text NOT NULL
 );
 
@@ -420,7 +421,7 @@ CREATE TABLE mart.budget_moves (
 -- Name: TABLE budget_moves; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON TABLE mart.budget_moves IS 'Where to move money: payout taken from creators likely losing money and given to creators with the highest sure incremental return, one row per (giver, receiver) amount. Givers: loss-makers whose verdict rests on incrementality evidence (P(iROAS < 0) >= loss_evidence_level from the holdout, or a negative baseline incremental ROAS without a control group), their whole payout, the likeliest loss first. Receivers: not loss-makers, with iroas_holdout_low > 0 (ok or underpowered holdout), highest lower bound first, then, after every such creator, creators without a control group by a positive baseline incremental ROAS; each may grow by at most 50 % of its payout (room to grow). Amounts fill the receivers in that order; what finds no room stays unmoved (mart.budget_summary).';
+COMMENT ON TABLE mart.budget_moves IS 'Where to move money: payout taken from creators likely losing money and given to creators with the highest sure incremental return, one row per (giver, receiver) amount. Givers: loss-makers whose verdict rests on incrementality evidence (P(iROAS < 0) >= loss_evidence_level from the holdout, or a negative baseline incremental ROAS without a control group), their whole payout, the likeliest loss first. Receivers: not loss-makers, with an ok holdout (at least MIN_HOLDOUT_USERS per group: an underpowered interval rests on too few users to put more money behind) and iroas_holdout_low > 0, highest lower bound first, then, after every such creator, creators without a control group by a positive baseline incremental ROAS; each may grow by at most 50 % of its payout (room to grow). Amounts fill the receivers in that order; what finds no room stays unmoved (mart.budget_summary).';
 
 --
 -- Name: COLUMN budget_moves.move; Type: COMMENT; Schema: mart; Owner: -
@@ -493,6 +494,12 @@ COMMENT ON COLUMN mart.budget_moves.expected_gain_low IS 'Lower end of its 95 % 
 --
 
 COMMENT ON COLUMN mart.budget_moves.expected_gain_high IS 'Upper end of that interval.';
+
+--
+-- Name: COLUMN budget_moves.basis; Type: COMMENT; Schema: mart; Owner: -
+--
+
+COMMENT ON COLUMN mart.budget_moves.basis IS 'holdout when both estimates come from holdouts (the interval holds both uncertainties), baseline when either comes from the baseline estimate of a creator without a control group (its sampling error is unknown and left out of the interval).';
 
 --
 -- Name: COLUMN budget_moves.assumption; Type: COMMENT; Schema: mart; Owner: -
@@ -2233,13 +2240,13 @@ COMMENT ON COLUMN mart.test_plans.control_users_needed IS 'Control users the tes
 -- Name: COLUMN test_plans.exposed_users_needed; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.test_plans.exposed_users_needed IS 'Exposed users the test needs: the fewest that give 80 % power at effect_per_user with the observed variances (power from the Welch t with Welch-Satterthwaite degrees of freedom shifted by effect / se; checked by simulation in src/pipeline/kpis/test-plan.test.ts).';
+COMMENT ON COLUMN mart.test_plans.exposed_users_needed IS 'Exposed users the test needs: the fewest that give 80 % power at effect_per_user with the observed variances (power from the Welch t with Welch-Satterthwaite degrees of freedom shifted by effect / se; checked by simulation in src/pipeline/kpis/test-plan.test.ts), and never fewer than make both groups reach MIN_HOLDOUT_USERS (a smaller test would come out underpowered).';
 
 --
 -- Name: COLUMN test_plans.power; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.test_plans.power IS 'Power of the planned test at effect_per_user (at least 0.8).';
+COMMENT ON COLUMN mart.test_plans.power IS 'Power of the planned test at effect_per_user (at least 0.8; more when the MIN_HOLDOUT_USERS floor sets the size).';
 
 --
 -- Name: COLUMN test_plans.users_per_week; Type: COMMENT; Schema: mart; Owner: -

@@ -35,8 +35,8 @@ COMMENT ON COLUMN mart.test_plans.effect_per_user IS 'The revenue-per-user diffe
 COMMENT ON COLUMN mart.test_plans.effect_basis IS 'estimate (the current per-user difference) or minimum (the stated minimum effect, when the estimate is nearer zero).';
 COMMENT ON COLUMN mart.test_plans.assumed_iroas IS 'effect_per_user as an incremental ROAS: effect_per_user x exposed_users / payout (0.5 when effect_basis is minimum); NULL without payout.';
 COMMENT ON COLUMN mart.test_plans.control_users_needed IS 'Control users the test needs: ceil(exposed_users_needed x control_users / exposed_users).';
-COMMENT ON COLUMN mart.test_plans.exposed_users_needed IS 'Exposed users the test needs: the fewest that give 80 % power at effect_per_user with the observed variances (power from the Welch t with Welch-Satterthwaite degrees of freedom shifted by effect / se; checked by simulation in src/pipeline/kpis/test-plan.test.ts).';
-COMMENT ON COLUMN mart.test_plans.power IS 'Power of the planned test at effect_per_user (at least 0.8).';
+COMMENT ON COLUMN mart.test_plans.exposed_users_needed IS 'Exposed users the test needs: the fewest that give 80 % power at effect_per_user with the observed variances (power from the Welch t with Welch-Satterthwaite degrees of freedom shifted by effect / se; checked by simulation in src/pipeline/kpis/test-plan.test.ts), and never fewer than make both groups reach MIN_HOLDOUT_USERS (a smaller test would come out underpowered).';
+COMMENT ON COLUMN mart.test_plans.power IS 'Power of the planned test at effect_per_user (at least 0.8; more when the MIN_HOLDOUT_USERS floor sets the size).';
 COMMENT ON COLUMN mart.test_plans.users_per_week IS 'Current pace: (control_users + exposed_users) / weeks in which the creator had orders.';
 COMMENT ON COLUMN mart.test_plans.weeks_needed IS 'Weeks a new test of that size takes at that pace: ceil((control_users_needed + exposed_users_needed) / users_per_week).';
 COMMENT ON COLUMN mart.test_plans.feasible IS 'true when weeks_needed is at most 12.';
@@ -55,9 +55,10 @@ CREATE TABLE mart.budget_moves (
   expected_gain double precision NOT NULL,
   expected_gain_low double precision,
   expected_gain_high double precision,
+  basis text NOT NULL,
   assumption text NOT NULL
 );
-COMMENT ON TABLE mart.budget_moves IS 'Where to move money: payout taken from creators likely losing money and given to creators with the highest sure incremental return, one row per (giver, receiver) amount. Givers: loss-makers whose verdict rests on incrementality evidence (P(iROAS < 0) >= loss_evidence_level from the holdout, or a negative baseline incremental ROAS without a control group), their whole payout, the likeliest loss first. Receivers: not loss-makers, with iroas_holdout_low > 0 (ok or underpowered holdout), highest lower bound first, then, after every such creator, creators without a control group by a positive baseline incremental ROAS; each may grow by at most 50 % of its payout (room to grow). Amounts fill the receivers in that order; what finds no room stays unmoved (mart.budget_summary).';
+COMMENT ON TABLE mart.budget_moves IS 'Where to move money: payout taken from creators likely losing money and given to creators with the highest sure incremental return, one row per (giver, receiver) amount. Givers: loss-makers whose verdict rests on incrementality evidence (P(iROAS < 0) >= loss_evidence_level from the holdout, or a negative baseline incremental ROAS without a control group), their whole payout, the likeliest loss first. Receivers: not loss-makers, with an ok holdout (at least MIN_HOLDOUT_USERS per group: an underpowered interval rests on too few users to put more money behind) and iroas_holdout_low > 0, highest lower bound first, then, after every such creator, creators without a control group by a positive baseline incremental ROAS; each may grow by at most 50 % of its payout (room to grow). Amounts fill the receivers in that order; what finds no room stays unmoved (mart.budget_summary).';
 COMMENT ON COLUMN mart.budget_moves.move IS 'Order of the move: 1 is the likeliest loss-maker to the best receiver.';
 COMMENT ON COLUMN mart.budget_moves.from_id IS 'Influencer id of the giver.';
 COMMENT ON COLUMN mart.budget_moves.from_name IS 'Name of the giver.';
@@ -70,6 +71,7 @@ COMMENT ON COLUMN mart.budget_moves.to_iroas_low IS 'Lower end of the receiver''
 COMMENT ON COLUMN mart.budget_moves.expected_gain IS 'Expected change in incremental revenue: amount x (to_iroas - from_iroas), returns constant at current scale.';
 COMMENT ON COLUMN mart.budget_moves.expected_gain_low IS 'Lower end of its 95 % interval: variance amount^2 x (se_to^2 + se_from^2), each se the holdout incremental_revenue_se / payout, t quantile at the Welch-Satterthwaite degrees of freedom of the two. A baseline estimate has no sampling error to add (stated in assumption).';
 COMMENT ON COLUMN mart.budget_moves.expected_gain_high IS 'Upper end of that interval.';
+COMMENT ON COLUMN mart.budget_moves.basis IS 'holdout when both estimates come from holdouts (the interval holds both uncertainties), baseline when either comes from the baseline estimate of a creator without a control group (its sampling error is unknown and left out of the interval).';
 COMMENT ON COLUMN mart.budget_moves.assumption IS 'What the expected gain assumes: each creator''s incremental return per unit of payout stays what it is at its current scale (constant returns), within the 50 % growth limit.';
 
 CREATE TABLE mart.budget_summary (

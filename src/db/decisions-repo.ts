@@ -29,7 +29,7 @@ const variance = (g: number) =>
        FROM core.holdout_stats h WHERE h.influencer_id = k.influencer_id AND h.grp = ${g})`;
 
 /** Rebuilds mart.test_plans: one plan per creator whose holdout verdict is inconclusive. */
-export async function writeTestPlans(db: DbOrTrx): Promise<number> {
+export async function writeTestPlans(db: DbOrTrx, minGroupUsers: number): Promise<number> {
   const rows = (
     await sql<PlanRow>`
       SELECT k.influencer_id, k.name, k.holdout_status, k.iroas_holdout, k.iroas_holdout_low, k.iroas_holdout_high,
@@ -52,6 +52,7 @@ export async function writeTestPlans(db: DbOrTrx): Promise<number> {
       rpuDifference: r.rpu_exposed - r.rpu_control,
       payout: Number(r.payout),
       weeksWithOrders: Number(r.weeks_with_orders),
+      minGroupUsers,
     });
     if (plan) out.push({ r, plan });
   }
@@ -120,7 +121,7 @@ export async function writeBudgetMoves(db: DbOrTrx): Promise<number> {
         ${m.map((x) => x.fromName)}::text[], ${m.map((x) => x.toId)}::text[], ${m.map((x) => x.toName)}::text[],
         ${m.map((x) => x.amount)}::numeric[], ${m.map((x) => x.fromIroas)}::float8[], ${m.map((x) => x.toIroas)}::float8[],
         ${m.map((x) => x.toIroasLow)}::float8[], ${m.map((x) => x.expectedGain)}::float8[], ${m.map((x) => x.expectedGainLow)}::float8[],
-        ${m.map((x) => x.expectedGainHigh)}::float8[]) AS u`.execute(db);
+        ${m.map((x) => x.expectedGainHigh)}::float8[], ${m.map((x) => x.basis)}::text[]) AS u`.execute(db);
   await sql`
     INSERT INTO mart.budget_summary VALUES (${plan.givers}, ${plan.receivers}, ${m.length}, ${plan.amountMoved}, ${plan.amountUnplaced},
       ${plan.expectedGain}::float8, ${plan.expectedGainLow}::float8, ${plan.expectedGainHigh}::float8, ${BUDGET_ASSUMPTION})`.execute(db);

@@ -74,7 +74,7 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
     const values = { baseline, loss_level: LOSS_PROBABILITY_LEVEL, ...holdoutArrays(perInfluencer), ...portfolio };
     for (const file of kpiFiles) await timed(file, () => runSqlFile(trx, file, values));
     await timed('slice intervals', () => sliceIntervals(trx));
-    await timed('test plans', () => writeTestPlans(trx));
+    await timed('test plans', () => writeTestPlans(trx, opts.minHoldoutUsers));
     await timed('budget moves', () => writeBudgetMoves(trx));
     opts.log?.debug({ timings }, 'kpi statements');
     await sql`DELETE FROM ops.kpi_dirty_weeks`.execute(trx);

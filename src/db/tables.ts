@@ -254,6 +254,10 @@ export interface MartBudgetMoves {
    */
   assumption: string;
   /**
+   * holdout when both estimates come from holdouts (the interval holds both uncertainties), baseline when either comes from the baseline estimate of a creator without a control group (its sampling error is unknown and left out of the interval).
+   */
+  basis: string;
+  /**
    * Expected change in incremental revenue: amount x (to_iroas - from_iroas), returns constant at current scale.
    */
   expected_gain: number;
@@ -1197,7 +1201,7 @@ export interface MartTestPlans {
    */
   exposed_users: number;
   /**
-   * Exposed users the test needs: the fewest that give 80 % power at effect_per_user with the observed variances (power from the Welch t with Welch-Satterthwaite degrees of freedom shifted by effect / se; checked by simulation in src/pipeline/kpis/test-plan.test.ts).
+   * Exposed users the test needs: the fewest that give 80 % power at effect_per_user with the observed variances (power from the Welch t with Welch-Satterthwaite degrees of freedom shifted by effect / se; checked by simulation in src/pipeline/kpis/test-plan.test.ts), and never fewer than make both groups reach MIN_HOLDOUT_USERS (a smaller test would come out underpowered).
    */
   exposed_users_needed: number;
   /**
@@ -1229,7 +1233,7 @@ export interface MartTestPlans {
    */
   name: string;
   /**
-   * Power of the planned test at effect_per_user (at least 0.8).
+   * Power of the planned test at effect_per_user (at least 0.8; more when the MIN_HOLDOUT_USERS floor sets the size).
    */
   power: number;
   /**

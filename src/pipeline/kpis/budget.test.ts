@@ -27,6 +27,8 @@ describe('budget moves', () => {
     // receivers by lower bound: r1 (1.0) before r2 (0.5); r3 has no sure return
     creator({ id: 'r2', payout: 2000, iroasHoldout: 2, iroasHoldoutLow: 0.5, iroasSe: 0.75, df: 80 }),
     creator({ id: 'r1', payout: 800, iroasHoldout: 1.5, iroasHoldoutLow: 1, iroasSe: 0.25, df: 60 }),
+    // an underpowered holdout receives nothing, however high its interval
+    creator({ id: 'r0', holdoutStatus: 'underpowered', iroasHoldout: 9, iroasHoldoutLow: 5, iroasSe: 2, df: 8 }),
     creator({ id: 'r3', payout: 5000, iroasHoldout: 3, iroasHoldoutLow: -0.1, iroasSe: 1.5, df: 10 }),
   ];
 

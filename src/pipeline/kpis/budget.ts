@@ -52,6 +52,8 @@ export interface BudgetMove {
   expectedGain: number;
   expectedGainLow: number | null;
   expectedGainHigh: number | null;
+  /** holdout: both estimates from holdouts; baseline: either is a baseline estimate, whose error the interval leaves out. */
+  basis: 'holdout' | 'baseline';
 }
 
 export interface BudgetPlan {
@@ -83,10 +85,17 @@ export function givers(creators: BudgetCreator[]): Side[] {
   return [...byHoldout, ...byBaseline];
 }
 
-/** Creators with a sure positive return, highest lower bound first, then baseline ones without a control group. */
+/**
+ * Creators with a sure positive return, highest lower bound first, then baseline ones without a
+ * control group. Only ok holdouts: an underpowered one's interval rests on too few users to put
+ * more money behind (a giver's underpowered holdout is still evidence enough to stop paying).
+ */
 export function receivers(creators: BudgetCreator[]): Side[] {
   const byHoldout = creators
-    .filter((c) => !c.isLossMaker && c.payout > 0 && hasHoldout(c) && c.iroasHoldoutLow !== null && c.iroasHoldoutLow > 0)
+    .filter(
+      (c) =>
+        !c.isLossMaker && c.payout > 0 && c.holdoutStatus === 'ok' && hasHoldout(c) && c.iroasHoldoutLow !== null && c.iroasHoldoutLow > 0,
+    )
     .map((c) => ({ c, iroas: c.iroasHoldout!, se: c.iroasSe!, df: c.df! }))
     .sort((a, b) => b.c.iroasHoldoutLow! - a.c.iroasHoldoutLow! || a.c.id.localeCompare(b.c.id));
   const byBaseline = creators
@@ -140,6 +149,7 @@ export function planBudget(creators: BudgetCreator[], maxGrowth = MAX_GROWTH): B
           expectedGain: gain,
           expectedGainLow: ci.low,
           expectedGainHigh: ci.high,
+          basis: r.c.holdoutStatus === 'no_control' || g.c.holdoutStatus === 'no_control' ? 'baseline' : 'holdout',
         });
         net.set(g.c.id, (net.get(g.c.id) ?? 0) - amount);
         net.set(r.c.id, (net.get(r.c.id) ?? 0) + amount);

@@ -65,6 +65,14 @@ describe('test plans', () => {
     expect(slow.reason).toMatch(/^not feasible within 12 weeks: needs [\d,]+ users, \d+ weeks at 1 users a week$/);
   });
 
+  it('never plans fewer users per group than a holdout needs to count as ok', () => {
+    const plan = planTest({ ...pilot, controlUsers: 5, exposedUsers: 12, rpuDifference: 300, minGroupUsers: 30 })!;
+    expect(plan.controlUsersNeeded).toBeGreaterThanOrEqual(30);
+    expect(plan.exposedUsersNeeded).toBe(72);
+    expect(plan.controlUsersNeeded).toBe(Math.ceil((72 * 5) / 12));
+    expect(planTest({ ...pilot, controlUsers: 5, exposedUsers: 12, rpuDifference: 300 })!.exposedUsersNeeded).toBeLessThan(30);
+  });
+
   it('has no plan without two users in each group', () => {
     expect(planTest({ ...pilot, controlUsers: 1 })).toBeNull();
     expect(groupSizes(0, 1, 1, 1)).toBeNull();

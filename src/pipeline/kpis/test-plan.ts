@@ -29,6 +29,11 @@ export interface PlanInput {
   payout: number;
   /** Weeks in which the creator had orders: its pace is (control + exposed users) / these weeks. */
   weeksWithOrders: number;
+  /**
+   * Users each group needs for a holdout to count as ok rather than underpowered (MIN_HOLDOUT_USERS):
+   * a plan never asks for fewer, whatever the power calculation gives.
+   */
+  minGroupUsers?: number;
 }
 
 export interface TestPlan {
@@ -78,7 +83,7 @@ export function groupSizes(
   alpha = PLAN_ALPHA,
 ): { controlUsers: number; exposedUsers: number; power: number } | null {
   if (!(effect > 0) || !(ratio > 0) || !(vc + ve > 0)) return null;
-  const sizes = (ne: number) => ({ ne, nc: Math.max(2, Math.ceil(ratio * ne)) });
+  const sizes = (ne: number) => ({ ne, nc: Math.max(2, Math.ceil(ratio * ne - 1e-9)) });
   const powerAt = (ne: number) => {
     const s = sizes(ne);
     return welchPower(effect, s.nc, s.ne, vc, ve, alpha);
@@ -115,8 +120,18 @@ export function planTest(p: PlanInput): TestPlan | null {
   const observed = Math.abs(p.rpuDifference);
   const basis = observed >= minimum ? 'estimate' : 'minimum';
   const effect = basis === 'estimate' ? observed : minimum;
-  const sizes = groupSizes(effect, p.controlUsers / p.exposedUsers, p.controlVariance, p.exposedVariance);
+  const ratio = p.controlUsers / p.exposedUsers;
+  const sizes = groupSizes(effect, ratio, p.controlVariance, p.exposedVariance);
   if (!sizes) return null;
+  const min = p.minGroupUsers ?? 0;
+  if (sizes.controlUsers < min || sizes.exposedUsers < min) {
+    // the smallest exposed group, with the ratio kept, in which both groups reach the minimum
+    let ne = Math.max(sizes.exposedUsers, min, Math.ceil(min / ratio));
+    while (Math.max(2, Math.ceil(ratio * ne - 1e-9)) < min) ne++;
+    sizes.exposedUsers = ne;
+    sizes.controlUsers = Math.max(2, Math.ceil(ratio * ne - 1e-9));
+    sizes.power = welchPower(effect, sizes.controlUsers, ne, p.controlVariance, p.exposedVariance);
+  }
   const users = p.controlUsers + p.exposedUsers;
   const usersPerWeek = p.weeksWithOrders > 0 ? users / p.weeksWithOrders : null;
   const needed = sizes.controlUsers + sizes.exposedUsers;
