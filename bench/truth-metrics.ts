@@ -151,3 +151,53 @@ const logChoose = (n: number, k: number) => {
   for (let i = 1; i <= k; i++) s += Math.log((n - k + i) / i);
   return s;
 };
+
+/** The mart.budget_moves fields the report reads, and mart.budget_summary's interval. */
+export interface MoveRow {
+  from_id: string;
+  to_id: string;
+  amount: number;
+}
+export interface BudgetFigures {
+  moves: number;
+  amount: number;
+  /** Amount-weighted true incremental ROAS of the receivers and of the givers. */
+  receiversTrueIroas: number;
+  giversTrueIroas: number;
+  /** Σ amount × (true iROAS of receiver − true iROAS of giver), and the interval the summary states. */
+  trueGain: number;
+  expectedGain: number;
+  low: number;
+  high: number;
+  covered: boolean;
+}
+
+/** The recommended budget moves against the truth: whether receivers truly return more, and whether the stated interval holds the true gain. */
+export function budgetAgainstTruth(
+  moves: MoveRow[],
+  summary: { expected_gain: number | null; expected_gain_low: number | null; expected_gain_high: number | null } | undefined,
+  truth: Map<string, TruthRow>,
+): BudgetFigures | null {
+  if (!moves.length || !summary || summary.expected_gain_low === null || summary.expected_gain_high === null) return null;
+  let amount = 0;
+  let to = 0;
+  let from = 0;
+  for (const m of moves) {
+    const a = Number(m.amount);
+    amount += a;
+    to += a * (truth.get(m.to_id)?.true_iroas ?? Number.NaN);
+    from += a * (truth.get(m.from_id)?.true_iroas ?? Number.NaN);
+  }
+  const trueGain = to - from;
+  return {
+    moves: moves.length,
+    amount,
+    receiversTrueIroas: to / amount,
+    giversTrueIroas: from / amount,
+    trueGain,
+    expectedGain: summary.expected_gain ?? Number.NaN,
+    low: summary.expected_gain_low,
+    high: summary.expected_gain_high,
+    covered: summary.expected_gain_low <= trueGain && trueGain <= summary.expected_gain_high,
+  };
+}

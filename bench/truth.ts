@@ -20,11 +20,14 @@ import { ingestInbox } from '../src/stages/ingest.ts';
 import {
   addIntervals,
   allowedMisses,
+  type BudgetFigures,
+  budgetAgainstTruth,
   type Confusion,
   type EstimateRow,
   type IntervalFigures,
   intervalsByStatus,
   lossMakerConfusion,
+  type MoveRow,
   precision,
   recall,
   type SliceEstimate,
@@ -66,6 +69,8 @@ interface SeedFigures {
   portfolio: IntervalFigures;
   /** The portfolio's old interval over users pooled across influencers, against the same truth. */
   pooled: IntervalFigures;
+  /** The recommended budget moves against the truth (null without moves). */
+  budget: BudgetFigures | null;
   seconds: number;
 }
 
@@ -154,8 +159,17 @@ async function runSeed(seed: number, dump: string[]): Promise<SeedFigures> {
               },
             ]
           : [];
+      const budget = budgetAgainstTruth(
+        (await sql<MoveRow>`SELECT from_id, to_id, amount FROM mart.budget_moves ORDER BY move`.execute(store.db)).rows,
+        (
+          await sql<{ expected_gain: number | null; expected_gain_low: number | null; expected_gain_high: number | null }>`
+            SELECT expected_gain, expected_gain_low, expected_gain_high FROM mart.budget_summary`.execute(store.db)
+        ).rows[0],
+        truth,
+      );
       return {
         seed,
+        budget,
         influencers: estimates.length,
         intervals: intervalsByStatus(estimates, truth),
         loss: lossMakerConfusion(estimates, truth),
@@ -178,7 +192,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const coverage = (f: IntervalFigures | undefined) => (f?.n ? `${pct(f.covered / f.n)} (${f.covered}/${f.n})` : '–');
 const num = (x: number | undefined, dp = 2) => (x === undefined ? '–' : x.toFixed(dp));
 
-function row(label: string, f: Omit<SeedFigures, 'seed' | 'seconds'>) {
+function row(label: string, f: Omit<SeedFigures, 'seed' | 'seconds' | 'budget'>) {
   const ok = f.intervals.ok;
   const under = f.intervals.underpowered;
   return {
@@ -207,7 +221,7 @@ for (const seed of seeds) {
   process.stderr.write(`seed ${seed}: ${f.seconds.toFixed(1)} s\n`);
   perSeed.push(f);
 }
-const pooled: Omit<SeedFigures, 'seed' | 'seconds'> = {
+const pooled: Omit<SeedFigures, 'seed' | 'seconds' | 'budget'> = {
   influencers: perSeed.reduce((s, f) => s + f.influencers, 0),
   intervals: {},
   loss: { tp: 0, fp: 0, fn: 0 },
@@ -241,6 +255,25 @@ const first = [
 ];
 console.table(pick(first));
 console.table(pick(['seed', ...Object.keys(rows[0]!).filter((k) => !first.includes(k))]));
+// the budget moves (mart.budget_moves, mart.budget_summary) against the truth, per seed
+const money = (x: number) => Math.round(x).toLocaleString('en-US');
+console.table(
+  perSeed.map((f) =>
+    f.budget
+      ? {
+          seed: f.seed,
+          moves: f.budget.moves,
+          moved: money(f.budget.amount),
+          'givers true iROAS': num(f.budget.giversTrueIroas),
+          'receivers true iROAS': num(f.budget.receiversTrueIroas),
+          'true gain': money(f.budget.trueGain),
+          'expected gain': money(f.budget.expectedGain),
+          '95 % interval': `${money(f.budget.low)} to ${money(f.budget.high)}`,
+          covered: f.budget.covered ? 'yes' : 'no',
+        }
+      : { seed: f.seed, moves: 0 },
+  ),
+);
 
 const targets: { name: string; value: string; ok: boolean }[] = [];
 const okCov = pooled.intervals.ok;
@@ -262,6 +295,19 @@ targets.push({
   name: 'every slice interval (portfolio, platform, category, persona, product, campaign) covers its truth ≥ 90 % (pooled)',
   value: coverage(pooled.slices),
   ok: pooled.slices.n > 0 && pooled.slices.covered >= 0.9 * pooled.slices.n,
+});
+const withMoves = perSeed.filter((f) => f.budget);
+const beat = withMoves.filter((f) => f.budget!.receiversTrueIroas > f.budget!.giversTrueIroas).length;
+targets.push({
+  name: 'budget moves: the receivers’ true incremental ROAS beats the givers’ (amount-weighted) in every seed',
+  value: `${beat}/${perSeed.length}`,
+  ok: withMoves.length === perSeed.length && beat === perSeed.length,
+});
+const gainCovered = withMoves.filter((f) => f.budget!.covered).length;
+targets.push({
+  name: `budget moves: the stated 95 % interval of the gain holds the true gain in ≥ 90 % of seeds, or no more misses than a 95 % interval gives with 99 % probability (${allowedMisses(withMoves.length)} of ${withMoves.length})`,
+  value: `${withMoves.length ? pct(gainCovered / withMoves.length) : '–'} (${gainCovered}/${withMoves.length})`,
+  ok: withMoves.length > 0 && (gainCovered >= 0.9 * withMoves.length || withMoves.length - gainCovered <= allowedMisses(withMoves.length)),
 });
 console.table(targets.map((t) => ({ target: t.name, value: t.value, met: t.ok ? 'yes' : 'NO' })));
 process.exitCode = targets.every((t) => t.ok) ? 0 : 1;

@@ -165,4 +165,77 @@ describe('decisions on generated data (3 seeds, 100 k orders each)', () => {
       ),
     );
   });
+
+  it('plans a test for every inconclusive holdout and moves money only from likely losers to sure returns within their room', async () => {
+    for (const l of loaded) {
+      const db = l.db.store.db;
+      const inconclusive = (
+        await sql<{ influencer_id: string }>`SELECT influencer_id FROM mart.influencer_kpis
+          WHERE holdout_status IN ('ok', 'underpowered') AND incremental_revenue_se IS NOT NULL AND NOT is_loss_maker
+            AND (iroas_holdout_low <= 0 OR holdout_status = 'underpowered') ORDER BY 1`.execute(db)
+      ).rows.map((r) => r.influencer_id);
+      const plans = (
+        await sql<{
+          influencer_id: string;
+          control_users: number;
+          exposed_users: number;
+          control_users_needed: number;
+          exposed_users_needed: number;
+          power: number;
+          weeks_needed: number;
+          feasible: boolean;
+          reason: string | null;
+          effect_basis: string;
+        }>`SELECT * FROM mart.test_plans ORDER BY influencer_id`.execute(db)
+      ).rows;
+      expect(plans.map((p) => p.influencer_id)).toEqual(inconclusive);
+      expect(plans.length).toBeGreaterThan(0);
+      for (const p of plans) {
+        expect(p.power).toBeGreaterThanOrEqual(0.8);
+        expect(Number(p.control_users_needed)).toBe(
+          Math.max(2, Math.ceil((Number(p.exposed_users_needed) * Number(p.control_users)) / Number(p.exposed_users) - 1e-9)),
+        );
+        expect(p.feasible).toBe(p.weeks_needed <= 12);
+        expect(p.reason === null).toBe(p.feasible);
+      }
+      console.info(
+        `seed ${l.seed}: ${plans.length} test plans, ${plans.filter((p) => p.feasible).length} feasible within 12 weeks, ${plans.filter((p) => p.effect_basis === 'minimum').length} sized for the minimum effect`,
+      );
+
+      const moves = (
+        await sql<{
+          from_id: string;
+          to_id: string;
+          amount: string;
+          from_payout: string;
+          to_payout: string;
+          from_p: number;
+          from_loss: boolean;
+          to_low: number;
+          to_loss: boolean;
+        }>`SELECT m.from_id, m.to_id, m.amount, f.payout AS from_payout, t.payout AS to_payout, f.iroas_negative_probability AS from_p,
+                  f.is_loss_maker AS from_loss, t.iroas_holdout_low AS to_low, t.is_loss_maker AS to_loss
+           FROM mart.budget_moves m JOIN mart.influencer_kpis f ON f.influencer_id = m.from_id JOIN mart.influencer_kpis t ON t.influencer_id = m.to_id
+           ORDER BY m.move`.execute(db)
+      ).rows;
+      expect(moves.length).toBeGreaterThan(0);
+      const given = new Map<string, number>();
+      const received = new Map<string, number>();
+      for (const m of moves) {
+        expect(m.from_loss && m.from_p >= 0.75).toBe(true);
+        expect(!m.to_loss && m.to_low > 0).toBe(true);
+        given.set(m.from_id, (given.get(m.from_id) ?? 0) + Number(m.amount));
+        received.set(m.to_id, (received.get(m.to_id) ?? 0) + Number(m.amount));
+      }
+      for (const m of moves) {
+        expect(given.get(m.from_id)!).toBeLessThanOrEqual(Number(m.from_payout) + 0.005);
+        expect(received.get(m.to_id)!).toBeLessThanOrEqual(0.5 * Number(m.to_payout) + 0.005);
+      }
+      const [summary] = (await sql<{ amount_moved: string; moves: number }>`SELECT * FROM mart.budget_summary`.execute(db)).rows;
+      expect(Number(summary!.amount_moved)).toBeCloseTo(
+        moves.reduce((s, m) => s + Number(m.amount), 0),
+        2,
+      );
+    }
+  });
 });

@@ -3,7 +3,7 @@
 // nothing scrolls sideways, tables keep whole words per line; screenshots land in
 // out/test-artifacts/ for a person to look at.
 
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
@@ -22,7 +22,12 @@ const artifacts = new URL('../out/test-artifacts/', import.meta.url).pathname;
 // Beside the generated set: a loss-maker with a name far longer than any handle (paid, sold nothing).
 const longName = '@the_extremely_long_official_handle_of_a_brand';
 
-describe('digest layout in a browser', () => {
+// Without a control group (like the HealthKart export): winners and loss-makers. With control
+// groups the digest also has "Tests to run next" and "Where to move money" (issue 17).
+describe.each([
+  { groups: false, tables: 2, label: 'no control group' },
+  { groups: true, tables: 4, label: 'control groups: tests to run, money to move' },
+])('digest layout in a browser ($label)', ({ groups, tables }) => {
   let db: Db;
   let html: string;
   let latest: string;
@@ -31,9 +36,9 @@ describe('digest layout in a browser', () => {
 
   beforeAll(async () => {
     db = await freshDatabase();
-    // Generated data without a control group (like the HealthKart export), with loss-makers, and
-    // ad campaigns (like Marketing.csv): both sections of the digest.
-    const inbox = await generatedInbox({ orders: 3000, seed: 1, groups: false, files: [...influencerFiles, 'ad_campaigns'] });
+    // Generated data (with or without control groups), with loss-makers, and ad campaigns (like
+    // Marketing.csv): both sections of the digest.
+    const inbox = await generatedInbox({ orders: 3000, seed: 1, groups, files: [...influencerFiles, 'ad_campaigns'] });
     latest = newestWeek(inbox.source);
     writeFileSync(
       join(inbox.inbox, 'extra_influencers.csv'),
@@ -65,6 +70,8 @@ describe('digest layout in a browser', () => {
       'ad-roi-trend.png',
     ])
       expect(existsSync(join(outDir, f)), f).toBe(true);
+    const text = readFileSync(html, 'utf8');
+    for (const h of ['Tests to run next', 'Where to move money']) expect(text.includes(h), h).toBe(groups);
   });
 
   it.runIf(hasChromium).each([600, 375])('at %i px: every image loads, no sideways scroll, words stay whole', async (width) => {
@@ -117,7 +124,7 @@ describe('digest layout in a browser', () => {
         };
       }, longName);
       mkdirSync(artifacts, { recursive: true });
-      const shot = join(artifacts, `digest-${width}.png`);
+      const shot = join(artifacts, `digest-${groups ? 'groups-' : ''}${width}.png`);
       await page.screenshot({ path: shot, fullPage: true });
       console.info(`digest at ${width} px`, {
         scrollWidth: m.scrollWidth,
@@ -135,8 +142,8 @@ describe('digest layout in a browser', () => {
         expect(img.right).toBeLessThanOrEqual(width);
       }
       expect(m.scrollWidth).toBeLessThanOrEqual(width);
-      // winners, loss-makers, best and worst ad campaigns, ad segments
-      expect(m.tables).toHaveLength(5);
+      // winners, loss-makers (and with control groups: tests, moves), best and worst ad campaigns, ad segments
+      expect(m.tables).toHaveLength(tables + 3);
       for (const right of m.tables) expect(right).toBeLessThanOrEqual(width);
       expect(m.wrappedNames).toEqual([]);
       // The long name breaks inside its cell instead of pushing the table wider.

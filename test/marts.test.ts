@@ -26,6 +26,9 @@ const martTables = [
   'ad_campaign_weekly',
   'ad_campaign_totals',
   'ad_channel_kpis',
+  'test_plans',
+  'budget_moves',
+  'budget_summary',
 ];
 
 async function allMarts(db: Db) {

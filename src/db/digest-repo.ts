@@ -12,6 +12,7 @@ import type {
   LossMakerRow,
   ModelCandidate,
   ModelSummary,
+  NextSteps,
   PersonaRow,
   QualityRow,
   WeekRow,
@@ -80,6 +81,7 @@ export async function loadDigestData(db: DbOrTrx, period: Period, opts: { trendW
     modelCandidates: await loadModelCandidates(db),
     clusters: await loadClusterSummary(db),
     ...(await loadAdSegments(db, opts.adPoints)),
+    next: await loadNextSteps(db),
   };
 }
 
@@ -117,6 +119,22 @@ async function loadAdSegments(db: DbOrTrx, points: number): Promise<{ adSegments
     FROM mart.ad_campaign_clusters c JOIN mart.ad_campaign_kpis k USING (ad_key)
     WHERE k.cpc IS NOT NULL AND k.roi IS NOT NULL ORDER BY md5(k.ad_key) LIMIT ${points}`.execute(db);
   return { adSegments: segments.rows, adSegmentPoints: sample.rows };
+}
+
+/** Tests to run next (feasible first, then those whose interval crosses zero, fewest weeks first) and money to move (in the order the moves were planned). */
+async function loadNextSteps(db: DbOrTrx): Promise<NextSteps> {
+  const plans = await sql<NextSteps['testPlans'][number]>`
+    SELECT influencer_id, name, iroas_holdout, iroas_holdout_low, iroas_holdout_high, effect_basis, assumed_iroas,
+           control_users_needed::float8 AS control_users_needed, exposed_users_needed::float8 AS exposed_users_needed, weeks_needed, feasible, reason
+    FROM mart.test_plans ORDER BY feasible DESC, iroas_holdout_low <= 0 DESC, weeks_needed NULLS LAST, influencer_id`.execute(db);
+  const moves = await sql<NextSteps['budgetMoves'][number]>`
+    SELECT move, from_name, to_name, amount::float8 AS amount, from_iroas, to_iroas, expected_gain, expected_gain_low, expected_gain_high, basis
+    FROM mart.budget_moves ORDER BY move`.execute(db);
+  const summary = await sql<NonNullable<NextSteps['budgetSummary']>>`
+    SELECT moves::float8 AS moves, amount_moved::float8 AS amount_moved, amount_unplaced::float8 AS amount_unplaced, expected_gain,
+           expected_gain_low, expected_gain_high
+    FROM mart.budget_summary`.execute(db);
+  return { testPlans: plans.rows, budgetMoves: moves.rows, budgetSummary: summary.rows[0] ?? null };
 }
 
 /** The chosen model of each task in the newest run that trained one. */

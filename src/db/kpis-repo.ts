@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import { type GroupStats, type HoldoutResult, holdout, LOSS_PROBABILITY_LEVEL } from '../pipeline/kpis/holdout.ts';
 import { studentTQuantile } from '../pipeline/shared/statistics.ts';
 import type { Db, DbOrTrx } from './database.ts';
+import { writeBudgetMoves, writeTestPlans } from './decisions-repo.ts';
 import { takeLoadLock } from './locks.ts';
 import { sqlDir } from './migrate.ts';
 import { runSqlFile } from './sql-files.ts';
@@ -74,6 +75,8 @@ export async function recomputeKpis(db: Db, opts: KpiOptions): Promise<KpiResult
     const values = { baseline, loss_level: LOSS_PROBABILITY_LEVEL, ...holdoutArrays(perInfluencer), ...portfolio };
     for (const file of kpiFiles) await timed(file, () => runSqlFile(trx, file, values));
     await timed('slice intervals', () => sliceIntervals(trx));
+    await timed('test plans', () => writeTestPlans(trx, opts.minHoldoutUsers));
+    await timed('budget moves', () => writeBudgetMoves(trx));
     opts.log?.debug({ timings }, 'kpi statements');
     await sql`DELETE FROM ops.kpi_dirty_weeks`.execute(trx);
     await sql`INSERT INTO ops.kpi_settings (baseline_revenue_per_order) VALUES (${baseline})

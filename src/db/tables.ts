@@ -505,6 +505,104 @@ export interface MartAdChannelKpis {
   spend_estimated_share: number | null;
 }
 
+export interface MartBudgetMoves {
+  /**
+   * Payout moved from the giver to the receiver.
+   */
+  amount: number;
+  /**
+   * What the expected gain assumes: each creator's incremental return per unit of payout stays what it is at its current scale (constant returns), within the 50 % growth limit.
+   */
+  assumption: string;
+  /**
+   * holdout when both estimates come from holdouts (the interval holds both uncertainties), baseline when either comes from the baseline estimate of a creator without a control group (its sampling error is unknown and left out of the interval).
+   */
+  basis: string;
+  /**
+   * Expected change in incremental revenue: amount x (to_iroas - from_iroas), returns constant at current scale.
+   */
+  expected_gain: number;
+  /**
+   * Upper end of that interval.
+   */
+  expected_gain_high: number | null;
+  /**
+   * Lower end of its 95 % interval: variance amount^2 x (se_to^2 + se_from^2), each se the holdout incremental_revenue_se / payout, t quantile at the Welch-Satterthwaite degrees of freedom of the two. A baseline estimate has no sampling error to add (stated in assumption).
+   */
+  expected_gain_low: number | null;
+  /**
+   * Influencer id of the giver.
+   */
+  from_id: string;
+  /**
+   * Giver's incremental ROAS estimate: holdout (ok or underpowered), or baseline without a control group.
+   */
+  from_iroas: number;
+  /**
+   * Name of the giver.
+   */
+  from_name: string;
+  /**
+   * Order of the move: 1 is the likeliest loss-maker to the best receiver.
+   */
+  move: number;
+  /**
+   * Influencer id of the receiver.
+   */
+  to_id: string;
+  /**
+   * Receiver's incremental ROAS estimate: holdout, or baseline without a control group.
+   */
+  to_iroas: number;
+  /**
+   * Lower end of the receiver's 95 % holdout interval (what ranks receivers); NULL for a baseline receiver.
+   */
+  to_iroas_low: number | null;
+  /**
+   * Name of the receiver.
+   */
+  to_name: string;
+}
+
+export interface MartBudgetSummary {
+  /**
+   * Payout moved in all.
+   */
+  amount_moved: number;
+  /**
+   * Givers' payout no receiver had room for: not moved anywhere (the expected gain leaves it out).
+   */
+  amount_unplaced: number;
+  /**
+   * As mart.budget_moves.assumption.
+   */
+  assumption: string;
+  /**
+   * Expected change in incremental revenue of all moves: sum over creators of net amount x incremental ROAS (NULL without moves).
+   */
+  expected_gain: number | null;
+  /**
+   * Upper end of that interval.
+   */
+  expected_gain_high: number | null;
+  /**
+   * Lower end of its 95 % interval: variance sum of net amount^2 x se^2, t quantile at the Welch-Satterthwaite degrees of freedom.
+   */
+  expected_gain_low: number | null;
+  /**
+   * Creators money is taken from.
+   */
+  givers: number;
+  /**
+   * Rows of mart.budget_moves.
+   */
+  moves: number;
+  /**
+   * Creators money is given to.
+   */
+  receivers: number;
+}
+
 export interface MartCampaignKpis {
   /**
    * Campaign as tracked in orders.
@@ -1342,6 +1440,81 @@ export interface MartProductKpis {
   roas: number | null;
 }
 
+export interface MartTestPlans {
+  /**
+   * effect_per_user as an incremental ROAS: effect_per_user x exposed_users / payout (0.5 when effect_basis is minimum); NULL without payout.
+   */
+  assumed_iroas: number | null;
+  /**
+   * Control users so far.
+   */
+  control_users: number;
+  /**
+   * Control users the test needs: ceil(exposed_users_needed x control_users / exposed_users).
+   */
+  control_users_needed: number;
+  /**
+   * estimate (the current per-user difference) or minimum (the stated minimum effect, when the estimate is nearer zero).
+   */
+  effect_basis: string;
+  /**
+   * The revenue-per-user difference (exposed - control) the test is sized to detect: |rpu_exposed - rpu_control|, or, when that is smaller, the minimum effect worth detecting, an incremental ROAS of 0.5 at the current exposed users and payout (0.5 x payout / exposed_users; PLAN_MIN_IROAS): half the payout back in incremental revenue. Sizing for an estimate near zero would ask for tests no creator can run, and smaller effects do not change what to do with the creator.
+   */
+  effect_per_user: number;
+  /**
+   * Exposed users so far.
+   */
+  exposed_users: number;
+  /**
+   * Exposed users the test needs: the fewest that give 80 % power at effect_per_user with the observed variances (power from the Welch t with Welch-Satterthwaite degrees of freedom shifted by effect / se; checked by simulation in src/pipeline/kpis/test-plan.test.ts), and never fewer than make both groups reach MIN_HOLDOUT_USERS (a smaller test would come out underpowered).
+   */
+  exposed_users_needed: number;
+  /**
+   * true when weeks_needed is at most 12.
+   */
+  feasible: boolean;
+  /**
+   * ok or underpowered (mart.influencer_kpis.holdout_status).
+   */
+  holdout_status: string;
+  /**
+   * Influencer id.
+   */
+  influencer_id: string;
+  /**
+   * Current holdout incremental ROAS.
+   */
+  iroas_holdout: number | null;
+  /**
+   * Upper end of its 95 % Welch interval.
+   */
+  iroas_holdout_high: number | null;
+  /**
+   * Lower end of its 95 % Welch interval.
+   */
+  iroas_holdout_low: number | null;
+  /**
+   * Influencer name or handle.
+   */
+  name: string;
+  /**
+   * Power of the planned test at effect_per_user (at least 0.8; more when the MIN_HOLDOUT_USERS floor sets the size).
+   */
+  power: number;
+  /**
+   * Why the plan is not feasible ("not feasible within 12 weeks: needs N users, W weeks at P users a week"); NULL when feasible.
+   */
+  reason: string | null;
+  /**
+   * Current pace: (control_users + exposed_users) / weeks in which the creator had orders.
+   */
+  users_per_week: number | null;
+  /**
+   * Weeks a new test of that size takes at that pace: ceil((control_users_needed + exposed_users_needed) / users_per_week).
+   */
+  weeks_needed: number | null;
+}
+
 export interface MartWeeklyKpis {
   /**
    * Ad campaigns with rows reported in the week.
@@ -1564,6 +1737,8 @@ export interface DB {
   "mart.ad_campaign_totals": MartAdCampaignTotals;
   "mart.ad_campaign_weekly": MartAdCampaignWeekly;
   "mart.ad_channel_kpis": MartAdChannelKpis;
+  "mart.budget_moves": MartBudgetMoves;
+  "mart.budget_summary": MartBudgetSummary;
   "mart.campaign_kpis": MartCampaignKpis;
   "mart.category_kpis": MartCategoryKpis;
   "mart.influencer_clusters": MartInfluencerClusters;
@@ -1575,6 +1750,7 @@ export interface DB {
   "mart.platform_kpis": MartPlatformKpis;
   "mart.portfolio_kpis": MartPortfolioKpis;
   "mart.product_kpis": MartProductKpis;
+  "mart.test_plans": MartTestPlans;
   "mart.weekly_kpis": MartWeeklyKpis;
   "ops.digests": OpsDigests;
   "ops.ingest_files": OpsIngestFiles;

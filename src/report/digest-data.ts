@@ -180,4 +180,49 @@ export interface DigestData {
   adSegments: AdSegmentRow[];
   /** At most AD_POINTS_SHOWN ad rows with both a CPC and a ROI (a stable sample when there are more). */
   adSegmentPoints: AdSegmentPoint[];
+  /** What to do next: tests to run and money to move (mart.test_plans, mart.budget_moves). */
+  next: NextSteps;
+}
+
+/** One row of mart.test_plans. */
+export interface TestPlanRow {
+  influencer_id: string;
+  name: string;
+  iroas_holdout: number | null;
+  iroas_holdout_low: number | null;
+  iroas_holdout_high: number | null;
+  effect_basis: string;
+  assumed_iroas: number | null;
+  control_users_needed: number;
+  exposed_users_needed: number;
+  weeks_needed: number | null;
+  feasible: boolean;
+  reason: string | null;
+}
+/** One row of mart.budget_moves. */
+export interface BudgetMoveRow {
+  move: number;
+  from_name: string;
+  to_name: string;
+  amount: number;
+  from_iroas: number;
+  to_iroas: number;
+  expected_gain: number;
+  expected_gain_low: number | null;
+  expected_gain_high: number | null;
+  basis: string;
+}
+/** mart.budget_summary's one row. */
+export interface BudgetSummaryRow {
+  moves: number;
+  amount_moved: number;
+  amount_unplaced: number;
+  expected_gain: number | null;
+  expected_gain_low: number | null;
+  expected_gain_high: number | null;
+}
+export interface NextSteps {
+  testPlans: TestPlanRow[];
+  budgetMoves: BudgetMoveRow[];
+  budgetSummary: BudgetSummaryRow | null;
 }

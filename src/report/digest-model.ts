@@ -1,6 +1,6 @@
 import { csvLine } from '../pipeline/shared/csv.ts';
 import { costText } from './charts.ts';
-import type { AdCampaignRow, DigestData, InfluencerRow } from './digest-data.ts';
+import type { AdCampaignRow, DigestData, InfluencerRow, NextSteps } from './digest-data.ts';
 import { fmtChange, fmtMoney, fmtPct, fmtRatio } from './format.ts';
 import { adInsights, insights } from './insights.ts';
 
@@ -80,6 +80,8 @@ export interface DigestModel {
   footer: string;
   /** null for an empty week: there is no week to attach a leaderboard to. */
   leaderboardCsv: string | null;
+  /** "Tests to run next" and "Where to move money" (issue 17). */
+  next: NextStepsModel;
 }
 
 /**
@@ -173,6 +175,7 @@ export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }
     footer,
     leaderboardCsv: influencerSection ? leaderboardCsv(d.influencers) : null,
     campaignsCsv: adSection ? campaignsCsv(d.adCampaigns) : null,
+    next: nextSteps(d.next),
   };
 }
 
@@ -220,6 +223,7 @@ function emptyModel(d: DigestData, subject: string, footer: string): DigestModel
     footer,
     leaderboardCsv: null,
     campaignsCsv: null,
+    next: { tests: [], testsTotal: 0, testsFeasible: 0, moves: [], movesTotal: 0, moneySummary: null },
   };
 }
 
@@ -363,4 +367,86 @@ export function campaignsCsv(rows: AdCampaignRow[]): string {
       )
       .join('')
   );
+}
+
+/** A test plan as the digest shows it: one creator, users per group, weeks. */
+export interface TestToRun {
+  name: string;
+  /** The current estimate and its 95% interval ("iROAS 0.42× (-0.31 to 1.15)"). */
+  now: string;
+  /** Users per group ("1,200 control · 3,600 exposed"). */
+  users: string;
+  /** "8 weeks"; not feasible when over 12 (shown as such). */
+  weeks: string;
+  feasible: boolean;
+  /** What the test is sized to detect ("sized for iROAS ±0.50, the minimum worth detecting"). */
+  effect: string;
+}
+/** A budget move as the digest shows it. */
+export interface MoneyMove {
+  from: string;
+  to: string;
+  /** "iROAS -0.80× → 2.30×" */
+  returns: string;
+  amount: string;
+  gain: string;
+  interval: string;
+}
+export interface NextStepsModel {
+  /** At most NEXT_STEPS_SHOWN of each; the marts have all. */
+  tests: TestToRun[];
+  testsTotal: number;
+  testsFeasible: number;
+  moves: MoneyMove[];
+  movesTotal: number;
+  /** The moves together: amount, expected gain and interval, and the assumption; null without moves. */
+  moneySummary: string | null;
+}
+
+/** Rows of each next-step table in the mail: short enough to read on a phone. */
+export const NEXT_STEPS_SHOWN = 8;
+
+const signedMoney = (v: number) => `${v >= 0 ? '+' : '−'}${fmtMoney(Math.abs(v))}`;
+const ci = (low: number | null, high: number | null, fmt: (x: number) => string) =>
+  low === null || high === null ? '' : `95% CI ${fmt(low)} to ${fmt(high)}`;
+
+export function nextSteps(n: NextSteps): NextStepsModel {
+  const tests = n.testPlans.slice(0, NEXT_STEPS_SHOWN).map((p) => ({
+    name: p.name,
+    now: `iROAS ${fmtRatio(p.iroas_holdout)}${p.iroas_holdout_low !== null && p.iroas_holdout_high !== null ? ` (${p.iroas_holdout_low.toFixed(2)} to ${p.iroas_holdout_high.toFixed(2)})` : ''}`,
+    users: `${Number(p.control_users_needed).toLocaleString('en-US')} control · ${Number(p.exposed_users_needed).toLocaleString('en-US')} exposed`,
+    weeks: p.weeks_needed === null ? 'no pace yet' : `${p.weeks_needed} week${p.weeks_needed === 1 ? '' : 's'}`,
+    feasible: p.feasible,
+    effect:
+      p.effect_basis === 'minimum'
+        ? `to detect iROAS ±${(p.assumed_iroas ?? 0).toFixed(2)} (minimum)`
+        : `to detect iROAS ${p.assumed_iroas !== null ? p.assumed_iroas.toFixed(2) : 'as estimated'}`,
+  }));
+  const moves = n.budgetMoves.slice(0, NEXT_STEPS_SHOWN).map((m) => ({
+    from: m.from_name,
+    to: m.to_name,
+    returns: `iROAS ${fmtRatio(m.from_iroas)} → ${fmtRatio(m.to_iroas)}`,
+    amount: fmtMoney(m.amount),
+    gain: signedMoney(m.expected_gain),
+    interval: m.basis === 'holdout' ? ci(m.expected_gain_low, m.expected_gain_high, signedMoney) : 'baseline estimate: no interval',
+  }));
+  const s = n.budgetSummary;
+  const moneySummary =
+    s && s.moves > 0 && s.expected_gain !== null
+      ? `All ${s.moves} move${s.moves === 1 ? '' : 's'} together: ${fmtMoney(s.amount_moved)} moved, expected ${signedMoney(s.expected_gain)} incremental revenue${
+          s.expected_gain_low !== null && s.expected_gain_high !== null && s.expected_gain_low !== s.expected_gain_high
+            ? ` (${ci(s.expected_gain_low, s.expected_gain_high, signedMoney)})`
+            : ''
+        }${n.budgetMoves.some((m) => m.basis === 'baseline') ? ', leaving out the error of baseline estimates' : ''}, if returns stay constant at current scale (each receiver grows at most 50 %).${
+          s.amount_unplaced > 0 ? ` ${fmtMoney(s.amount_unplaced)} more found no receiver with room.` : ''
+        }`
+      : null;
+  return {
+    tests,
+    testsTotal: n.testPlans.length,
+    testsFeasible: n.testPlans.filter((p) => p.feasible).length,
+    moves,
+    movesTotal: n.budgetMoves.length,
+    moneySummary,
+  };
 }

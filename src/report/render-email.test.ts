@@ -45,6 +45,28 @@ function model(): DigestModel {
     models: [],
     footer: 'FOOTER-MARK Last successful run: 2026-01-05 07:00 UTC.',
     leaderboardCsv: '',
+    next: {
+      tests: hostile.map((name) => ({
+        name: `${name}-test`,
+        now: 'iROAS 0.40×',
+        users: '100 control · 300 exposed',
+        weeks: '3 weeks',
+        feasible: true,
+        effect: 'sized for the current estimate',
+      })),
+      testsTotal: hostile.length,
+      testsFeasible: hostile.length,
+      moves: hostile.map((name) => ({
+        from: `${name}-from`,
+        to: `${name}-to`,
+        returns: 'iROAS -1.00× → 2.00×',
+        amount: '100',
+        gain: '+300',
+        interval: '',
+      })),
+      movesTotal: hostile.length,
+      moneySummary: null,
+    },
   };
 }
 
@@ -55,6 +77,7 @@ describe('digest template filling', () => {
       expect(html).toContain(escapeHtml(name));
       expect(html).toContain(escapeHtml(`${name}-loss`));
       expect(html).toContain(escapeHtml(`${name}-ad`));
+      for (const suffix of ['-test', '-from', '-to']) expect(html).toContain(escapeHtml(`${name}${suffix}`));
     }
     expect(html).toContain(escapeHtml('Week 29: subject $& {{period}}'));
     expect(html).toContain(escapeHtml('Renegotiate $`'));

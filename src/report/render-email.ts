@@ -118,6 +118,7 @@ export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], om
         ),
       );
   }
+  parts.push(...nextStepSections(m));
   for (const c of charts) {
     // The chart draws its own title; the section adds none.
     parts.push(
@@ -246,6 +247,7 @@ export function renderDigestText(m: DigestModel, omitted: OmittedChart[]): strin
     const more = notShown(m);
     if (more) lines.push(more);
   }
+  lines.push(...nextStepLines(m));
   if (m.adSection) {
     const adLine = (c: DigestModel['adBest'][number]) =>
       `- ${c.name} (${c.channel}): ROI ${c.roi}, CPA ${c.cpa}; spend ${c.spend}, revenue ${c.revenue}`;
@@ -270,4 +272,74 @@ export function renderDigestText(m: DigestModel, omitted: OmittedChart[]): strin
     `Charts are in the HTML version${attached.length ? `; ${attached.join(' and ')} ${attached.length > 1 ? 'are' : 'is'} attached as CSV` : ''}.`,
   );
   return lines.join('\n');
+}
+
+/** Says how many rows a next-step table leaves out, or ''. */
+const rest = (shown: number, total: number, where: string) =>
+  total > shown ? `…and ${(total - shown).toLocaleString('en-US')} more in ${where}.` : '';
+
+/** "Tests to run next" and "Where to move money": three columns each, like every table of the mail. */
+function nextStepSections(m: DigestModel): string[] {
+  const n = m.next;
+  const out: string[] = [];
+  if (n.testsTotal) {
+    const more = rest(n.tests.length, n.testsTotal, 'mart.test_plans');
+    out.push(
+      section(
+        `${heading(`Tests to run next (${n.testsTotal})`)}<mj-text color="${colors.muted}" font-size="12px">Creators whose holdout cannot yet tell a gain from a loss: a new test of this size settles it 4 times in 5 (80% power, two-sided 5% test). ${n.testsFeasible} of ${n.testsTotal} finish within 12 weeks at their current pace.</mj-text>${table(
+          ['Creator', 'Users needed', 'Weeks'],
+          n.tests.map((t) => [
+            `${nameCell(t.name)}${muted(esc(t.now))}`,
+            `${esc(t.users)}${muted(esc(t.effect))}`,
+            t.feasible ? `<b>${esc(t.weeks)}</b>` : `<span class="bad">${esc(t.weeks)}</span>${muted('not feasible within 12&nbsp;weeks')}`,
+          ]),
+        )}${more ? `<mj-text color="${colors.muted}">${esc(more)}</mj-text>` : ''}`,
+      ),
+    );
+  }
+  if (n.movesTotal) {
+    const more = rest(n.moves.length, n.movesTotal, 'mart.budget_moves');
+    out.push(
+      section(
+        `${heading('Where to move money')}${table(
+          ['From → to', 'Amount', 'Expected gain'],
+          n.moves.map((v) => [
+            `${nameCell(v.from)}&nbsp;→<br>${nameCell(v.to)}${muted(esc(v.returns))}`,
+            esc(v.amount),
+            `<b>${esc(v.gain)}</b>${v.interval ? muted(esc(v.interval)) : ''}`,
+          ]),
+        )}${n.moneySummary ? `<mj-text>${esc(n.moneySummary)}</mj-text>` : ''}${more ? `<mj-text color="${colors.muted}">${esc(more)}</mj-text>` : ''}`,
+      ),
+    );
+  }
+  return out;
+}
+
+function nextStepLines(m: DigestModel): string[] {
+  const n = m.next;
+  const lines: string[] = [];
+  if (n.testsTotal) {
+    lines.push(
+      '',
+      `Tests to run next (${n.testsTotal}; ${n.testsFeasible} feasible within 12 weeks)`,
+      ...n.tests.map(
+        (t) => `- ${t.name} (${t.now}): ${t.users}, ${t.weeks}${t.feasible ? '' : ' (not feasible within 12 weeks)'}; ${t.effect}`,
+      ),
+    );
+    const more = rest(n.tests.length, n.testsTotal, 'mart.test_plans');
+    if (more) lines.push(more);
+  }
+  if (n.movesTotal) {
+    lines.push(
+      '',
+      'Where to move money',
+      ...n.moves.map(
+        (v) => `- ${v.from} → ${v.to} (${v.returns}): ${v.amount}, expected gain ${v.gain}${v.interval ? `, ${v.interval}` : ''}`,
+      ),
+    );
+    if (n.moneySummary) lines.push(n.moneySummary);
+    const more = rest(n.moves.length, n.movesTotal, 'mart.budget_moves');
+    if (more) lines.push(more);
+  }
+  return lines;
 }
