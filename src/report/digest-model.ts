@@ -112,8 +112,11 @@ export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }
   const influencerSubject = `ROAS ${fmtRatio(w.roas, 1)}${roasChange !== null ? ` (${fmtChange(roasChange, (x) => x.toFixed(1))})` : ''}, ${lm} loss-maker${lm === 1 ? '' : 's'}`;
   const adSubject = `ad ROI ${fmtPct(w.ad_roi, 0)}${w.ad_roi_change !== null ? ` (${fmtChange(w.ad_roi_change, (x) => fmtPct(x, 0))})` : ''} on ${fmtMoney(w.ad_spend)} spend`;
   const subject = `Week ${weekNo}: ${
+    // the ad figures join the subject when the week has ad rows (a portfolio may hold old ad exports only)
     influencerSection && adSection
-      ? `${influencerSubject}; ${adSubject}`
+      ? w.ad_campaigns > 0
+        ? `${influencerSubject}; ${adSubject}`
+        : influencerSubject
       : influencerSection
         ? influencerSubject
         : adSubject.charAt(0).toUpperCase() + adSubject.slice(1)
