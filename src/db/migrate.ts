@@ -25,6 +25,8 @@ export function loadMigrations(dir = migrationsDir): Migration[] {
  * so two processes starting at once apply each file exactly once.
  */
 export async function migrate(db: Db, migrations = loadMigrations()): Promise<string[]> {
+  // Most starts find nothing to do: one read says so, without the transaction and the lock.
+  if (await upToDate(db, migrations)) return [];
   return db.transaction().execute(async (trx) => {
     await takeMigrationLock(trx);
     await sql`CREATE SCHEMA IF NOT EXISTS ops`.execute(trx);
@@ -41,4 +43,13 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<st
     }
     return applied;
   });
+}
+
+/** Whether every migration is recorded (ops.migrations holds each id); false when the table does not exist yet. */
+async function upToDate(db: Db, migrations: Migration[]): Promise<boolean> {
+  const table = await sql<{ found: boolean }>`SELECT to_regclass('ops.migrations') IS NOT NULL AS found`.execute(db);
+  if (!table.rows[0]?.found) return false;
+  const ids = migrations.map((m) => m.id);
+  const { rows } = await sql<{ done: number }>`SELECT count(*)::int AS done FROM ops.migrations WHERE id = ANY(${ids}::int[])`.execute(db);
+  return Number(rows[0]?.done) === ids.length;
 }
