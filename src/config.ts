@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
@@ -43,14 +43,18 @@ export function cronProblem(pattern: string, tz: string): string | null {
     return `it has ${fields} field${fields === 1 ? '' : 's'}; write 5 (minute hour day month weekday) or 6 (seconds first)`;
   try {
     // next() as well: a date that never comes (30 February) parses, yet schedules nothing
-    CronExpressionParser.parse(pattern, { tz, currentDate: new Date() }).next();
+    cronParser().CronExpressionParser.parse(pattern, { tz, currentDate: new Date() }).next();
     return null;
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
 }
 
+// cron-parser (and luxon under it) load only when a schedule is set: most commands never check one.
+const cronParser = (): typeof import('cron-parser') => createRequire(import.meta.url)('cron-parser');
 const cron = z.string().trim();
+/** The defaults, which need no check (and a command that never sets a schedule loads no parser). */
+const CRON_DEFAULTS: Record<string, string> = { ETL_CRON: '0 2 * * *', DIGEST_CRON: '0 7 * * 1' };
 const CRON_SETTINGS = ['ETL_CRON', 'DIGEST_CRON'] as const;
 
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -80,8 +84,8 @@ export const configSchema = z
     DIGEST_FROM: z.email().default('campaign-pulse@example.com'),
     DIGEST_EMPTY_WEEK: z.enum(['short', 'skip']).default('short'),
     PULSE_TIMEZONE: timeZone.default('UTC'),
-    ETL_CRON: cron.default('0 2 * * *'),
-    DIGEST_CRON: cron.default('0 7 * * 1'),
+    ETL_CRON: cron.default(CRON_DEFAULTS.ETL_CRON!),
+    DIGEST_CRON: cron.default(CRON_DEFAULTS.DIGEST_CRON!),
     BASELINE_REVENUE_PER_ORDER: setting(number('300').nonnegative(), 300),
     REVENUE_PER_CONVERSION: z.preprocess(emptyAsUndefined, number('25').positive().optional()),
     MIN_WINNER_SPEND: setting(number('1000').nonnegative(), 1000),
@@ -104,7 +108,7 @@ export const configSchema = z
       // is itself invalid (that gets its own message)
       const tz = isTimeZone(c.PULSE_TIMEZONE) ? c.PULSE_TIMEZONE : 'UTC';
       for (const key of CRON_SETTINGS) {
-        if (typeof c[key] !== 'string') continue;
+        if (typeof c[key] !== 'string' || (c[key] === CRON_DEFAULTS[key] && c.PULSE_TIMEZONE === 'UTC')) continue;
         const problem = cronProblem(c[key], tz);
         if (problem) ctx.addIssue({ code: 'custom', path: [key], message: `must be a cron expression such as "0 2 * * *": ${problem}` });
       }

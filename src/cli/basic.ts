@@ -5,7 +5,6 @@ import { recentFiles, recentRejects, recentSkippedFiles } from '../db/ingest-log
 import { openApp } from '../db/open.ts';
 import { recentRunViews } from '../db/runs-repo.ts';
 import { InputError } from '../errors.ts';
-import { logger } from '../logger.ts';
 import { parseRunParams, stagesFromText } from '../stages/params.ts';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -13,7 +12,7 @@ const out = (s: string) => process.stdout.write(`${s}\n`);
 export async function migrateCommand() {
   const store = await openApp(config());
   await store.close();
-  logger.info('database is up to date');
+  (await import('../logger.ts')).logger.info('database is up to date');
 }
 
 export async function runCommand(o: { inbox?: string; period?: string; stages?: string; rebuild?: boolean }) {
@@ -23,6 +22,7 @@ export async function runCommand(o: { inbox?: string; period?: string; stages?: 
   if (params.stages.includes('ingest'))
     requireReadableFolder(params.inbox ?? cfg.INBOX_DIR, params.inbox ? '--inbox' : 'INBOX_DIR', !params.inbox);
   const { runInline } = await import('../stages/run.ts');
+  const { logger } = await import('../logger.ts');
   const store = await openApp(cfg);
   try {
     const { runId, outcomes } = await runInline({ store, config: cfg, log: logger, clock: fixedClock() }, params, 'cli');
@@ -43,6 +43,7 @@ export async function digestCommand(o: { period?: string; preview?: boolean; to?
     .filter(Boolean);
   const params = parseRunParams({ stages: ['digest'], period: o.period, preview: o.preview, resend: o.resend, to });
   const { runInline } = await import('../stages/run.ts');
+  const { logger } = await import('../logger.ts');
   const store = await openApp(cfg);
   try {
     const { outcomes } = await runInline({ store, config: cfg, log: logger, clock: fixedClock() }, params, 'cli-digest');
