@@ -97,6 +97,8 @@ export const configSchema = z
     PULSE_API_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
     // Bull Board's queue-changing actions (clean, pause, retry, remove...); unset: the board is read-only.
     PULSE_ADMIN_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+    // Behind a reverse proxy: client addresses (the login limit) and https (the cookie's Secure flag) come from X-Forwarded-*.
+    PULSE_TRUST_PROXY: setting(z.enum(['true', 'false'], { message: 'must be true or false' }), 'false').transform((v) => v === 'true'),
     PULSE_QUEUE_PREFIX: z.string().min(1).default('pulse'),
     PORT: setting(number('3000').int().min(1).max(65535), 3000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -68,6 +68,8 @@ describe.each([
       'loss-by-product.png',
       'ad-channels.png',
       'ad-roi-trend.png',
+      'ad-roi-cpc.png',
+      'model-comparison.png',
     ])
       expect(existsSync(join(outDir, f)), f).toBe(true);
     const text = readFileSync(html, 'utf8');

@@ -6,7 +6,7 @@
 -- variance by w². The kpis stage then sets the 95% interval from the t quantile at df.
 WITH s AS (
   SELECT count(*) AS n, sum(payout) AS payout, sum(incremental_revenue) AS inc, sum(incremental_revenue_se ^ 2) AS v,
-         sum(incremental_revenue_se ^ 4 / holdout_df) AS v2
+         sum(incremental_revenue_se ^ 4 / nullif(holdout_df, 0)) AS v2
   FROM mart.influencer_kpis WHERE incremental_revenue_se IS NOT NULL
 )
 UPDATE mart.portfolio_kpis d SET holdout_influencers = s.n, holdout_payout = s.payout, incremental_revenue_summed = s.inc,
@@ -15,7 +15,7 @@ FROM s WHERE s.n > 0;
 
 WITH s AS (
   SELECT coalesce(platform, 'Unknown') AS key, count(*) AS n, sum(payout) AS payout, sum(incremental_revenue) AS inc,
-         sum(incremental_revenue_se ^ 2) AS v, sum(incremental_revenue_se ^ 4 / holdout_df) AS v2
+         sum(incremental_revenue_se ^ 2) AS v, sum(incremental_revenue_se ^ 4 / nullif(holdout_df, 0)) AS v2
   FROM mart.influencer_kpis WHERE incremental_revenue_se IS NOT NULL GROUP BY 1
 )
 UPDATE mart.platform_kpis d SET holdout_influencers = s.n, holdout_payout = s.payout, incremental_revenue_summed = s.inc,
@@ -24,7 +24,7 @@ FROM s WHERE d.platform = s.key;
 
 WITH s AS (
   SELECT coalesce(category, 'Unknown') AS key, count(*) AS n, sum(payout) AS payout, sum(incremental_revenue) AS inc,
-         sum(incremental_revenue_se ^ 2) AS v, sum(incremental_revenue_se ^ 4 / holdout_df) AS v2
+         sum(incremental_revenue_se ^ 2) AS v, sum(incremental_revenue_se ^ 4 / nullif(holdout_df, 0)) AS v2
   FROM mart.influencer_kpis WHERE incremental_revenue_se IS NOT NULL GROUP BY 1
 )
 UPDATE mart.category_kpis d SET holdout_influencers = s.n, holdout_payout = s.payout, incremental_revenue_summed = s.inc,
@@ -33,7 +33,7 @@ FROM s WHERE d.category = s.key;
 
 WITH s AS (
   SELECT coalesce(category, 'Unknown') AS key, coalesce(gender, 'Unknown') AS key2, count(*) AS n, sum(payout) AS payout,
-         sum(incremental_revenue) AS inc, sum(incremental_revenue_se ^ 2) AS v, sum(incremental_revenue_se ^ 4 / holdout_df) AS v2
+         sum(incremental_revenue) AS inc, sum(incremental_revenue_se ^ 2) AS v, sum(incremental_revenue_se ^ 4 / nullif(holdout_df, 0)) AS v2
   FROM mart.influencer_kpis WHERE incremental_revenue_se IS NOT NULL GROUP BY 1, 2
 )
 UPDATE mart.persona_kpis d SET holdout_influencers = s.n, holdout_payout = s.payout, incremental_revenue_summed = s.inc,
@@ -44,7 +44,7 @@ WITH m AS (
   SELECT influencer_id, coalesce(nullif(product, ''), 'Unknown') AS key, sum(orders) AS orders FROM core.orders_product GROUP BY 1, 2
 ), s AS (
   SELECT m.key, count(*) AS n, sum(k.payout * x.w) AS payout, sum(k.incremental_revenue * x.w) AS inc,
-         sum((k.incremental_revenue_se * x.w) ^ 2) AS v, sum((k.incremental_revenue_se * x.w) ^ 4 / k.holdout_df) AS v2
+         sum((k.incremental_revenue_se * x.w) ^ 2) AS v, sum((k.incremental_revenue_se * x.w) ^ 4 / nullif(k.holdout_df, 0)) AS v2
   FROM m JOIN mart.influencer_kpis k USING (influencer_id)
   CROSS JOIN LATERAL (SELECT m.orders::float8 / nullif(k.orders, 0) AS w) x
   WHERE k.incremental_revenue_se IS NOT NULL AND x.w > 0 GROUP BY 1
@@ -57,7 +57,7 @@ WITH m AS (
   SELECT influencer_id, coalesce(nullif(campaign, ''), 'Unknown') AS key, sum(orders) AS orders FROM core.orders_campaign GROUP BY 1, 2
 ), s AS (
   SELECT m.key, count(*) AS n, sum(k.payout * x.w) AS payout, sum(k.incremental_revenue * x.w) AS inc,
-         sum((k.incremental_revenue_se * x.w) ^ 2) AS v, sum((k.incremental_revenue_se * x.w) ^ 4 / k.holdout_df) AS v2
+         sum((k.incremental_revenue_se * x.w) ^ 2) AS v, sum((k.incremental_revenue_se * x.w) ^ 4 / nullif(k.holdout_df, 0)) AS v2
   FROM m JOIN mart.influencer_kpis k USING (influencer_id)
   CROSS JOIN LATERAL (SELECT m.orders::float8 / nullif(k.orders, 0) AS w) x
   WHERE k.incremental_revenue_se IS NOT NULL AND x.w > 0 GROUP BY 1

@@ -126,7 +126,9 @@ async function loadNextSteps(db: DbOrTrx): Promise<NextSteps> {
   const plans = await sql<NextSteps['testPlans'][number]>`
     SELECT influencer_id, name, iroas_holdout, iroas_holdout_low, iroas_holdout_high, effect_basis, assumed_iroas,
            control_users_needed::float8 AS control_users_needed, exposed_users_needed::float8 AS exposed_users_needed, weeks_needed, feasible, reason
-    FROM mart.test_plans ORDER BY feasible DESC, iroas_holdout_low <= 0 DESC, weeks_needed NULLS LAST, influencer_id`.execute(db);
+    FROM mart.test_plans ORDER BY feasible DESC, iroas_holdout_low <= 0 DESC NULLS LAST, weeks_needed NULLS LAST, influencer_id`.execute(
+    db,
+  );
   const moves = await sql<NextSteps['budgetMoves'][number]>`
     SELECT move, from_name, to_name, amount::float8 AS amount, from_iroas, to_iroas, expected_gain, expected_gain_low, expected_gain_high, basis
     FROM mart.budget_moves ORDER BY move`.execute(db);

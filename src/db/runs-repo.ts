@@ -27,10 +27,12 @@ export async function startRun(db: DbOrTrx, run: { runId: string; trigger: strin
 }
 
 export async function finishRun(db: DbOrTrx, runId: string, state: 'succeeded' | 'failed', error?: string) {
+  // a run already ended stays as it ended (a run failed as dead does not come back as succeeded)
   await db
     .updateTable('ops.pipeline_runs')
     .set({ state, finished_at: sql`now()`, error: error ?? null })
     .where('run_id', '=', runId)
+    .where('state', '=', 'running')
     .execute();
 }
 

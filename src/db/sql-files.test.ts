@@ -1,4 +1,7 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sqlDir } from './migrate.ts';
 import { bind, parseSqlFile, sqlFile } from './sql-files.ts';
 
 describe('statement files', () => {
@@ -17,6 +20,12 @@ UPDATE u SET x = $1;
     expect(bind(f, { last_file: 9, first_file: 3, unused: 1 })).toEqual([3, 9]);
   });
 
+  it('refuses a statement that skips a parameter (Postgres could not type it)', () => {
+    expect(() => parseSqlFile('z.sql', '-- @param $1 a\n-- @param $2 b\nSELECT $2::int;\n')).toThrow(
+      'z.sql: a statement uses $2 but not $1',
+    );
+  });
+
   it('refuses a value it is not given, and a $n its header does not name', () => {
     expect(() => bind(parseSqlFile('x.sql', text), { first_file: 1 })).toThrow('x.sql: no value for parameter last_file');
     expect(() => parseSqlFile('y.sql', 'SELECT $1, $2;\n-- @param $1 a\n')).toThrow(
@@ -25,15 +34,13 @@ UPDATE u SET x = $1;
   });
 
   it('every file under sql/ (but migrations) parses, and none pastes values into its text', () => {
-    for (const name of [
-      'fold/order-sums.sql',
-      'fold/rebuild.sql',
-      'fold/user-sums.sql',
-      'kpis/1_influencer_weekly.sql',
-      'kpis/3_influencer_kpis.sql',
-      'kpis/6_portfolio_kpis.sql',
-      'load/orders-repeats.sql',
-    ]) {
+    const names = ['fold', 'kpis', 'load'].flatMap((dir) =>
+      readdirSync(join(sqlDir, dir))
+        .filter((f) => f.endsWith('.sql'))
+        .map((f) => `${dir}/${f}`),
+    );
+    expect(names.length).toBeGreaterThan(15);
+    for (const name of names) {
       const f = sqlFile(name);
       expect(f.statements.length, name).toBeGreaterThan(0);
       expect(

@@ -44,6 +44,13 @@ export function parseSqlFile(name: string, text: string): SqlFile {
     .map((t) => t.trim().replace(/;$/, ''))
     .filter(Boolean)
     .map((t) => ({ text: t, arity: Math.max(0, ...[...t.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))) }));
+  // Postgres types a parameter from its use: one a statement is sent but does not use fails (42P18)
+  for (const s of statements) {
+    const seen = new Set([...s.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    for (let n = 1; n <= s.arity; n++)
+      if (!seen.has(n))
+        throw new Error(`${name}: a statement uses $${s.arity} but not $${n}; each statement must use $1..$n without a gap`);
+  }
   const used = Math.max(0, ...statements.map((s) => s.arity));
   for (let i = 0; i < used; i++) if (!names[i]) throw new Error(`${name}: $${i + 1} is used but has no "-- @param $${i + 1} name" line`);
   return { name, names, statements };

@@ -52,7 +52,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   if (config.PULSE_ADMIN_TOKEN === apiToken) throw new ServiceConfigError('PULSE_ADMIN_TOKEN must differ from PULSE_API_TOKEN');
   const expected = digest(apiToken);
   const auth = boardAuth({ apiToken, adminToken: config.PULSE_ADMIN_TOKEN, ...deps.board });
-  const app = Fastify({ loggerInstance: (deps.log ?? logger).child({ component: 'http' }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
+  const app = Fastify({
+    loggerInstance: (deps.log ?? logger).child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    // behind a proxy, each client is its own address for the login limit, and https makes the cookie Secure
+    trustProxy: config.PULSE_TRUST_PROXY,
+  });
 
   // By the matched route, not the raw URL: the route is what will run. Unmatched URLs (404) need the API token.
   app.addHook('onRequest', async (request, reply) => {

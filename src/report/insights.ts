@@ -41,7 +41,9 @@ export function insights(d: DigestData): string[] {
       .slice(0, 5);
     if (products.length > 0) out.push(`Products sold by loss-makers: ${products.map((p) => p.key).join(', ')}.`);
   } else if (paid.length > 0) {
-    out.push('No influencer is a loss-maker: every paid influencer returns ROAS ≥ 1 and a non-negative incremental ROAS.');
+    out.push(
+      'No influencer is a loss-maker: every paid influencer returns ROAS ≥ 1, and none is likely to lose money on incremental revenue.',
+    );
   }
   const platforms = d.platforms.filter((p) => p.roas !== null);
   if (platforms.length > 1) {

@@ -247,7 +247,6 @@ export function renderDigestText(m: DigestModel, omitted: OmittedChart[]): strin
     const more = notShown(m);
     if (more) lines.push(more);
   }
-  lines.push(...nextStepLines(m));
   if (m.adSection) {
     const adLine = (c: DigestModel['adBest'][number]) =>
       `- ${c.name} (${c.channel}): ROI ${c.roi}, CPA ${c.cpa}; spend ${c.spend}, revenue ${c.revenue}`;
@@ -260,6 +259,7 @@ export function renderDigestText(m: DigestModel, omitted: OmittedChart[]): strin
         ...m.adSegments.map((s) => `- ${s.label}: ${s.ads} ad rows; ROI ${s.roi}, CTR ${s.ctr}, CPC ${s.cpc}, CPA ${s.cpa}`),
       );
   }
+  lines.push(...nextStepLines(m));
   if (m.models.length) lines.push('', 'Models and segments', ...m.models.map((s) => `- ${s}`));
   if (omitted.length) lines.push('', ...omitted.map((o) => `(${o.title} left out: ${o.reason})`));
   const attached = [m.leaderboardCsv !== null ? 'the full leaderboard' : '', m.campaignsCsv !== null ? 'every ad campaign' : ''].filter(

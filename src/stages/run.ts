@@ -2,6 +2,7 @@
 // (queued by the scheduler, `pulse trigger` and the HTTP API) all run stages through
 // runStages, which records ops.pipeline_runs and ops.stage_runs.
 import { randomUUID } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Config } from '../config.ts';
 import type { Store } from '../db/database.ts';
@@ -97,7 +98,7 @@ export async function runInline(deps: RunDeps, request: RunParamsInput, trigger:
   const params = parseRunParams(request);
   const runId = randomUUID();
   const log = deps.log.child({ runId });
-  await failDeadRuns(deps.store.db, { host: hostname(), alive: processAlive });
+  await failDeadRuns(deps.store.db, { host: hostKey(), alive: processAlive });
   await openRun(deps.store, { runId, trigger, params, inline: true });
   const beat = setInterval(() => {
     heartbeat(deps.store.db, runId).catch((e) => log.warn({ err: e }, 'heartbeat not recorded'));
@@ -111,7 +112,21 @@ export async function runInline(deps: RunDeps, request: RunParamsInput, trigger:
   }
 }
 
-const self = () => ({ host: hostname(), pid: process.pid });
+/**
+ * This process's host as runs record it: the host name and the pid namespace, so that two
+ * containers sharing a host name (host networking) never judge each other's pids; their runs
+ * are judged by the heartbeat alone.
+ */
+function hostKey(): string {
+  try {
+    return `${hostname()} ${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    // no /proc (not Linux): the host name alone
+    return hostname();
+  }
+}
+
+const self = () => ({ host: hostKey(), pid: process.pid });
 
 export function processAlive(pid: number): boolean {
   try {
@@ -124,4 +139,4 @@ export function processAlive(pid: number): boolean {
 }
 
 /** Ends the inline runs of processes that died (`pulse status`, each new run, each worker start). */
-export const failDeadInlineRuns = (store: Store) => failDeadRuns(store.db, { host: hostname(), alive: processAlive });
+export const failDeadInlineRuns = (store: Store) => failDeadRuns(store.db, { host: hostKey(), alive: processAlive });

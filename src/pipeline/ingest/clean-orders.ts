@@ -147,8 +147,6 @@ export function ordersCleaner(file: Recognised, ctx: CleanContext) {
   };
 }
 
-export type OrdersCleaner = ReturnType<typeof ordersCleaner>;
-
 function cell(row: OrderRow, field: Field): string | null {
   const v = row[field];
   if (v === null) return null;

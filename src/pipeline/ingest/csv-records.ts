@@ -296,14 +296,6 @@ export function recordReject(r: CsvRecord, header: readonly string[]): Reject | 
 export const INCOMPLETE_LAST_LINE =
   'incomplete last line: file still being written? (the file ends without a line end; once complete, send it again and this row loads)';
 
-/** Why a record cannot be used as a row of a file with `width` columns, or undefined. */
-export function recordProblem(r: CsvRecord, width: number): string | undefined {
-  return recordReject(
-    r,
-    Array.from({ length: width }, (_, i) => `field ${i + 1}`),
-  )?.reason;
-}
-
 /** Line ends in `s`: LF, CR LF and a lone CR each count once. */
 export function lineEnds(s: string): number {
   let n = 0;
