@@ -3049,9 +3049,16 @@ CREATE TABLE ops.model_runs (
     rows bigint,
     skipped text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    input_hash text,
     CONSTRAINT model_runs_entity_check CHECK ((entity = ANY (ARRAY['influencer'::text, 'ad_campaign'::text]))),
     CONSTRAINT model_runs_task_check CHECK ((task = ANY (ARRAY['classification'::text, 'regression'::text, 'clustering'::text])))
 );
+
+--
+-- Name: COLUMN model_runs.input_hash; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.model_runs.input_hash IS 'Hex sha256 of what the run was computed from: the input rows as read from the mart (in id order), the seed, the cross-validation or k-means settings, every candidate''s parameters and a code version (TRAINING_VERSION in src/pipeline/models/train.ts, CLUSTERING_VERSION in src/pipeline/clusters/clusters.ts). The same on every row of one task in one run, skipped runs included. When the newest run of a task (entity, task) has the hash of today''s inputs, the stage reuses it: no training, no new rows, the marts untouched. NULL for runs before migration 0014 (never matched, so the first run after it trains).';
 
 --
 -- Name: model_runs_model_run_id_seq; Type: SEQUENCE; Schema: ops; Owner: -

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../src/db/database.ts';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
@@ -9,8 +9,8 @@ import { generatedInbox, influencerFiles, influencerTotals, readCsv } from './su
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
-async function runModels(store: Store) {
-  const run = await testRun(store, testConfig(), new Date());
+async function runModels(store: Store, config = testConfig()) {
+  const run = await testRun(store, config, new Date());
   return { runId: run.runId, models: await run.models(), clusters: await run.clusters() };
 }
 
@@ -125,7 +125,12 @@ describe('models and clusters on generated influencers and ad campaigns', () => 
     expect(kinds.filter((k) => k.kind === 'out_of_fold')).toEqual([{ kind: 'out_of_fold', n: withRoas, with_roas: withRoas }]);
     expect(kinds.filter((k) => k.kind !== 'out_of_fold').every((k) => k.kind === 'prediction' && k.with_roas === 0)).toBe(true);
 
-    await runModels(db.store);
+    // Training twice on the same inputs gives the same scores and segments (what makes reusing them sound):
+    // forgetting the stored input hashes makes the second run train again rather than reuse.
+    await sql`UPDATE ops.model_runs SET input_hash = NULL`.execute(db.store.db);
+    const second = await runModels(db.store);
+    expect(String(second.models.detail!.influencer_classification)).not.toMatch(/reused/);
+    expect(String(second.clusters.detail!.influencer)).not.toMatch(/reused/);
     const strip = (rows: Record<string, unknown>[]) => rows.map(({ classifier_run_id, regressor_run_id, ...r }) => r);
     expect(
       strip((await sql<Record<string, unknown>>`SELECT * FROM mart.influencer_scores ORDER BY influencer_id`.execute(db.store.db)).rows),
@@ -136,6 +141,100 @@ describe('models and clusters on generated influencers and ad campaigns', () => 
     expect((await sql`SELECT ad_key, cluster, label FROM mart.ad_campaign_clusters ORDER BY ad_key`.execute(db.store.db)).rows).toEqual(
       ads1,
     );
+  });
+  it('trains nothing again on unchanged inputs; a changed follower count retrains the influencer models, a new seed everything', async () => {
+    const q = async <T = Record<string, unknown>>(query: RawBuilder<T>) => (await query.execute(db.store.db)).rows;
+    const countRuns = async () => (await q(sql<{ n: number }>`SELECT count(*)::int AS n FROM ops.model_runs`))[0]!.n;
+    const recorded = async (runId: string) =>
+      (
+        await q(
+          sql<{
+            entity: string;
+            task: string;
+          }>`SELECT DISTINCT entity, task FROM ops.model_runs WHERE run_id = ${runId} ORDER BY entity, task`,
+        )
+      ).map((r) => `${r.entity} ${r.task}`);
+    const marts = async () => ({
+      scores: await q(sql<{ score_kind: string | null }>`SELECT * FROM mart.influencer_scores ORDER BY influencer_id`),
+      clusters: await q(sql`SELECT * FROM mart.influencer_clusters ORDER BY influencer_id`),
+      ads: await q(sql`SELECT * FROM mart.ad_campaign_clusters ORDER BY ad_key`),
+    });
+    await runModels(db.store);
+    // every row of the newest run carries its task's input hash
+    expect(
+      (
+        await q(sql<{ n: number }>`SELECT count(*)::int AS n FROM ops.model_runs
+          WHERE run_id = (SELECT run_id FROM ops.model_runs ORDER BY model_run_id DESC LIMIT 1) AND input_hash IS NULL`)
+      )[0]!.n,
+    ).toBe(0);
+    const before = await marts();
+    const runsBefore = await countRuns();
+
+    // The nightly cycle: KPIs recomputed from the same data, then models and clusters.
+    await kpis(db.store);
+    const again = await runModels(db.store);
+    expect(await countRuns()).toBe(runsBefore);
+    expect(await marts()).toEqual(before);
+    const newest = (await q(sql<{ run_id: string }>`SELECT run_id FROM ops.model_runs ORDER BY model_run_id DESC LIMIT 1`))[0]!.run_id;
+    for (const v of Object.values(again.models.detail!)) expect(v).toBe(`inputs unchanged since run ${newest}: models reused`);
+    for (const v of Object.values(again.clusters.detail!)) expect(v).toBe(`inputs unchanged since run ${newest}: clusters reused`);
+    expect(again.models.rows).toBe(0);
+    expect(again.clusters.rows).toBe(0);
+
+    // One influencer's follower count changes: a model input, not a clustering one.
+    const changed = (await q(sql<{ id: string }>`SELECT influencer_id AS id FROM mart.influencer_kpis ORDER BY influencer_id LIMIT 1`))[0]!
+      .id;
+    await sql`UPDATE core.influencers SET followers = coalesce(followers, 0) * 2 + 1234 WHERE influencer_id = ${changed}`.execute(
+      db.store.db,
+    );
+    await kpis(db.store);
+    const kpiFollowers = (
+      await q(sql<{ f: number }>`SELECT followers::float8 AS f FROM mart.influencer_kpis WHERE influencer_id = ${changed}`)
+    )[0]!.f;
+    expect(kpiFollowers).toBeGreaterThanOrEqual(1234);
+    const retrained = await runModels(db.store);
+    expect(await recorded(retrained.runId)).toEqual(['influencer classification', 'influencer regression']);
+    expect(String(retrained.models.detail!.influencer_regression)).not.toMatch(/reused/);
+    expect(String(retrained.models.detail!.ad_regression)).toMatch(/^inputs unchanged since run .*: models reused$/);
+    expect(Object.values(retrained.clusters.detail!).every((v) => /clusters reused$/.test(String(v)))).toBe(true);
+    const after = await marts();
+    expect(after.clusters).toEqual(before.clusters);
+    expect(after.ads).toEqual(before.ads);
+    // the scores now come from the new run's models, still out of fold for influencers with a ROAS
+    const fromRun = await q(
+      sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM mart.influencer_scores s JOIN ops.model_runs m ON m.model_run_id = s.regressor_run_id
+        WHERE m.run_id = ${retrained.runId} AND m.chosen`,
+    );
+    expect(fromRun[0]!.n).toBe(influencers);
+    expect(after.scores.map((s) => s.score_kind)).toEqual(before.scores.map((s) => s.score_kind));
+
+    // One ad row's CTR moves (a model and a clustering input of ad campaigns): the ad tasks run again, the influencer ones stand.
+    await sql`UPDATE mart.ad_campaign_kpis SET ctr = ctr * 1.5 WHERE ad_key = (SELECT min(ad_key) FROM mart.ad_campaign_kpis WHERE ctr > 0)`.execute(
+      db.store.db,
+    );
+    const adChanged = await runModels(db.store);
+    expect(await recorded(adChanged.runId)).toEqual(['ad_campaign classification', 'ad_campaign clustering', 'ad_campaign regression']);
+    expect(String(adChanged.models.detail!.influencer_classification)).toBe(`inputs unchanged since run ${retrained.runId}: models reused`);
+    expect(String(adChanged.clusters.detail!.influencer)).toMatch(/^inputs unchanged since run .*: clusters reused$/);
+    expect((await marts()).scores).toEqual(after.scores);
+
+    // A new seed retrains and re-clusters every task; the same seed again reuses all of it.
+    const reseeded = await runModels(db.store, testConfig({ PULSE_SEED: '7' }));
+    expect(await recorded(reseeded.runId)).toEqual([
+      'ad_campaign classification',
+      'ad_campaign clustering',
+      'ad_campaign regression',
+      'influencer classification',
+      'influencer clustering',
+      'influencer regression',
+    ]);
+    const runsNow = await countRuns();
+    const same = await runModels(db.store, testConfig({ PULSE_SEED: '7' }));
+    expect(await recorded(same.runId)).toEqual([]);
+    expect(await countRuns()).toBe(runsNow);
+    expect(String(same.models.detail!.influencer_classification)).toBe(`inputs unchanged since run ${reseeded.runId}: models reused`);
   });
 });
 

@@ -4,6 +4,33 @@ import type { EntityScore, ModelInput, TaskResult } from '../pipeline/models/tra
 import type { DbOrTrx } from './database.ts';
 
 export type Entity = 'influencer' | 'ad_campaign';
+export type ModelTask = 'classification' | 'regression' | 'clustering';
+
+export interface LatestRun {
+  runId: string | null;
+  inputHash: string | null;
+}
+
+/** The newest recorded run of each (entity, task) of `entity`, keyed by task. */
+export async function latestRuns(db: DbOrTrx, entity: Entity): Promise<Map<ModelTask, LatestRun>> {
+  const rows = await sql<{ task: ModelTask; run_id: string | null; input_hash: string | null }>`
+    SELECT DISTINCT ON (task) task, run_id, input_hash FROM ops.model_runs
+    WHERE entity = ${entity} ORDER BY task, model_run_id DESC`.execute(db);
+  return new Map(rows.rows.map((r) => [r.task, { runId: r.run_id, inputHash: r.input_hash }]));
+}
+
+/**
+ * The run whose results still stand for these tasks: when the newest run of every one of them was
+ * computed from inputs with this hash, its run_id (the same inputs would give the same results);
+ * otherwise null. A null hash never matches.
+ */
+export async function reusableRun(db: DbOrTrx, entity: Entity, tasks: ModelTask[], inputHash: string | null): Promise<string | null> {
+  if (inputHash === null) return null;
+  const latest = await latestRuns(db, entity);
+  const runs = tasks.map((t) => latest.get(t));
+  if (!runs.every((r) => r?.inputHash === inputHash)) return null;
+  return runs[0]!.runId ?? '(unnamed)';
+}
 
 /** Pre-spend features only: nothing derived from revenue goes in (the target is ROAS). */
 export async function influencerModelInputs(db: DbOrTrx): Promise<ModelInput[]> {
@@ -87,9 +114,10 @@ export async function recordTask(
   entity: Entity,
   task: 'classification' | 'regression',
   result: TaskResult,
+  inputHash: string | null,
 ): Promise<number | null> {
   if ('skipped' in result) {
-    await sql`INSERT INTO ops.model_runs (run_id, entity, task, algorithm, rows, skipped) VALUES (${runId}, ${entity}, ${task}, 'none', ${result.rows}, ${result.skipped})`.execute(
+    await sql`INSERT INTO ops.model_runs (run_id, entity, task, algorithm, rows, skipped, input_hash) VALUES (${runId}, ${entity}, ${task}, 'none', ${result.rows}, ${result.skipped}, ${inputHash})`.execute(
       db,
     );
     return null;
@@ -98,9 +126,9 @@ export async function recordTask(
   for (const c of result.candidates) {
     const model = c.chosen ? JSON.stringify({ features: result.chosen.features, model: result.chosen.model }) : null;
     const r = await sql<{ id: number }>`
-      INSERT INTO ops.model_runs (run_id, entity, task, algorithm, params, metrics, chosen, model, rows)
+      INSERT INTO ops.model_runs (run_id, entity, task, algorithm, params, metrics, chosen, model, rows, input_hash)
       VALUES (${runId}, ${entity}, ${task}, ${c.algorithm}, ${JSON.stringify({ ...c.params, folds: result.folds, cv: result.cv })}::jsonb,
-              ${JSON.stringify({ ...c.metrics, baseline: c.baseline, folds: c.foldMetrics })}::jsonb, ${c.chosen}, ${model}::jsonb, ${result.rows})
+              ${JSON.stringify({ ...c.metrics, baseline: c.baseline, folds: c.foldMetrics })}::jsonb, ${c.chosen}, ${model}::jsonb, ${result.rows}, ${inputHash})
       RETURNING model_run_id AS id`.execute(db);
     if (c.chosen) chosenId = r.rows[0]!.id;
   }
@@ -122,21 +150,27 @@ export async function replaceInfluencerScores(
                 ${scores.map((s) => s.score_kind)}::text[]) AS u(id, p, r, k)`.execute(db);
 }
 
-export async function recordClusters(db: DbOrTrx, runId: string, entity: Entity, result: ClusterResult): Promise<number> {
+export async function recordClusters(
+  db: DbOrTrx,
+  runId: string,
+  entity: Entity,
+  result: ClusterResult,
+  inputHash: string | null,
+): Promise<number> {
   const table = entity === 'influencer' ? 'mart.influencer_clusters' : 'mart.ad_campaign_clusters';
   const key = entity === 'influencer' ? 'influencer_id' : 'ad_key';
   await sql`DELETE FROM ${sql.table(table)}`.execute(db);
   if ('skipped' in result) {
-    await sql`INSERT INTO ops.model_runs (run_id, entity, task, algorithm, rows, skipped) VALUES (${runId}, ${entity}, 'clustering', 'kmeans', ${result.rows}, ${result.skipped})`.execute(
+    await sql`INSERT INTO ops.model_runs (run_id, entity, task, algorithm, rows, skipped, input_hash) VALUES (${runId}, ${entity}, 'clustering', 'kmeans', ${result.rows}, ${result.skipped}, ${inputHash})`.execute(
       db,
     );
     return 0;
   }
   const { assignments, centroids, transforms, candidates, params, k, silhouette, features, dropped } = result;
   const r = await sql<{ id: number }>`
-    INSERT INTO ops.model_runs (run_id, entity, task, algorithm, params, metrics, chosen, model, rows)
+    INSERT INTO ops.model_runs (run_id, entity, task, algorithm, params, metrics, chosen, model, rows, input_hash)
     VALUES (${runId}, ${entity}, 'clustering', 'kmeans', ${JSON.stringify({ ...params, features, dropped })}::jsonb,
-            ${JSON.stringify({ k, silhouette, candidates })}::jsonb, true, ${JSON.stringify({ transforms, centroids })}::jsonb, ${assignments.length})
+            ${JSON.stringify({ k, silhouette, candidates })}::jsonb, true, ${JSON.stringify({ transforms, centroids })}::jsonb, ${assignments.length}, ${inputHash})
     RETURNING model_run_id AS id`.execute(db);
   const id = r.rows[0]!.id;
   await sql`

@@ -1660,6 +1660,10 @@ export interface OpsModelRuns {
   chosen: Generated<boolean>;
   created_at: Generated<Timestamp>;
   entity: string;
+  /**
+   * Hex sha256 of what the run was computed from: the input rows as read from the mart (in id order), the seed, the cross-validation or k-means settings, every candidate's parameters and a code version (TRAINING_VERSION in src/pipeline/models/train.ts, CLUSTERING_VERSION in src/pipeline/clusters/clusters.ts). The same on every row of one task in one run, skipped runs included. When the newest run of a task (entity, task) has the hash of today's inputs, the stage reuses it: no training, no new rows, the marts untouched. NULL for runs before migration 0014 (never matched, so the first run after it trains).
+   */
+  input_hash: string | null;
   metrics: Generated<Json>;
   model: Json | null;
   model_run_id: Generated<number>;

@@ -7,6 +7,7 @@
 import { kmeans } from 'ml-kmeans';
 import { isPresent, quantileSorted, wantsLog } from '../models/features.ts';
 import { silhouette } from '../models/metrics.ts';
+import { inputHash } from '../shared/hash.ts';
 import { sampleIndices, seededRandom } from '../shared/random.ts';
 
 export interface ClusterInput {
@@ -151,12 +152,35 @@ function featureNames(rows: ClusterInput[]): string[] {
   return [...seen];
 }
 
-export function clusterEntities(rows: ClusterInput[], opts: ClusterOptions): ClusterResult {
+/** Bump when clustering or labelling changes in a way its settings do not show: stored runs then no longer match. */
+export const CLUSTERING_VERSION = 1;
+
+function settings(opts: ClusterOptions) {
   const seed = Math.trunc(opts.seed);
   const kMin = Math.max(2, Math.trunc(opts.kMin ?? 2));
   const kMax = Math.max(kMin, Math.trunc(opts.kMax ?? 8));
   const sampleSize = Math.max(kMax + 1, Math.trunc(opts.sampleSize ?? 2000));
   const maxIterations = opts.maxIterations ?? 100;
+  return { seed, kMin, kMax, sampleSize, maxIterations };
+}
+
+/**
+ * What clusterEntities' result depends on, hashed (ops.model_runs.input_hash): the rows in the
+ * order given, the resolved settings and CLUSTERING_VERSION. A caller's own labeller cannot be
+ * hashed (a function): it returns null, and null never matches a stored run.
+ */
+export function clusteringInputHash(rows: ClusterInput[], opts: ClusterOptions): string | null {
+  if (opts.labeller) return null;
+  return inputHash({
+    version: CLUSTERING_VERSION,
+    settings: settings(opts),
+    // Entries, not objects: the canonical JSON sorts keys, and the order of features is the order of columns.
+    rows: rows.map((r) => ({ id: r.id, features: Object.entries(r.features ?? {}) })),
+  });
+}
+
+export function clusterEntities(rows: ClusterInput[], opts: ClusterOptions): ClusterResult {
+  const { seed, kMin, kMax, sampleSize, maxIterations } = settings(opts);
   const labeller = opts.labeller ?? defaultLabeller;
   const n = rows.length;
   if (n < kMin + 1) return { skipped: `only ${n} rows; splitting into at least ${kMin} segments needs ${kMin + 1} or more`, rows: n };

@@ -15,6 +15,7 @@
  * linear.ts (log1p linear regression); each says why it is not the installed mljs one.
  */
 
+import { inputHash } from '../shared/hash.ts';
 import { seededRandom, shuffleInPlace } from '../shared/random.ts';
 import { type BoostParams, fitBoost, predictBoost } from './boost.ts';
 import type { FeatureRow, FeatureSpec } from './features.ts';
@@ -374,8 +375,44 @@ function guarded(task: Task, work: () => void) {
   }
 }
 
+/**
+ * Bump when training changes in a way the learners' parameters do not show (feature encoding,
+ * fold assignment, choice of the best, scoring): stored runs then no longer match any new hash.
+ */
+export const TRAINING_VERSION = 1;
+
+const foldsOf = (opts: ModelOptions) => Math.min(20, Math.max(2, Math.trunc(opts.folds ?? 5)));
+
+/**
+ * What trainAndScore's result depends on, hashed (ops.model_runs.input_hash): the rows in the
+ * order given, the seed, folds, grouping, every learner's parameters and TRAINING_VERSION. The same
+ * hash means training again would give the same models and scores. Options with a caller's foldOf
+ * cannot be hashed (a function): they return null, and null never matches a stored run.
+ */
+export function trainingInputHash(rows: ModelInput[], opts: ModelOptions): string | null {
+  if (opts.foldOf) return null;
+  return inputHash({
+    version: TRAINING_VERSION,
+    seed: Math.trunc(opts.seed),
+    folds: foldsOf(opts),
+    groupedBy: opts.groupedBy ?? null,
+    minLabelledRows: MIN_LABELLED_ROWS,
+    learners: [...classifiers, ...regressors].map((l) => ({ algorithm: l.algorithm, params: l.params })),
+    forest: FOREST_DEFAULTS,
+    boost: BOOST_DEFAULTS,
+    rows: rows.map((r) => ({
+      id: r.id,
+      // Entries, not objects: the canonical JSON sorts keys, and the order of features is the order of columns.
+      categorical: Object.entries(r.categorical ?? {}),
+      numeric: Object.entries(r.numeric ?? {}),
+      roas: r.roas ?? null,
+      group: r.group ?? null,
+    })),
+  });
+}
+
 export function trainAndScore(rows: ModelInput[], opts: ModelOptions): ModelResult {
-  const folds = Math.min(20, Math.max(2, Math.trunc(opts.folds ?? 5)));
+  const folds = foldsOf(opts);
   const seed = Math.trunc(opts.seed);
   const all: FeatureRow[] = rows.map((r) => ({ categorical: r.categorical ?? {}, numeric: r.numeric ?? {} }));
   const labelledIdx = rows.flatMap((r, i) => (isPresent(r.roas) ? [i] : []));
