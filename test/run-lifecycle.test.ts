@@ -84,7 +84,9 @@ describe('a killed inline run', () => {
     expect(status.status, status.stderr).toBe(0);
     const line = status.stdout.split('\n').find((l) => l.includes(before!.run_id))!;
     expect(line).toMatch(
-      new RegExp(`failed .*error: the process running it \\(pid ${child.pid} on ${hostname()} pid:\\[\\d+\\]\\) ended without finishing the run`),
+      new RegExp(
+        `failed .*error: the process running it \\(pid ${child.pid} on ${hostname()} pid:\\[\\d+\\]\\) ended without finishing the run`,
+      ),
     );
     expect(status.stdout).toMatch(/ingest\s+failed .*ended without finishing the run/);
     expect(await readRun(db.store.db, before!.run_id)).toMatchObject({ state: 'failed', stages: [{ stage: 'ingest', state: 'failed' }] });
