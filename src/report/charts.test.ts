@@ -18,7 +18,7 @@ import {
 } from './charts.ts';
 import { CHART_WIDTH, TREND_WEEKS } from './theme.ts';
 
-// Shaped like the HealthKart seed (../shared/data/healthkart): three platforms, four loss-makers.
+// Shaped like the HealthKart seed data set: three platforms, four loss-makers.
 const platforms = [
   { platform: 'YouTube', roas: 3.14, revenue: 2_104_000, payout: 670_000 },
   { platform: 'Instagram', roas: 4.23, revenue: 3_200_500, payout: 756_600 },
