@@ -9,8 +9,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { influencerModelInputs } from '../src/db/models-repo.ts';
 import { generateDataset } from '../src/generate/generate.ts';
-import { seededRandom, shuffleInPlace } from '../src/pipeline/models/features.ts';
 import { type ModelInput, type TaskResult, trainAndScore } from '../src/pipeline/models/train.ts';
+import { seededRandom, shuffleInPlace } from '../src/pipeline/shared/random.ts';
 import { ingest, kpis } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 

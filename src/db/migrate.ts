@@ -10,14 +10,25 @@ const migrationsDir = join(sqlDir, 'migrations');
 export interface Migration {
   id: number;
   name: string;
-  sql: string;
+  readonly sql: string;
 }
 
+/** The migrations in order; a file's text is read when it is first asked for (most starts apply none). */
 export function loadMigrations(dir = migrationsDir): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
     .sort()
-    .map((name) => ({ id: Number(name.slice(0, 4)), name, sql: readFileSync(join(dir, name), 'utf8') }));
+    .map((name) => {
+      let text: string | undefined;
+      return {
+        id: Number(name.slice(0, 4)),
+        name,
+        get sql() {
+          text ??= readFileSync(join(dir, name), 'utf8');
+          return text;
+        },
+      };
+    });
 }
 
 /**

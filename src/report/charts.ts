@@ -1,4 +1,5 @@
 import type { Config, TopLevelSpec } from 'vega-lite';
+import type { AdSegmentPoint, ModelCandidate } from './digest-data.ts';
 import { fmtMoney, fmtPct, fmtRatio } from './format.ts';
 import { CHART_WIDTH, palette, TREND_WEEKS } from './theme.ts';
 
@@ -793,13 +794,7 @@ export function adRoiTrendChart(rows: AdRoiWeekRow[]): ChartSpec | null {
 
 // ─── Ad segments: ROI against CPC, as the seed plots it ────────────────────────────────────────
 
-export interface AdSegmentPointRow {
-  cpc: number;
-  roi: number;
-  segment: string;
-}
-
-export function adRoiCpcChart(rows: AdSegmentPointRow[]): ChartSpec | null {
+export function adRoiCpcChart(rows: AdSegmentPoint[]): ChartSpec | null {
   const points = rows
     .filter((r) => finite(r.cpc) && finite(r.roi) && r.cpc >= 0)
     .sort((a, b) => byText(a.segment, b.segment) || a.cpc - b.cpc || a.roi - b.roi);
@@ -850,17 +845,7 @@ export function adRoiCpcChart(rows: AdSegmentPointRow[]): ChartSpec | null {
 
 // ─── Model comparison: each candidate's headline metric beside the trivial baseline ────────────
 
-export interface ModelComparisonRow {
-  task: string;
-  algorithm: string;
-  /** 'auc' or 'r2' */
-  metric: string;
-  value: number | null;
-  baseline: number | null;
-  chosen: boolean;
-}
-
-export function modelComparisonChart(rows: ModelComparisonRow[]): ChartSpec | null {
+export function modelComparisonChart(rows: ModelCandidate[]): ChartSpec | null {
   const metricName = (m: string) => (m === 'auc' ? 'AUC' : m === 'r2' ? 'R²' : m);
   const shown = rows
     .filter((r) => finite(r.value))

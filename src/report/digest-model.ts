@@ -316,14 +316,22 @@ const csvColumns: (keyof InfluencerRow)[] = [
 
 export function leaderboardCsv(rows: InfluencerRow[]): string {
   const sorted = [...rows].sort((a, b) => (b.roas ?? -Infinity) - (a.roas ?? -Infinity) || a.influencer_id.localeCompare(b.influencer_id));
-  // spreadsheet-safe: a name such as '=HYPERLINK(...)' must not run when the manager opens the file
+  return sheet(csvColumns, sorted);
+}
+
+/**
+ * A CSV attachment: a header and one line per row, numbers to 4 decimals, CRLF line ends and
+ * spreadsheet-safe (a name such as '=HYPERLINK(...)' must not run when the manager opens the file).
+ */
+function sheet<R>(columns: (keyof R & string)[], rows: R[]): string {
   const opts = { escapeFormulas: true, newline: '\r\n' };
+  const cell = (v: unknown) => (typeof v === 'number' ? round(v) : v);
   return (
-    csvLine(csvColumns, opts) +
-    sorted
+    csvLine(columns, opts) +
+    rows
       .map((r) =>
         csvLine(
-          csvColumns.map((c) => (typeof r[c] === 'number' ? round(r[c] as number) : r[c])),
+          columns.map((c) => cell(r[c])),
           opts,
         ),
       )
@@ -358,18 +366,7 @@ export function campaignsCsv(rows: AdCampaignRow[]): string {
   const sorted = [...rows].sort(
     (a, b) => (b.roi ?? -Infinity) - (a.roi ?? -Infinity) || a.campaign.localeCompare(b.campaign) || a.channel.localeCompare(b.channel),
   );
-  const opts = { escapeFormulas: true, newline: '\r\n' };
-  return (
-    csvLine(campaignColumns, opts) +
-    sorted
-      .map((r) =>
-        csvLine(
-          campaignColumns.map((c) => (typeof r[c] === 'number' ? round(r[c] as number) : r[c])),
-          opts,
-        ),
-      )
-      .join('')
-  );
+  return sheet(campaignColumns, sorted);
 }
 
 /** A test plan as the digest shows it: one creator, users per group, weeks. */

@@ -29,10 +29,10 @@ import type { CsvRecord, ReadStats } from '../pipeline/ingest/csv-records.ts';
 import { HEADER_LIMIT, type HeaderRead, headerOf } from '../pipeline/ingest/file-header.ts';
 import { type FileKind, loadOrder, type Recognised, recogniseHeader } from '../pipeline/ingest/file-kinds.ts';
 import { accountingProblem, fileRecords } from '../pipeline/ingest/file-records.ts';
-import { isoDay } from '../pipeline/ingest/order-days.ts';
 import { OrdersBatcher } from '../pipeline/ingest/orders-batch.ts';
 import { type CleanContext, COPY_OPTIONS, copyFields, type Reject } from '../pipeline/ingest/row-cleaner.ts';
 import { RowsBatcher } from '../pipeline/ingest/rows-batch.ts';
+import { isoDay } from '../pipeline/shared/calendar.ts';
 import { progress } from '../progress.ts';
 import { defineStage } from './stage.ts';
 

@@ -1,8 +1,5 @@
 import { isoDay, mondayOf } from '../shared/calendar.ts';
 
-// stages/ingest.ts reads isoDay from here; the one definition is in shared/calendar.ts
-export { isoDay };
-
 /**
  * The days a load's orders fall on (as YYYYMMDD numbers: no string per row), with how many
  * rows each, kept while the rows stream by: core.order_days (which days earlier loads have,

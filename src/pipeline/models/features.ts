@@ -6,7 +6,6 @@
  */
 
 // test/generated.test.ts still imports these from here; they are defined in shared/random.ts.
-export { seededRandom, shuffleInPlace } from '../shared/random.ts';
 
 export const OTHER_LEVEL = 'other/null';
 
