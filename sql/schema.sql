@@ -2942,8 +2942,23 @@ CREATE TABLE ops.digests (
     attempts integer DEFAULT 0 NOT NULL,
     claimed_at timestamp with time zone DEFAULT now() NOT NULL,
     sent_at timestamp with time zone,
+    subscription text DEFAULT 'DIGEST_TO'::text NOT NULL,
+    channel text DEFAULT 'email'::text NOT NULL,
+    CONSTRAINT digests_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'webhook'::text]))),
     CONSTRAINT digests_state_check CHECK ((state = ANY (ARRAY['sending'::text, 'sent'::text, 'failed'::text, 'skipped'::text])))
 );
+
+--
+-- Name: COLUMN digests.subscription; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.digests.subscription IS 'The subscription (ops.subscriptions.name) the digest was for; DIGEST_TO for the unfiltered list of the DIGEST_TO setting.';
+
+--
+-- Name: COLUMN digests.channel; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.digests.channel IS 'email (recipient is an address) or webhook (recipient is the webhook URL).';
 
 --
 -- Name: ingest_files; Type: TABLE; Schema: ops; Owner: -
@@ -3152,6 +3167,66 @@ CREATE TABLE ops.stage_runs (
     error text,
     CONSTRAINT stage_runs_state_check CHECK ((state = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text, 'skipped'::text])))
 );
+
+--
+-- Name: subscriptions; Type: TABLE; Schema: ops; Owner: -
+--
+
+CREATE TABLE ops.subscriptions (
+    name text NOT NULL,
+    recipients text[] DEFAULT '{}'::text[] NOT NULL,
+    slice jsonb DEFAULT '{}'::jsonb NOT NULL,
+    cadence text DEFAULT 'weekly'::text NOT NULL,
+    timezone text NOT NULL,
+    webhook_url text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT subscriptions_cadence_check CHECK ((cadence = ANY (ARRAY['weekly'::text, 'alerts'::text, 'both'::text]))),
+    CONSTRAINT subscriptions_check CHECK (((cardinality(recipients) > 0) OR (webhook_url IS NOT NULL))),
+    CONSTRAINT subscriptions_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9_-]{0,62}$'::text)),
+    CONSTRAINT subscriptions_slice_check CHECK ((jsonb_typeof(slice) = 'object'::text))
+);
+
+--
+-- Name: TABLE subscriptions; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON TABLE ops.subscriptions IS 'Who gets which digest and alerts: managed by `pulse subscriptions add|list|remove` and POST/GET/DELETE /subscriptions.';
+
+--
+-- Name: COLUMN subscriptions.name; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.subscriptions.name IS 'Name: lower-case letters, digits, - and _, at most 63 characters.';
+
+--
+-- Name: COLUMN subscriptions.recipients; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.subscriptions.recipients IS 'Mail addresses; may be empty when webhook_url is set.';
+
+--
+-- Name: COLUMN subscriptions.slice; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.subscriptions.slice IS 'The slice: an object from key (platform, category, gender, tier, product, campaign, channel) to the values kept, e.g. {"platform": ["Instagram"]}; {} is everything.';
+
+--
+-- Name: COLUMN subscriptions.cadence; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.subscriptions.cadence IS 'weekly (the digest), alerts, or both.';
+
+--
+-- Name: COLUMN subscriptions.timezone; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.subscriptions.timezone IS 'IANA time zone in which DIGEST_CRON (and ALERT_CRON) fire for this subscription; the ISO weeks of the data stay in PULSE_TIMEZONE.';
+
+--
+-- Name: COLUMN subscriptions.webhook_url; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.subscriptions.webhook_url IS 'Slack incoming-webhook URL (https, or http on a loopback address) that also gets the digest summary and the alerts.';
 
 --
 -- Name: ingest_files file_id; Type: DEFAULT; Schema: ops; Owner: -
@@ -3366,7 +3441,7 @@ ALTER TABLE ONLY mart.weekly_kpis
 --
 
 ALTER TABLE ONLY ops.digests
-    ADD CONSTRAINT digests_pkey PRIMARY KEY (period, recipient);
+    ADD CONSTRAINT digests_pkey PRIMARY KEY (period, subscription, recipient);
 
 --
 -- Name: ingest_files ingest_files_pkey; Type: CONSTRAINT; Schema: ops; Owner: -
@@ -3430,6 +3505,13 @@ ALTER TABLE ONLY ops.pipeline_runs
 
 ALTER TABLE ONLY ops.stage_runs
     ADD CONSTRAINT stage_runs_pkey PRIMARY KEY (run_id, stage);
+
+--
+-- Name: subscriptions subscriptions_pkey; Type: CONSTRAINT; Schema: ops; Owner: -
+--
+
+ALTER TABLE ONLY ops.subscriptions
+    ADD CONSTRAINT subscriptions_pkey PRIMARY KEY (name);
 
 --
 -- Name: posts_influencer_id_post_date_idx; Type: INDEX; Schema: core; Owner: -

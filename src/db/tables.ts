@@ -1608,6 +1608,10 @@ export interface MartWeeklyKpis {
 
 export interface OpsDigests {
   attempts: Generated<number>;
+  /**
+   * email (recipient is an address) or webhook (recipient is the webhook URL).
+   */
+  channel: Generated<string>;
   claimed_at: Generated<Timestamp>;
   error: string | null;
   html: string | null;
@@ -1617,6 +1621,10 @@ export interface OpsDigests {
   sent_at: Timestamp | null;
   state: string;
   subject: string | null;
+  /**
+   * The subscription (ops.subscriptions.name) the digest was for; DIGEST_TO for the unfiltered list of the DIGEST_TO setting.
+   */
+  subscription: Generated<string>;
 }
 
 export interface OpsIngestFiles {
@@ -1723,6 +1731,34 @@ export interface OpsStageRuns {
   state: string;
 }
 
+export interface OpsSubscriptions {
+  /**
+   * weekly (the digest), alerts, or both.
+   */
+  cadence: Generated<string>;
+  created_at: Generated<Timestamp>;
+  /**
+   * Name: lower-case letters, digits, - and _, at most 63 characters.
+   */
+  name: string;
+  /**
+   * Mail addresses; may be empty when webhook_url is set.
+   */
+  recipients: Generated<string[]>;
+  /**
+   * The slice: an object from key (platform, category, gender, tier, product, campaign, channel) to the values kept, e.g. {"platform": ["Instagram"]}; {} is everything.
+   */
+  slice: Generated<Json>;
+  /**
+   * IANA time zone in which DIGEST_CRON (and ALERT_CRON) fire for this subscription; the ISO weeks of the data stay in PULSE_TIMEZONE.
+   */
+  timezone: string;
+  /**
+   * Slack incoming-webhook URL (https, or http on a loopback address) that also gets the digest summary and the alerts.
+   */
+  webhook_url: string | null;
+}
+
 export interface DB {
   "core.ad_campaigns": CoreAdCampaigns;
   "core.group_stats": CoreGroupStats;
@@ -1767,4 +1803,5 @@ export interface DB {
   "ops.rejects": OpsRejects;
   "ops.skipped_files": OpsSkippedFiles;
   "ops.stage_runs": OpsStageRuns;
+  "ops.subscriptions": OpsSubscriptions;
 }
