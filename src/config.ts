@@ -26,7 +26,7 @@ const isTimeZone = (tz: unknown) => {
     return false;
   }
 };
-const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin" or "UTC"');
+export const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin" or "UTC"');
 
 /**
  * Why BullMQ's job scheduler would not run `pattern` in time zone `tz`, or null when it would.

@@ -143,6 +143,7 @@ describe('digest with influencers and ad campaigns', () => {
     const attachments = mailOptions(
       {
         period: model.period,
+        subscription: 'DIGEST_TO',
         from: 'a@example.com',
         subject: model.subject,
         html: '',

@@ -156,8 +156,37 @@ export interface ClusterSummary {
   labels: { label: string; size: number }[];
 }
 
+/** The all-time figures of a subscription's slice (the mart's dimension row when the slice is one value of one key). */
+export interface SliceTotalsRow {
+  influencers: number;
+  orders: number;
+  revenue: number;
+  payout: number;
+  roas: number | null;
+  iroas_baseline: number | null;
+  loss_makers: number;
+  loss: number;
+  /** Σ incremental revenue / Σ payout of its creators with a holdout, and the 95% interval from their summed variances. */
+  iroas_summed: number | null;
+  iroas_summed_low: number | null;
+  iroas_summed_high: number | null;
+}
+/** What part of the data a digest covers: everything, or a subscription's slice. */
+export interface DigestScope {
+  /** "Instagram, Fitness"; '' for everything. */
+  label: string;
+  /** Creators (influencer campaigns) and ad campaigns: which the slice keeps. */
+  creators: boolean;
+  ads: boolean;
+  /** The slice's all-time figures (only for a slice with creators). */
+  totals: SliceTotalsRow | null;
+  /** How product and campaign slices count creators, for the reader. */
+  note: string | null;
+}
+
 export interface DigestData {
   period: Period;
+  scope: DigestScope;
   /** The newest week with data: what an empty week's digest points to. */
   latestWeek: string | null;
   week: WeekRow | undefined;

@@ -54,6 +54,8 @@ export interface AdSegmentLine {
 export interface DigestModel {
   period: string;
   subject: string;
+  /** The subscription's slice: its name ("Instagram, Fitness"; '' for everything), how it counts, and its all-time tiles. */
+  slice: { label: string; heading: string; note: string | null; tiles: Tile[] };
   /** Which sections the data has: influencer campaigns, ad campaigns, or both. */
   influencerSection: boolean;
   adSection: boolean;
@@ -100,10 +102,11 @@ const reasonText: Record<string, string> = {
 
 /** The digest as data: everything shown, already formatted, and nothing rendered yet. */
 export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }): DigestModel {
-  const weekNo = Number(d.period.label.slice(-2));
+  // "Week 29 · Instagram, Fitness": the slice is named wherever the week is.
+  const week = `Week ${Number(d.period.label.slice(-2))}${d.scope.label ? ` · ${d.scope.label}` : ''}`;
   const w = d.week;
   const footer = footerText(d.quality);
-  if (!w) return emptyModel(d, `Week ${weekNo}: no campaign data this week`, footer);
+  if (!w) return emptyModel(d, `${week}: no campaign data this week`, footer);
   const p = d.previous;
   const influencerSection = d.influencers.length > 0;
   const adSection = d.adCampaigns.length > 0;
@@ -111,7 +114,7 @@ export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }
   const roasChange = w.roas != null && p?.roas != null ? w.roas - p.roas : null;
   const influencerSubject = `ROAS ${fmtRatio(w.roas, 1)}${roasChange !== null ? ` (${fmtChange(roasChange, (x) => x.toFixed(1))})` : ''}, ${lm} loss-maker${lm === 1 ? '' : 's'}`;
   const adSubject = `ad ROI ${fmtPct(w.ad_roi, 0)}${w.ad_roi_change !== null ? ` (${fmtChange(w.ad_roi_change, (x) => fmtPct(x, 0))})` : ''} on ${fmtMoney(w.ad_spend)} spend`;
-  const subject = `Week ${weekNo}: ${
+  const subject = `${week}: ${
     // the ad figures join the subject when the week has ad rows (a portfolio may hold old ad exports only)
     influencerSection && adSection
       ? w.ad_campaigns > 0
@@ -161,6 +164,7 @@ export function buildDigestModel(d: DigestData, opts: { minWinnerSpend: number }
   return {
     period: d.period.label,
     subject,
+    slice: sliceModel(d.scope),
     empty: false,
     notice: null,
     influencerSection,
@@ -209,6 +213,7 @@ function emptyModel(d: DigestData, subject: string, footer: string): DigestModel
   return {
     period: p.label,
     subject,
+    slice: sliceModel(d.scope),
     empty: true,
     notice,
     influencerSection: false,
@@ -228,6 +233,33 @@ function emptyModel(d: DigestData, subject: string, footer: string): DigestModel
     campaignsCsv: null,
     next: { tests: [], testsTotal: 0, testsFeasible: 0, moves: [], movesTotal: 0, moneySummary: null },
   };
+}
+
+/** The slice's all-time line (no week-over-week change: all time has no week before). */
+function sliceModel(scope: DigestData['scope']): DigestModel['slice'] {
+  const t = scope.totals;
+  const ratio = (x: number | null) => fmtRatio(x);
+  const fmtNumber = (x: number) => Number(x).toLocaleString('en-US');
+  const tiles: Tile[] = t
+    ? [
+        { label: 'Revenue', value: fmtMoney(t.revenue), change: '', good: null },
+        { label: 'Payout', value: fmtMoney(t.payout), change: '', good: null },
+        { label: 'ROAS', value: ratio(t.roas), change: '', good: null },
+        {
+          label: 'Incremental ROAS',
+          value: t.iroas_summed === null ? `${ratio(t.iroas_baseline)} (baseline)` : ratio(t.iroas_summed),
+          change:
+            t.iroas_summed_low !== null && t.iroas_summed_high !== null
+              ? `95% CI ${t.iroas_summed_low.toFixed(2)} to ${t.iroas_summed_high.toFixed(2)}`
+              : '',
+          good: null,
+        },
+      ]
+    : [];
+  const heading = t
+    ? `All time · ${scope.label}: ${t.influencers.toLocaleString('en-US')} creator${t.influencers === 1 ? '' : 's'}, ${t.loss_makers} loss-maker${t.loss_makers === 1 ? '' : 's'}, ${fmtNumber(t.orders)} orders`
+    : '';
+  return { label: scope.label, heading, note: scope.note, tiles };
 }
 
 function toSegmentLine(s: DigestData['adSegments'][number]): AdSegmentLine {

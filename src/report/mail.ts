@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import { DIGEST_TO_NAME } from '../pipeline/shared/slice.ts';
 
 export interface DigestMessage {
   period: string;
+  /** The subscription it is for (ops.subscriptions.name, or DIGEST_TO): part of its Message-ID and file names. */
+  subscription: string;
   from: string;
   subject: string;
   html: string;
@@ -18,9 +21,12 @@ export interface DigestMessage {
   images: { cid: string; filename: string; png: Buffer }[];
 }
 
-/** A stable Message-ID per period and recipient, so a mail client also sees a resend as the same mail. */
-export const messageIdFor = (period: string, recipient: string) =>
-  `<digest-${period}-${createHash('sha256').update(recipient).digest('hex').slice(0, 12)}@campaign-pulse>`;
+/** A stable Message-ID per period, subscription and recipient, so a mail client also sees a resend as the same mail. */
+export const messageIdFor = (m: Pick<DigestMessage, 'period' | 'subscription'>, recipient: string) =>
+  `<digest-${m.period}-${createHash('sha256').update(`${m.subscription}\n${recipient}`).digest('hex').slice(0, 12)}@campaign-pulse>`;
+
+/** "digest-2026-W46" for the unfiltered digest, "digest-2026-W46-instagram" for a subscription's. */
+const fileStem = (m: DigestMessage) => `digest-${m.period}${m.subscription === DIGEST_TO_NAME ? '' : `-${m.subscription}`}`;
 
 export function mailOptions(m: DigestMessage, to: string): Mail.Options {
   return {
@@ -29,7 +35,7 @@ export function mailOptions(m: DigestMessage, to: string): Mail.Options {
     subject: m.subject,
     html: m.html,
     text: m.text,
-    messageId: messageIdFor(m.period, to),
+    messageId: messageIdFor(m, to),
     attachments: [
       ...m.images.map((i) => ({
         filename: i.filename,
@@ -53,19 +59,22 @@ export async function writeDigestFiles(
   outDir: string,
 ): Promise<{ html: string; eml: string; text: string }> {
   await mkdir(outDir, { recursive: true });
-  const base = join(outDir, `digest-${m.period}`);
+  const base = join(outDir, fileStem(m));
   const eml = await new MailComposer(mailOptions(m, to.join(', '))).compile().build();
   // The standalone HTML shows its charts from files beside it instead of cid: parts.
   let html = m.html;
+  // Several subscriptions' digests share a folder: each names its charts after itself.
+  const prefix = m.subscription === DIGEST_TO_NAME ? '' : `${m.subscription}-`;
   for (const img of m.images) {
-    await writeFile(join(outDir, img.filename), img.png);
-    html = html.replaceAll(`cid:${img.cid}`, img.filename);
+    await writeFile(join(outDir, prefix + img.filename), img.png);
+    html = html.replaceAll(`cid:${img.cid}`, prefix + img.filename);
   }
   await writeFile(`${base}.html`, html);
   await writeFile(`${base}.eml`, eml);
   await writeFile(`${base}.txt`, m.text);
-  if (m.csv !== null) await writeFile(join(outDir, `leaderboard-${m.period}.csv`), m.csv);
-  if (m.campaignsCsv !== null) await writeFile(join(outDir, `campaigns-${m.period}.csv`), m.campaignsCsv);
+  const suffix = fileStem(m).slice('digest-'.length);
+  if (m.csv !== null) await writeFile(join(outDir, `leaderboard-${suffix}.csv`), m.csv);
+  if (m.campaignsCsv !== null) await writeFile(join(outDir, `campaigns-${suffix}.csv`), m.campaignsCsv);
   return { html: `${base}.html`, eml: `${base}.eml`, text: `${base}.txt` };
 }
 
@@ -107,7 +116,7 @@ export function fileMailTransport(outDir: string): MailTransport {
     deliversOnce: false,
     async send(message, to) {
       const files = await writeDigestFiles(message, to, outDir);
-      return { messageId: messageIdFor(message.period, to.join(',')), files };
+      return { messageId: messageIdFor(message, to.join(',')), files };
     },
     close() {},
   };

@@ -11,6 +11,7 @@ function model(): DigestModel {
   return {
     period: '2025-W29',
     subject: 'Week 29: subject $& {{period}}',
+    slice: { label: '', heading: '', note: null, tiles: [] },
     empty: false,
     notice: null,
     influencerSection: true,

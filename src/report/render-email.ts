@@ -73,6 +73,10 @@ export async function renderDigestHtml(m: DigestModel, charts: InlineChart[], om
       .map((g) => `<mj-group>${g.map(tile).join('')}</mj-group>`)
       .join('')}</mj-section>`;
   if (m.influencerSection) parts.push(tiles(m.tiles));
+  if (m.slice.tiles.length) {
+    const note = m.slice.note ? `<mj-text color="${colors.muted}" font-size="12px" padding-top="0">${esc(m.slice.note)}</mj-text>` : '';
+    parts.push(section(`${heading(m.slice.heading)}${note}`), tiles(m.slice.tiles));
+  }
   if (m.adSection) {
     // with influencers above, the ad tiles say what they are
     if (m.influencerSection) parts.push(section(heading('Ad campaigns this week')));
@@ -219,6 +223,10 @@ export function renderDigestText(m: DigestModel, omitted: OmittedChart[]): strin
     return lines.join('\n');
   }
   if (m.influencerSection) for (const t of m.tiles) lines.push(`${t.label}: ${t.value}${t.change ? ` (${t.change})` : ''}`);
+  if (m.slice.tiles.length) {
+    lines.push('', m.slice.heading, ...(m.slice.note ? [`(${m.slice.note})`] : []));
+    for (const t of m.slice.tiles) lines.push(`${t.label}: ${t.value}${t.change ? ` (${t.change})` : ''}`);
+  }
   if (m.adSection) {
     if (m.influencerSection) lines.push('', 'Ad campaigns this week');
     for (const t of m.adTiles) lines.push(`${t.label}: ${t.value}${t.change ? ` (${t.change})` : ''}`);

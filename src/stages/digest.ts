@@ -1,16 +1,19 @@
 import {
   claimDelivery,
+  type DeliveryKey,
   deliveredRecipients,
   latestWeekWithData,
   loadDigestData,
   markDelivered,
   markDeliveryFailed,
 } from '../db/digest-repo.ts';
-import { DeliveryError, messageOf } from '../errors.ts';
+import { listSubscriptions, type Subscription } from '../db/subscriptions-repo.ts';
+import { DeliveryError, InputError, messageOf } from '../errors.ts';
 import { lastCompleteWeek, type Period, parsePeriod } from '../pipeline/shared/calendar.ts';
+import { DIGEST_TO_NAME, sliceId } from '../pipeline/shared/slice.ts';
 import { digestCharts } from '../report/digest-charts.ts';
-import { buildDigestModel } from '../report/digest-model.ts';
-import { type DigestMessage, openMailTransport } from '../report/mail.ts';
+import { buildDigestModel, type DigestModel } from '../report/digest-model.ts';
+import { type DigestMessage, type MailTransport, openMailTransport } from '../report/mail.ts';
 import { renderDigestHtml, renderDigestText } from '../report/render-email.ts';
 import { AD_POINTS_SHOWN, TREND_WEEKS } from '../report/theme.ts';
 import type { StageParams } from './params.ts';
@@ -19,10 +22,13 @@ import { defineStage, type StageDeps } from './stage.ts';
 export interface DigestDetail {
   period: string;
   subject?: string;
-  /** Where the digest was written, when it went to files. */
+  /** Where the (first) digest was written, when it went to files. */
   files?: { html: string; eml: string; text: string };
-  /** Recipients sent to in this run, when it went by mail. */
+  /** Deliveries made in this run (mails and webhook posts), when it went by mail. */
   sent?: number;
+  /** Subscriptions served, and how many digests were rendered for them (one per distinct slice). */
+  subscriptions?: number;
+  renders?: number;
   renderSeconds?: number;
 }
 
@@ -36,75 +42,145 @@ export async function resolvePeriod(deps: StageDeps, period: string | undefined)
   return period ? parsePeriod(period) : fallback();
 }
 
-/** Renders the digest once for a period and delivers it once per recipient (see ops.digests). */
+/**
+ * Whom this run serves: `to` (the unfiltered digest to those addresses), one subscription, the
+ * subscriptions of one time zone, or every subscription with a weekly cadence. With no stored
+ * subscriptions, DIGEST_TO is one unfiltered subscription in PULSE_TIMEZONE.
+ */
+export async function digestTargets(deps: StageDeps, params: StageParams<'digest'>): Promise<Subscription[]> {
+  const { config } = deps;
+  const digestTo = (recipients: string[]): Subscription => ({
+    name: DIGEST_TO_NAME,
+    recipients,
+    slice: {},
+    cadence: 'weekly',
+    timezone: config.PULSE_TIMEZONE,
+    webhook_url: null,
+  });
+  if (params.to?.length) return [digestTo(params.to)];
+  const stored = await listSubscriptions(deps.store.db);
+  if (params.subscription !== undefined) {
+    const one = stored.find((s) => s.name === params.subscription);
+    if (!one)
+      throw new InputError(`no subscription named ${params.subscription}; there are: ${stored.map((s) => s.name).join(', ') || 'none'}`);
+    return [one];
+  }
+  const all = stored.length ? stored.filter((s) => s.cadence !== 'alerts') : [digestTo(config.DIGEST_TO)];
+  return params.timezone === undefined ? all : all.filter((s) => s.timezone === params.timezone);
+}
+
+interface Rendered {
+  model: DigestModel;
+  message: Omit<DigestMessage, 'subscription'>;
+}
+
+/** Renders the digest once per distinct slice and delivers it once per (period, subscription, recipient) (see ops.digests). */
 export const digestStage = defineStage({
   name: 'digest',
   async run(deps, params: StageParams<'digest'>) {
     const { config, store, log } = deps;
     const period = await resolvePeriod(deps, params.period);
-    const recipients = params.to?.length ? params.to : config.DIGEST_TO;
+    const targets = await digestTargets(deps, params);
     const transport = openMailTransport(config, { preview: params.preview });
+    const detail: DigestDetail = { period: period.label, subscriptions: targets.length, renders: 0, sent: 0 };
     try {
-      if (transport.deliversOnce && !params.resend) {
-        const done = new Set(await deliveredRecipients(store.db, period.label));
-        if (recipients.every((r) => done.has(r))) {
-          log.info({ period: period.label }, 'digest already delivered for this period');
-          return { rows: 0, skipped: `digest for ${period.label} already delivered`, detail: { period: period.label } as DigestDetail };
+      // Subscriptions whose every recipient has this period need no rendering at all.
+      const pending: Subscription[] = [];
+      for (const t of targets) {
+        if (!transport.deliversOnce || params.resend) pending.push(t);
+        else {
+          const done = new Set(await deliveredRecipients(store.db, period.label, t.name));
+          if (!deliveryAddresses(t).every((r) => done.has(r))) pending.push(t);
         }
+      }
+      if (!pending.length) {
+        log.info({ period: period.label }, 'digest already delivered for this period');
+        return { rows: 0, skipped: `digest for ${period.label} already delivered`, detail };
       }
       const started = Date.now();
-      const data = await loadDigestData(store.db, period, { trendWeeks: TREND_WEEKS, adPoints: AD_POINTS_SHOWN });
-      const model = buildDigestModel(data, { minWinnerSpend: config.MIN_WINNER_SPEND });
-      if (model.empty && config.DIGEST_EMPTY_WEEK === 'skip') {
-        log.info({ period: period.label }, 'no data for the period, digest skipped (DIGEST_EMPTY_WEEK=skip)');
-        return { rows: 0, skipped: `no data for ${period.label}`, detail: { period: period.label } as DigestDetail };
-      }
-      // An empty week's digest is the short notice: no charts to draw.
-      const charts = model.empty ? { inline: [], omitted: [], images: [] } : await digestCharts(data);
-      const html = await renderDigestHtml(model, charts.inline, charts.omitted);
-      const message: DigestMessage = {
-        period: period.label,
-        from: config.DIGEST_FROM,
-        subject: model.subject,
-        html,
-        text: renderDigestText(model, charts.omitted),
-        csv: model.leaderboardCsv,
-        campaignsCsv: model.campaignsCsv,
-        images: charts.images,
-      };
-      const renderSeconds = (Date.now() - started) / 1000;
-      if (!transport.deliversOnce) {
-        const { files } = await transport.send(message, recipients);
-        log.info({ period: period.label, html: files?.html, renderSeconds }, 'digest written');
-        return { rows: 1, detail: { period: period.label, subject: model.subject, files, renderSeconds } as DigestDetail };
-      }
+      const renders = new Map<string, Rendered | null>();
       const failures: string[] = [];
-      let sent = 0;
-      for (const to of recipients) {
-        const claimed = await claimDelivery(store.db, {
-          period: period.label,
-          recipient: to,
-          subject: model.subject,
-          html,
-          resend: Boolean(params.resend),
-        });
-        if (!claimed) continue;
-        try {
-          const info = await transport.send(message, [to]);
-          await markDelivered(store.db, period.label, to, info.messageId);
-          sent++;
-        } catch (e) {
-          log.warn({ err: e, period: period.label }, 'digest not delivered to a recipient');
-          failures.push(`${to}: ${messageOf(e)}`);
-          await markDeliveryFailed(store.db, period.label, to, messageOf(e));
-        }
+      for (const sub of pending) {
+        const key = sliceId(sub.slice);
+        if (!renders.has(key)) renders.set(key, await renderSlice(deps, period, sub));
+        const rendered = renders.get(key)!;
+        if (!rendered) continue;
+        detail.subject ??= rendered.model.subject;
+        const message: DigestMessage = { ...rendered.message, subscription: sub.name };
+        const outcome = await deliver(deps, transport, message, sub, Boolean(params.resend));
+        detail.files ??= outcome.files;
+        detail.sent! += outcome.sent;
+        failures.push(...outcome.failures);
       }
-      log.info({ period: period.label, sent, failed: failures.length, renderSeconds }, 'digest sent');
-      // Thrown so the job retries; recipients already sent are not sent again.
+      detail.renders = [...renders.values()].filter(Boolean).length;
+      detail.renderSeconds = (Date.now() - started) / 1000;
+      if (!detail.renders) {
+        log.info({ period: period.label }, 'no data for the period, digest skipped (DIGEST_EMPTY_WEEK=skip)');
+        return { rows: 0, skipped: `no data for ${period.label}`, detail };
+      }
+      log.info({ ...detail, failed: failures.length }, transport.deliversOnce ? 'digest sent' : 'digest written');
+      // Thrown so the job retries; deliveries already made are not made again.
       if (failures.length) throw new DeliveryError(`digest for ${period.label} not delivered to ${failures.join('; ')}`);
-      return { rows: sent, detail: { period: period.label, subject: model.subject, sent, renderSeconds } as DigestDetail };
+      return { rows: transport.deliversOnce ? detail.sent! : detail.renders, detail };
     } finally {
       transport.close();
     }
   },
 });
+
+/** The digest of one slice, or null when its week is empty and DIGEST_EMPTY_WEEK=skip. */
+async function renderSlice(deps: StageDeps, period: Period, sub: Subscription): Promise<Rendered | null> {
+  const { config } = deps;
+  const data = await loadDigestData(deps.store.db, period, { trendWeeks: TREND_WEEKS, adPoints: AD_POINTS_SHOWN, slice: sub.slice });
+  const model = buildDigestModel(data, { minWinnerSpend: config.MIN_WINNER_SPEND });
+  if (model.empty && config.DIGEST_EMPTY_WEEK === 'skip') return null;
+  // An empty week's digest is the short notice: no charts to draw.
+  const charts = model.empty ? { inline: [], omitted: [], images: [] } : await digestCharts(data);
+  return {
+    model,
+    message: {
+      period: period.label,
+      from: config.DIGEST_FROM,
+      subject: model.subject,
+      html: await renderDigestHtml(model, charts.inline, charts.omitted),
+      text: renderDigestText(model, charts.omitted),
+      csv: model.leaderboardCsv,
+      campaignsCsv: model.campaignsCsv,
+      images: charts.images,
+    },
+  };
+}
+
+const deliveryAddresses = (s: Subscription) => s.recipients;
+
+/** Sends one subscription's digest: files for all its recipients, or one claimed mail per recipient. */
+async function deliver(
+  deps: StageDeps,
+  transport: MailTransport,
+  message: DigestMessage,
+  sub: Subscription,
+  resend: boolean,
+): Promise<{ sent: number; failures: string[]; files?: DigestDetail['files'] }> {
+  const { store, log } = deps;
+  if (!transport.deliversOnce) {
+    const { files } = await transport.send(message, sub.recipients);
+    log.info({ period: message.period, subscription: sub.name, html: files?.html }, 'digest written');
+    return { sent: 0, failures: [], files };
+  }
+  const failures: string[] = [];
+  let sent = 0;
+  for (const to of sub.recipients) {
+    const key: DeliveryKey = { period: message.period, subscription: sub.name, recipient: to };
+    if (!(await claimDelivery(store.db, { ...key, channel: 'email', subject: message.subject, html: message.html, resend }))) continue;
+    try {
+      const info = await transport.send(message, [to]);
+      await markDelivered(store.db, key, info.messageId);
+      sent++;
+    } catch (e) {
+      log.warn({ err: e, period: message.period, subscription: sub.name }, 'digest not delivered to a recipient');
+      failures.push(`${to}${sub.name === DIGEST_TO_NAME ? '' : ` (${sub.name})`}: ${messageOf(e)}`);
+      await markDeliveryFailed(store.db, key, messageOf(e));
+    }
+  }
+  return { sent, failures };
+}

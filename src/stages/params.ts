@@ -40,8 +40,12 @@ export const stageParams = {
     preview: z.boolean().optional(),
     /** Send again although this period was delivered. */
     resend: z.boolean().optional(),
-    /** Recipients instead of DIGEST_TO. */
+    /** Send the unfiltered digest to these recipients instead of the subscriptions (or DIGEST_TO). */
     to: z.array(z.email('must be an e-mail address')).min(1).optional(),
+    /** Only this subscription (ops.subscriptions.name). */
+    subscription: z.string().min(1).optional(),
+    /** Only the subscriptions in this time zone (each zone's schedule sends its own). */
+    timezone: z.string().min(1).optional(),
   }),
 } as const satisfies Record<StageName, z.ZodObject>;
 
