@@ -97,6 +97,8 @@ export const configSchema = z
     PULSE_API_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
     // Bull Board's queue-changing actions (clean, pause, retry, remove...); unset: the board is read-only.
     PULSE_ADMIN_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+    // Signs webhook posts (X-Pulse-Signature) so a receiver can tell them from forgeries; Slack itself checks none.
+    PULSE_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
     // Behind a reverse proxy: client addresses (the login limit) and https (the cookie's Secure flag) come from X-Forwarded-*.
     PULSE_TRUST_PROXY: setting(z.enum(['true', 'false'], { message: 'must be true or false' }), 'false').transform((v) => v === 'true'),
     PULSE_QUEUE_PREFIX: z.string().min(1).default('pulse'),

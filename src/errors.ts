@@ -25,5 +25,18 @@ export class DeliveryError extends Error {
   override name = 'DeliveryError';
 }
 
+/**
+ * A webhook did not take a message: it refused it (a 4xx other than 429, not retried), or every
+ * attempt failed. `status` is the last HTTP answer, undefined when none came (timeout, network).
+ */
+export class WebhookError extends Error {
+  override name = 'WebhookError';
+  readonly status: number | undefined;
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.status = options.status;
+  }
+}
+
 /** The message of anything thrown, for a one-line summary (logs get the error itself). */
 export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));

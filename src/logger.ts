@@ -8,7 +8,16 @@ export const logger = pino(
   {
     level: config().LOG_LEVEL,
     redact: {
-      paths: ['*.password', '*.token', '*.DATABASE_URL', '*.SMTP_URL', '*.REDIS_URL', 'headers.authorization'],
+      paths: [
+        '*.password',
+        '*.token',
+        '*.DATABASE_URL',
+        '*.SMTP_URL',
+        '*.REDIS_URL',
+        '*.PULSE_WEBHOOK_SECRET',
+        '*.secret',
+        'headers.authorization',
+      ],
       censor: '[redacted]',
     },
     transport: pretty

@@ -27,6 +27,14 @@ describe('config errors', () => {
     expect(m).toBe('Invalid environment: PULSE_API_TOKEN (got 12 characters, not shown): must be at least 16 characters');
   });
 
+  it('PULSE_WEBHOOK_SECRET is optional and at least 16 characters, shown by its length only', () => {
+    expect(parseConfig({}).PULSE_WEBHOOK_SECRET).toBeUndefined();
+    expect(parseConfig({ PULSE_WEBHOOK_SECRET: 'webhook-secret-0123' }).PULSE_WEBHOOK_SECRET).toBe('webhook-secret-0123');
+    expect(messageOf({ PULSE_WEBHOOK_SECRET: 'hook-secret' })).toBe(
+      'Invalid environment: PULSE_WEBHOOK_SECRET (got 11 characters, not shown): must be at least 16 characters',
+    );
+  });
+
   it('PULSE_ADMIN_TOKEN is optional, at least 16 characters and not the API token', () => {
     const api = 'api-token-0123456789';
     expect(parseConfig({ PULSE_API_TOKEN: api }).PULSE_ADMIN_TOKEN).toBeUndefined();
