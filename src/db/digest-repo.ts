@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
+import { type Period, previousWeek } from '../pipeline/shared/calendar.ts';
 import { isEverything, normalised, type Slice, sliceHalves, sliceLabel } from '../pipeline/shared/slice.ts';
 import { studentTQuantile } from '../pipeline/shared/statistics.ts';
-import { type Period, previousWeek } from '../pipeline/shared/calendar.ts';
 import type {
   AdCampaignRow,
   AdChannelRow,

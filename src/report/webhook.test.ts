@@ -128,6 +128,7 @@ const lossMakers: LossMakerRow[] = influencers
   }));
 const data: DigestData = {
   period: parsePeriod('2026-W46'),
+  scope: { label: '', creators: true, ads: true, totals: null, note: null },
   latestWeek: '2026-W46',
   week: week('2026-W46', 139_000, 53_000),
   previous: week('2026-W45', 120_000, 50_000),

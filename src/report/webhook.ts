@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, messageOf, WebhookError } from '../errors.ts';
+import { checkWebhookUrl as checkUrl, urlOrigin as where } from '../pipeline/shared/webhook-url.ts';
 import type { DigestModel } from './digest-model.ts';
 
 /** Slack incoming-webhook JSON: a fallback text plus Block Kit blocks. */
@@ -9,27 +10,14 @@ export interface WebhookMessage {
   blocks: unknown[];
 }
 
-const ALLOWED = 'a webhook URL must start with https://, or http:// on a loopback host (127.0.0.0/8, ::1, localhost)';
-
-/**
- * Accepts https: URLs, and http: only on a loopback host (127.0.0.0/8, ::1, localhost); anything
- * else throws InputError saying what is allowed. Returns the parsed URL.
- */
+/** checkWebhookUrl of pipeline/shared, failing with an InputError (no retry makes a URL allowed). */
 export function checkWebhookUrl(url: string): URL {
-  let parsed: URL;
   try {
-    parsed = new URL(url);
+    return checkUrl(url);
   } catch (e) {
-    throw new InputError(`webhook URL is not a URL: ${ALLOWED}`, { cause: e });
+    throw new InputError(messageOf(e), { cause: e });
   }
-  // The URL parser has already normalised 127.1 and 0x7f.0.0.1 to dotted quads, and [0::1] to [::1].
-  const loopback = /^127\.\d+\.\d+\.\d+$/.test(parsed.hostname) || parsed.hostname === '[::1]' || parsed.hostname === 'localhost';
-  if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback)) return parsed;
-  throw new InputError(`webhook URL ${where(parsed)} refused: ${ALLOWED}`);
 }
-
-// A Slack webhook's path is its credential: messages name the scheme and host only.
-const where = (u: URL) => `${u.protocol}//${u.host}`;
 
 export interface WebhookOptions {
   /**

@@ -30,6 +30,16 @@ describe('run parameters', () => {
   });
 
   it('one schema for every entry point: the HTTP API picks from the same fields', () => {
-    expect(Object.keys(runParams.shape).sort()).toEqual(['inbox', 'period', 'preview', 'rebuild', 'resend', 'stages', 'subscription', 'timezone', 'to']);
+    expect(Object.keys(runParams.shape).sort()).toEqual([
+      'inbox',
+      'period',
+      'preview',
+      'rebuild',
+      'resend',
+      'stages',
+      'subscription',
+      'timezone',
+      'to',
+    ]);
   });
 });

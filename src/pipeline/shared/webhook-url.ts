@@ -1,16 +1,21 @@
 // Where a webhook may post: HTTPS anywhere, plain HTTP only to this machine (tests, local receivers),
 // so a digest never crosses a network in clear text.
 
-const loopback = (host: string) => host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+const ALLOWED = 'a webhook URL must start with https://, or http:// on a loopback host (127.0.0.0/8, ::1, localhost)';
 
-/** The URL, or an Error saying what is allowed. */
-export function checkWebhookUrl(text: string): URL {
-  let url: URL;
+// A Slack webhook's path is its credential: messages name the scheme and host only.
+export const urlOrigin = (u: URL) => `${u.protocol}//${u.host}`;
+
+/** The parsed URL, or an Error saying what is allowed (never quoting the URL's path). */
+export function checkWebhookUrl(url: string): URL {
+  let parsed: URL;
   try {
-    url = new URL(text);
-  } catch {
-    throw new Error(`webhook "${text}" is not a URL`);
+    parsed = new URL(url);
+  } catch (e) {
+    throw new Error(`webhook URL is not a URL: ${ALLOWED}`, { cause: e });
   }
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback(url.hostname))) return url;
-  throw new Error(`webhook "${text}": use https://, or http:// only on a loopback address (127.0.0.1, ::1, localhost)`);
+  // The URL parser has already normalised 127.1 and 0x7f.0.0.1 to dotted quads, and [0::1] to [::1].
+  const loopback = /^127\.\d+\.\d+\.\d+$/.test(parsed.hostname) || parsed.hostname === '[::1]' || parsed.hostname === 'localhost';
+  if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback)) return parsed;
+  throw new Error(`webhook URL ${urlOrigin(parsed)} refused: ${ALLOWED}`);
 }
