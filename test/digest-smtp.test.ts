@@ -315,7 +315,9 @@ describe('digest over SMTP (generated data)', () => {
     const carol = 'carol@example.com';
     const sent = await pulse({ ...baseEnv(), OUT_DIR: previewDir }, ['digest', '--period', period, '--to', carol]);
     expect(sent.code).toBe(0);
-    expect(sent.stdout).toMatch(new RegExp(`^digest sent to 1 recipient\\(s\\): Week ${Number(period.slice(-2))}: ROAS `));
+    expect(sent.stdout).toMatch(
+      new RegExp(`^digest sent \\(1 delivery, 1 subscription, 1 rendering\\): Week ${Number(period.slice(-2))}: ROAS `),
+    );
     expect(mailsFor(period).map((m) => m.envelopeTo)).toEqual([[carol]]);
     expect((await digestRows(period)).map((r) => [r.recipient, r.state])).toEqual([[carol, 'sent']]);
   });

@@ -35,13 +35,20 @@ export async function runCommand(o: { inbox?: string; period?: string; stages?: 
   }
 }
 
-export async function digestCommand(o: { period?: string; preview?: boolean; to?: string; resend?: boolean }) {
+export async function digestCommand(o: { period?: string; preview?: boolean; to?: string; subscription?: string; resend?: boolean }) {
   const cfg = config();
   const to = o.to
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const params = parseRunParams({ stages: ['digest'], period: o.period, preview: o.preview, resend: o.resend, to });
+  const params = parseRunParams({
+    stages: ['digest'],
+    period: o.period,
+    preview: o.preview,
+    resend: o.resend,
+    to,
+    subscription: o.subscription,
+  });
   const { runInline } = await import('../stages/run.ts');
   const { logger } = await import('../logger.ts');
   const store = await openApp(cfg);
@@ -52,8 +59,8 @@ export async function digestCommand(o: { period?: string; preview?: boolean; to?
       d.skipped
         ? `digest skipped: ${d.skipped}`
         : d.detail?.files
-          ? `digest written: ${d.detail.files.html}`
-          : `digest sent to ${d.detail?.sent} recipient(s): ${d.detail?.subject}`,
+          ? `digest written: ${(d.detail.written ?? [d.detail.files.html]).join(', ')}`
+          : `digest sent (${count(d.detail?.sent, 'delivery', 'deliveries')}, ${count(d.detail?.subscriptions, 'subscription')}, ${count(d.detail?.renders, 'rendering')}): ${d.detail?.subject}`,
     );
   } finally {
     await store.close();
@@ -95,6 +102,8 @@ export async function statusCommand(o: { limit: number; rejects: number }) {
     await store.close();
   }
 }
+
+const count = (n: number | undefined, one: string, many = `${one}s`) => `${n ?? 0} ${n === 1 ? one : many}`;
 
 /** A run's clock: the instant the command started, the same for every stage. */
 function fixedClock(): () => Date {

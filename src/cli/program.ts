@@ -51,7 +51,8 @@ program
   .description('render the digest for a period and send it (or write it to OUT_DIR without SMTP_URL)')
   .option('--period <week>', 'ISO week like 2026-W46, or "latest" (default: last complete week)')
   .option('--preview', 'write the files to OUT_DIR, send nothing')
-  .option('--to <emails>', 'comma-separated recipients (default DIGEST_TO)')
+  .option('--to <emails>', 'send the unfiltered digest to these comma-separated recipients instead of the subscriptions (or DIGEST_TO)')
+  .option('--subscription <name>', 'only this subscription')
   .option('--resend', 'send again even if this period was already delivered')
   .action(async (o) => (await import('./basic.ts')).digestCommand(o));
 
@@ -61,6 +62,33 @@ program
   .option('--limit <n>', 'number of runs to show', int('--limit'), 10)
   .option('--rejects <n>', 'number of recent rejects to list', int('--rejects'), 10)
   .action(async (o) => (await import('./basic.ts')).statusCommand(o));
+
+const subscriptions = program
+  .command('subscriptions')
+  .description('who gets the digest of which slice, and alerts (ops.subscriptions); without any, DIGEST_TO gets everything');
+subscriptions
+  .command('add')
+  .description('add a subscription: recipients (and or a webhook), a slice, a cadence and a time zone')
+  .requiredOption('--name <name>', 'lower-case letters, digits, - and _')
+  .option('--to <emails>', 'comma-separated recipients')
+  .option(
+    '--where <key=values>',
+    'keep only these values, e.g. platform=Instagram,YouTube (repeatable; keys: platform, category, gender, tier, product, campaign, channel)',
+    (v: string, prev: string[] = []) => [...prev, v],
+  )
+  .option('--cadence <c>', 'weekly (the digest), alerts, or both', 'weekly')
+  .option('--timezone <tz>', 'IANA time zone in which DIGEST_CRON fires for it (default PULSE_TIMEZONE)')
+  .option('--webhook <url>', 'Slack incoming-webhook URL that also gets the digest summary and alerts (https; needs PULSE_WEBHOOK_SECRET)')
+  .action(async (o) => (await import('./subscriptions.ts')).addCommand(o));
+subscriptions
+  .command('list')
+  .description('list the subscriptions')
+  .action(async () => (await import('./subscriptions.ts')).listCommand());
+subscriptions
+  .command('remove')
+  .description('remove a subscription (its delivery history stays in ops.digests)')
+  .argument('<name>')
+  .action(async (name) => (await import('./subscriptions.ts')).removeCommand(name));
 
 // Service mode (REDIS_URL + DATABASE_URL): BullMQ workers, schedules, on-demand runs, HTTP API.
 program

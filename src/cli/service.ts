@@ -4,6 +4,7 @@ import { type Config, config } from '../config.ts';
 import type { Store } from '../db/database.ts';
 import { openApp } from '../db/open.ts';
 import { type RunView, waitForRuns } from '../db/runs-repo.ts';
+import { listSubscriptions } from '../db/subscriptions-repo.ts';
 import { buildServer, requireApiToken } from '../http/server.ts';
 import { enqueueRun } from '../jobs/flow.ts';
 import { openQueues, requireService } from '../jobs/queues.ts';
@@ -62,7 +63,7 @@ export async function scheduleCommand(o: { remove?: boolean; list?: boolean }) {
       out('schedules removed');
       return;
     }
-    const list = o.list ? await listSchedules(queues) : await upsertSchedules(queues, cfg);
+    const list = o.list ? await listSchedules(queues) : await upsertSchedules(queues, cfg, { zones: await subscriptionZones(cfg) });
     if (!list.length) out('no schedules; run `pulse schedule` to create them');
     for (const s of list) {
       const next = s.next ? new Date(s.next).toISOString() : 'n/a';
@@ -70,6 +71,16 @@ export async function scheduleCommand(o: { remove?: boolean; list?: boolean }) {
     }
   } finally {
     await queues.close();
+  }
+}
+
+/** The time zones of the stored subscriptions (each gets its own digest schedule). */
+async function subscriptionZones(cfg: Config): Promise<string[]> {
+  const store = await openApp(cfg);
+  try {
+    return [...new Set((await listSubscriptions(store.db)).map((s) => s.timezone))];
+  } finally {
+    await store.close();
   }
 }
 

@@ -8,7 +8,7 @@ import {
   markDeliveryFailed,
 } from '../db/digest-repo.ts';
 import { listSubscriptions, type Subscription } from '../db/subscriptions-repo.ts';
-import { DeliveryError, InputError, messageOf } from '../errors.ts';
+import { ConfigError, DeliveryError, InputError, messageOf } from '../errors.ts';
 import { lastCompleteWeek, type Period, parsePeriod } from '../pipeline/shared/calendar.ts';
 import { DIGEST_TO_NAME, sliceId } from '../pipeline/shared/slice.ts';
 import { digestCharts } from '../report/digest-charts.ts';
@@ -24,6 +24,8 @@ export interface DigestDetail {
   subject?: string;
   /** Where the (first) digest was written, when it went to files. */
   files?: { html: string; eml: string; text: string };
+  /** Every digest written (one per subscription), when it went to files. */
+  written?: string[];
   /** Deliveries made in this run (mails and webhook posts), when it went by mail. */
   sent?: number;
   /** Subscriptions served, and how many digests were rendered for them (one per distinct slice). */
@@ -101,14 +103,20 @@ export const digestStage = defineStage({
       const renders = new Map<string, Rendered | null>();
       const failures: string[] = [];
       for (const sub of pending) {
-        const key = sliceId(sub.slice);
-        if (!renders.has(key)) renders.set(key, await renderSlice(deps, period, sub));
-        const rendered = renders.get(key)!;
+        const slice = sliceId(sub.slice);
+        if (!renders.has(slice)) renders.set(slice, await renderSlice(deps, period, sub));
+        const rendered = renders.get(slice)!;
         if (!rendered) continue;
         detail.subject ??= rendered.model.subject;
         const message: DigestMessage = { ...rendered.message, subscription: sub.name };
         const outcome = await deliver(deps, transport, message, sub, Boolean(params.resend));
+        if (sub.webhook_url && !params.preview) {
+          const posted = await deliverWebhook(deps, sub, key(message, sub.webhook_url), rendered.model, Boolean(params.resend));
+          outcome.sent += posted.sent;
+          outcome.failures.push(...posted.failures);
+        }
         detail.files ??= outcome.files;
+        if (outcome.files) (detail.written ??= []).push(outcome.files.html);
         detail.sent! += outcome.sent;
         failures.push(...outcome.failures);
       }
@@ -151,7 +159,37 @@ async function renderSlice(deps: StageDeps, period: Period, sub: Subscription): 
   };
 }
 
-const deliveryAddresses = (s: Subscription) => s.recipients;
+/** Where a subscription's digest goes: its addresses and its webhook, each delivered once per period. */
+const deliveryAddresses = (s: Subscription) => (s.webhook_url ? [...s.recipients, s.webhook_url] : s.recipients);
+const key = (m: DigestMessage, recipient: string): DeliveryKey => ({ period: m.period, subscription: m.subscription, recipient });
+
+/** Posts the digest summary to the subscription's webhook, once per period (ops.digests, channel webhook). */
+async function deliverWebhook(
+  deps: StageDeps,
+  sub: Subscription,
+  k: DeliveryKey,
+  model: DigestModel,
+  resend: boolean,
+): Promise<{ sent: number; failures: string[] }> {
+  const { store, config, log } = deps;
+  if (!(await claimDelivery(store.db, { ...k, channel: 'webhook', subject: model.subject, html: null, resend })))
+    return { sent: 0, failures: [] };
+  try {
+    if (!config.PULSE_WEBHOOK_SECRET) throw new ConfigError('PULSE_WEBHOOK_SECRET is not set: webhook posts are signed with it');
+    const { postWebhook, digestWebhookMessage } = await import('../report/webhook.ts');
+    await postWebhook(k.recipient, digestWebhookMessage(model), {
+      secret: config.PULSE_WEBHOOK_SECRET,
+      // The same key on every attempt and retry of this delivery: a receiver can drop repeats.
+      idempotencyKey: `digest:${k.period}:${k.subscription}`,
+    });
+    await markDelivered(store.db, k, null);
+    return { sent: 1, failures: [] };
+  } catch (e) {
+    log.warn({ err: e, period: k.period, subscription: sub.name }, 'digest not posted to a webhook');
+    await markDeliveryFailed(store.db, k, messageOf(e));
+    return { sent: 0, failures: [`webhook of ${sub.name}: ${messageOf(e)}`] };
+  }
+}
 
 /** Sends one subscription's digest: files for all its recipients, or one claimed mail per recipient. */
 async function deliver(
@@ -170,16 +208,16 @@ async function deliver(
   const failures: string[] = [];
   let sent = 0;
   for (const to of sub.recipients) {
-    const key: DeliveryKey = { period: message.period, subscription: sub.name, recipient: to };
-    if (!(await claimDelivery(store.db, { ...key, channel: 'email', subject: message.subject, html: message.html, resend }))) continue;
+    const k = key(message, to);
+    if (!(await claimDelivery(store.db, { ...k, channel: 'email', subject: message.subject, html: message.html, resend }))) continue;
     try {
       const info = await transport.send(message, [to]);
-      await markDelivered(store.db, key, info.messageId);
+      await markDelivered(store.db, k, info.messageId);
       sent++;
     } catch (e) {
       log.warn({ err: e, period: message.period, subscription: sub.name }, 'digest not delivered to a recipient');
       failures.push(`${to}${sub.name === DIGEST_TO_NAME ? '' : ` (${sub.name})`}: ${messageOf(e)}`);
-      await markDeliveryFailed(store.db, key, messageOf(e));
+      await markDeliveryFailed(store.db, k, messageOf(e));
     }
   }
   return { sent, failures };
