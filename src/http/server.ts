@@ -8,10 +8,12 @@ import type { Config } from '../config.ts';
 import type { Store } from '../db/database.ts';
 import { databaseReachable } from '../db/database.ts';
 import { readRun, recentRunViews } from '../db/runs-repo.ts';
-import { ServiceConfigError } from '../errors.ts';
+import { addSubscription, listSubscriptions, removeSubscription } from '../db/subscriptions-repo.ts';
+import { InputError, ServiceConfigError } from '../errors.ts';
 import type { RetryTuning } from '../jobs/catalog.ts';
 import { type Enqueued, enqueueRun } from '../jobs/flow.ts';
 import type { Queues } from '../jobs/queues.ts';
+import { syncSchedules } from '../jobs/scheduler.ts';
 import { type Logger, logger } from '../logger.ts';
 import { describeIssues, runParams } from '../stages/params.ts';
 import { BOARD_PATH, type BoardAuthOptions, boardAuth, LOGIN_PATH, LOGOUT_PATH } from './board-auth.ts';
@@ -36,13 +38,16 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).defa
 
 const HEALTH_TIMEOUT_MS = 2_000;
 
+const adminOnly = (method: string, route: string | undefined) => route?.startsWith('/subscriptions') === true && method !== 'GET';
+
 const problem = (reply: FastifyReply, status: number, error: string, details?: unknown) =>
   reply.code(status).send({ error, details: details ?? null });
 
 /**
- * The HTTP API: POST /runs, GET /runs/:id, GET /runs, GET /health and Bull Board at
- * /admin/queues. Every route but /health and the board's login needs
- * `Authorization: Bearer $PULSE_API_TOKEN`; without a configured token the server does not start.
+ * The HTTP API: POST /runs, GET /runs/:id, GET /runs, GET|POST /subscriptions, DELETE
+ * /subscriptions/:name, GET /health and Bull Board at /admin/queues. Every route but /health and
+ * the board's login needs `Authorization: Bearer $PULSE_API_TOKEN` (or PULSE_ADMIN_TOKEN);
+ * changing subscriptions needs PULSE_ADMIN_TOKEN. Without an API token the server does not start.
  * Bull Board also takes a browser session from /admin/login, and only PULSE_ADMIN_TOKEN may change
  * queues (board-auth.ts).
  */
@@ -51,6 +56,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const apiToken = requireApiToken(config);
   if (config.PULSE_ADMIN_TOKEN === apiToken) throw new ServiceConfigError('PULSE_ADMIN_TOKEN must differ from PULSE_API_TOKEN');
   const expected = digest(apiToken);
+  const adminDigest = config.PULSE_ADMIN_TOKEN ? digest(config.PULSE_ADMIN_TOKEN) : null;
   const auth = boardAuth({ apiToken, adminToken: config.PULSE_ADMIN_TOKEN, ...deps.board });
   const app = Fastify({
     loggerInstance: (deps.log ?? logger).child({ component: 'http' }) as FastifyBaseLogger,
@@ -65,9 +71,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (route === '/health' || route === LOGIN_PATH || route === LOGOUT_PATH) return;
     if (route === BOARD_PATH || route?.startsWith(`${BOARD_PATH}/`)) return auth.gate(request, reply);
     const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
+    const given = m ? digest(m[1]!) : null;
+    const isAdmin = given !== null && adminDigest !== null && timingSafeEqual(given, adminDigest);
+    if (!given || !(isAdmin || timingSafeEqual(given, expected))) {
       return problem(reply, 401, 'unauthorized', 'send the header "Authorization: Bearer <PULSE_API_TOKEN>"');
     }
+    // Changing who gets mail is an administrator's act (as changing queues on the board is).
+    if (adminOnly(request.method, route) && !isAdmin)
+      return problem(
+        reply,
+        403,
+        'forbidden',
+        config.PULSE_ADMIN_TOKEN
+          ? 'this route needs "Authorization: Bearer <PULSE_ADMIN_TOKEN>"'
+          : 'set PULSE_ADMIN_TOKEN to change subscriptions',
+      );
   });
 
   // Client errors say what was wrong; server errors say only what kind, never a database
@@ -116,6 +134,38 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (!q.success) return problem(reply, 400, 'invalid query', describeIssues(q.error));
     return { runs: await recentRunViews(store.db, q.data.limit) };
   });
+
+  app.get('/subscriptions', async () => ({ subscriptions: await listSubscriptions(store.db) }));
+
+  // The same validation as `pulse subscriptions add`: {name, to: [...], where: {platform: ["Instagram"]}, cadence, timezone, webhook}.
+  app.post('/subscriptions', async (request, reply) => {
+    const body = (request.body ?? {}) as { webhook?: unknown };
+    if (body.webhook !== undefined && !config.PULSE_WEBHOOK_SECRET)
+      return problem(
+        reply,
+        400,
+        'invalid subscription',
+        'webhook: set PULSE_WEBHOOK_SECRET on the server first (posts are signed with it)',
+      );
+    try {
+      const sub = await addSubscription(store.db, body, config.PULSE_TIMEZONE);
+      await syncZones();
+      return reply.code(201).header('location', `/subscriptions/${sub.name}`).send(sub);
+    } catch (e) {
+      if (e instanceof InputError) return problem(reply, 400, 'invalid subscription', e.message);
+      throw e;
+    }
+  });
+
+  app.delete('/subscriptions/:name', async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    if (!(await removeSubscription(store.db, name))) return problem(reply, 404, 'not found', `no subscription named ${name}`);
+    await syncZones();
+    return reply.code(204).send();
+  });
+
+  /** Each subscription time zone's digest schedule follows the subscriptions (when `pulse schedule` made schedules). */
+  const syncZones = async () => syncSchedules(queues, config, [...new Set((await listSubscriptions(store.db)).map((s) => s.timezone))]);
 
   app.get('/health', async (_request, reply) => {
     const [db, redis] = await Promise.all([
