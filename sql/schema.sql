@@ -2944,6 +2944,7 @@ CREATE TABLE ops.digests (
     sent_at timestamp with time zone,
     subscription text DEFAULT 'DIGEST_TO'::text NOT NULL,
     channel text DEFAULT 'email'::text NOT NULL,
+    run_id text,
     CONSTRAINT digests_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'webhook'::text]))),
     CONSTRAINT digests_state_check CHECK ((state = ANY (ARRAY['sending'::text, 'sent'::text, 'failed'::text, 'skipped'::text])))
 );
@@ -2959,6 +2960,12 @@ COMMENT ON COLUMN ops.digests.subscription IS 'The subscription (ops.subscriptio
 --
 
 COMMENT ON COLUMN ops.digests.channel IS 'email (recipient is an address) or webhook (recipient is the webhook URL).';
+
+--
+-- Name: COLUMN digests.run_id; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.digests.run_id IS 'The run (ops.pipeline_runs.run_id) that claimed the delivery. A claim in state sending is taken over when its run is no longer running (a killed process: its run is marked failed), by a later attempt of the same run, or after 15 minutes.';
 
 --
 -- Name: ingest_files; Type: TABLE; Schema: ops; Owner: -

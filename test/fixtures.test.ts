@@ -10,18 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../src/db/database.ts';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
-import { type FixtureSet, fixtureData, fixtureInbox, fixtureMissing, inCi } from './support/fixture-data.ts';
+import { fixtureData, fixtureInbox, fixtureMissing, fixtureSuite, inCi } from './support/fixture-data.ts';
 import { readCsv } from './support/generated.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 const q = async <T>(store: Store, query: ReturnType<typeof sql<T>>) => (await query.execute(store.db)).rows;
-
-/** The describe name says why it is skipped; the reason is also printed once per set. */
-function fixtureSuite(set: FixtureSet, title: string): [boolean, string] {
-  const missing = fixtureMissing(set);
-  if (missing) console.warn(`fixture tests: ${title} skipped: ${missing}`);
-  return [missing !== null, missing ? `${title} (skipped: ${missing})` : title];
-}
 
 // Only under CI: the folder is required there, so a CI run without it fails instead of skipping.
 if (inCi)

@@ -23,8 +23,10 @@ COMMENT ON COLUMN ops.subscriptions.webhook_url IS 'Slack incoming-webhook URL (
 
 ALTER TABLE ops.digests ADD COLUMN subscription text NOT NULL DEFAULT 'DIGEST_TO';
 ALTER TABLE ops.digests ADD COLUMN channel text NOT NULL DEFAULT 'email' CHECK (channel IN ('email', 'webhook'));
+ALTER TABLE ops.digests ADD COLUMN run_id text;
 ALTER TABLE ops.digests DROP CONSTRAINT digests_pkey;
 ALTER TABLE ops.digests ADD PRIMARY KEY (period, subscription, recipient);
 
 COMMENT ON COLUMN ops.digests.subscription IS 'The subscription (ops.subscriptions.name) the digest was for; DIGEST_TO for the unfiltered list of the DIGEST_TO setting.';
+COMMENT ON COLUMN ops.digests.run_id IS 'The run (ops.pipeline_runs.run_id) that claimed the delivery. A claim in state sending is taken over when its run is no longer running (a killed process: its run is marked failed), by a later attempt of the same run, or after 15 minutes.';
 COMMENT ON COLUMN ops.digests.channel IS 'email (recipient is an address) or webhook (recipient is the webhook URL).';

@@ -350,8 +350,9 @@ export async function latestWeekWithData(db: DbOrTrx): Promise<string | null> {
 }
 
 // ops.digests: one row per period, subscription and recipient (an address or a webhook URL), so a
-// digest is delivered once however often its job is retried. A claim older than this is taken to
-// belong to a process that died while sending.
+// digest is delivered once however often its job is retried. A claim in state 'sending' is taken
+// over when its run has ended (a killed inline run is marked failed by the next start), by a later
+// attempt of the same run (a job retried after its worker died), or once older than this.
 const STALE_CLAIM_MINUTES = 15;
 
 /** One delivery: which period, for which subscription, to whom. */
@@ -376,15 +377,17 @@ export async function deliveredRecipients(db: DbOrTrx, period: string, subscript
 /** Takes the right to send to one recipient; false when it was sent or is being sent by another process. */
 export async function claimDelivery(
   db: DbOrTrx,
-  d: DeliveryKey & { channel: 'email' | 'webhook'; subject: string; html: string | null; resend: boolean },
+  d: DeliveryKey & { runId: string; channel: 'email' | 'webhook'; subject: string; html: string | null; resend: boolean },
 ): Promise<boolean> {
   const r = await sql`
-    INSERT INTO ops.digests AS d (period, subscription, recipient, channel, state, subject, html, attempts)
-    VALUES (${d.period}, ${d.subscription}, ${d.recipient}, ${d.channel}, 'sending', ${d.subject}, ${d.html}, 1)
+    INSERT INTO ops.digests AS d (period, subscription, recipient, channel, run_id, state, subject, html, attempts)
+    VALUES (${d.period}, ${d.subscription}, ${d.recipient}, ${d.channel}, ${d.runId}, 'sending', ${d.subject}, ${d.html}, 1)
     ON CONFLICT (period, subscription, recipient) DO UPDATE SET state = 'sending', subject = excluded.subject, html = excluded.html,
-      attempts = d.attempts + 1, claimed_at = now(), error = NULL
+      run_id = excluded.run_id, attempts = d.attempts + 1, claimed_at = now(), error = NULL
     WHERE d.state = 'failed'
-       OR (d.state = 'sending' AND d.claimed_at < now() - make_interval(mins => ${STALE_CLAIM_MINUTES}))
+       OR (d.state = 'sending' AND (d.run_id = ${d.runId}
+             OR d.claimed_at < now() - make_interval(mins => ${STALE_CLAIM_MINUTES})
+             OR NOT EXISTS (SELECT 1 FROM ops.pipeline_runs r WHERE r.run_id = d.run_id AND r.state = 'running')))
        OR (${d.resend} AND d.state IN ('sent', 'skipped'))
     RETURNING 1`.execute(db);
   return r.rows.length > 0;

@@ -1618,6 +1618,10 @@ export interface OpsDigests {
   message_id: string | null;
   period: string;
   recipient: string;
+  /**
+   * The run (ops.pipeline_runs.run_id) that claimed the delivery. A claim in state sending is taken over when its run is no longer running (a killed process: its run is marked failed), by a later attempt of the same run, or after 15 minutes.
+   */
+  run_id: string | null;
   sent_at: Timestamp | null;
   state: string;
   subject: string | null;

@@ -247,11 +247,13 @@ function sliceModel(scope: DigestData['scope']): DigestModel['slice'] {
         { label: 'ROAS', value: ratio(t.roas), change: '', good: null },
         {
           label: 'Incremental ROAS',
-          value: t.iroas_summed === null ? `${ratio(t.iroas_baseline)} (baseline)` : ratio(t.iroas_summed),
+          value: ratio(t.iroas_summed ?? t.iroas_baseline),
           change:
-            t.iroas_summed_low !== null && t.iroas_summed_high !== null
-              ? `95% CI ${t.iroas_summed_low.toFixed(2)} to ${t.iroas_summed_high.toFixed(2)}`
-              : '',
+            t.iroas_summed === null
+              ? 'baseline estimate: no control group'
+              : t.iroas_summed_low !== null && t.iroas_summed_high !== null
+                ? `95% CI ${t.iroas_summed_low.toFixed(2)} to ${t.iroas_summed_high.toFixed(2)}`
+                : '',
           good: null,
         },
       ]

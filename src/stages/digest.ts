@@ -172,7 +172,7 @@ async function deliverWebhook(
   resend: boolean,
 ): Promise<{ sent: number; failures: string[] }> {
   const { store, config, log } = deps;
-  if (!(await claimDelivery(store.db, { ...k, channel: 'webhook', subject: model.subject, html: null, resend })))
+  if (!(await claimDelivery(store.db, { ...k, runId: deps.runId, channel: 'webhook', subject: model.subject, html: null, resend })))
     return { sent: 0, failures: [] };
   try {
     if (!config.PULSE_WEBHOOK_SECRET) throw new ConfigError('PULSE_WEBHOOK_SECRET is not set: webhook posts are signed with it');
@@ -209,7 +209,10 @@ async function deliver(
   let sent = 0;
   for (const to of sub.recipients) {
     const k = key(message, to);
-    if (!(await claimDelivery(store.db, { ...k, channel: 'email', subject: message.subject, html: message.html, resend }))) continue;
+    if (
+      !(await claimDelivery(store.db, { ...k, runId: deps.runId, channel: 'email', subject: message.subject, html: message.html, resend }))
+    )
+      continue;
     try {
       const info = await transport.send(message, [to]);
       await markDelivered(store.db, k, info.messageId);

@@ -30,3 +30,10 @@ export function fixtureInbox(set: FixtureSet): { inbox: string; archive: string 
   cpSync(join(fixtureData, set), inbox, { recursive: true });
   return { inbox, archive: join(dir, 'archive') };
 }
+
+/** [skip, title] for describe.skipIf: the title says why it is skipped; the reason is also printed once per set. */
+export function fixtureSuite(set: FixtureSet, title: string): [boolean, string] {
+  const missing = fixtureMissing(set);
+  if (missing) console.warn(`fixture tests: ${title} skipped: ${missing}`);
+  return [missing !== null, missing ? `${title} (skipped: ${missing})` : title];
+}

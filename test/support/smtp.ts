@@ -17,18 +17,27 @@ export interface TestSmtp {
   received: ReceivedMail[];
   /** Addresses the server answers RCPT TO with a permanent 550; change it between runs. */
   reject: Set<string>;
+  /** Called on every RCPT TO before it is answered (a test can kill the sender there). */
+  onRcpt?: (address: string) => void;
   close(): Promise<void>;
 }
 
 export async function startSmtp(): Promise<TestSmtp> {
   const received: ReceivedMail[] = [];
   const reject = new Set<string>();
+  const smtp: TestSmtp = {
+    url: '',
+    received,
+    reject,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
   const server = new SMTPServer({
     authOptional: true,
     // Plain SMTP on loopback: no certificate for nodemailer to doubt.
     disabledCommands: ['STARTTLS'],
     logger: false,
     onRcptTo(address, _session, callback) {
+      smtp.onRcpt?.(address.address.toLowerCase());
       if (reject.has(address.address.toLowerCase())) {
         const err = Object.assign(new Error(`mailbox ${address.address} unavailable`), { responseCode: 550 });
         return callback(err);
@@ -58,10 +67,6 @@ export async function startSmtp(): Promise<TestSmtp> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    received,
-    reject,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  smtp.url = `smtp://127.0.0.1:${port}`;
+  return smtp;
 }
