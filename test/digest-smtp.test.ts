@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHART_SCALE, CHART_WIDTH } from '../src/report/theme.ts';
 import type { StageParams } from '../src/stages/params.ts';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
@@ -161,8 +162,8 @@ describe('digest over SMTP (generated data)', () => {
       expect(a!.contentDisposition).toBe('inline');
       expect(a!.content.subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
       const px = nonWhitePixels(a!.content);
-      // 2× renders of a 560 px wide chart; a chart draws on well over 2 % of its pixels.
-      expect(px.width).toBe(1120);
+      // 2× renders of a chart as wide as charts are drawn; a chart draws on well over 2 % of its pixels.
+      expect(px.width).toBe(CHART_WIDTH * CHART_SCALE);
       expect(px.nonWhite / (px.width * px.height)).toBeGreaterThan(0.02);
       images.push({ cid, bytes: a!.size, ...px });
     }

@@ -16,7 +16,8 @@ import {
   weeklyTrendChart,
   wrapLines,
 } from './charts.ts';
-import { CHART_WIDTH, TREND_WEEKS } from './theme.ts';
+import { renderChartSvg } from './render-chart.ts';
+import { CHART_WIDTH, MIN_PHONE_TEXT, PHONE_WIDTH, TREND_WEEKS } from './theme.ts';
 
 // Shaped like the HealthKart seed data set: three platforms, four loss-makers.
 const platforms = [
@@ -139,6 +140,14 @@ describe.each(Object.keys(builders) as (keyof typeof builders)[])('%s', (id) => 
 
   it('is deterministic: the same rows give the same spec', () => {
     expect(JSON.stringify(builders[id]())).toBe(JSON.stringify(builders[id]()));
+  });
+
+  it(`fits the width and stays readable on a ${PHONE_WIDTH} px phone: no text cut off, none under ${MIN_PHONE_TEXT} px there`, async () => {
+    const drawn = await renderChartSvg(build(id).spec);
+    expect(drawn.warnings).toEqual([]);
+    expect(drawn.width).toBeLessThanOrEqual(CHART_WIDTH);
+    // the mail shows a chart at its own width or the screen's, whichever is less
+    expect(drawn.smallestFont * Math.min(1, PHONE_WIDTH / drawn.width)).toBeGreaterThanOrEqual(MIN_PHONE_TEXT);
   });
 
   it('has a one-sentence alt text', () => {

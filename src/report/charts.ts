@@ -1,7 +1,7 @@
 import type { Config, TopLevelSpec } from 'vega-lite';
 import type { AdSegmentPoint, ModelCandidate } from './digest-data.ts';
 import { fmtMoney, fmtPct, fmtRatio } from './format.ts';
-import { CHART_WIDTH, palette, TREND_WEEKS } from './theme.ts';
+import { CHART_FONT, CHART_WIDTH, palette, TREND_WEEKS } from './theme.ts';
 
 /**
  * Vega-Lite specs for the digest's charts. Every builder is pure: plain rows in, a self-contained
@@ -17,26 +17,28 @@ export interface ChartSpec {
   spec: TopLevelSpec;
 }
 
-// Colours and widths are theme.ts's, shared with the email, so the charts sit in it without clashing.
+// Colours, widths and text sizes are theme.ts's, shared with the email, so the charts sit in it
+// without clashing and stay readable on a phone. No text here is set smaller than CHART_FONT.text.
 const PADDING = 8;
 const FONT = 'DejaVu Sans';
+const TEXT = CHART_FONT.text;
 
 const config: Config = {
   font: FONT,
   view: { stroke: null },
   title: {
-    fontSize: 15,
+    fontSize: CHART_FONT.title,
     fontWeight: 'bold',
     color: palette.ink,
     anchor: 'start',
-    subtitleFontSize: 12,
+    subtitleFontSize: TEXT,
     subtitleColor: palette.muted,
     subtitlePadding: 4,
     offset: 12,
   },
   axis: {
-    labelFontSize: 12,
-    titleFontSize: 12,
+    labelFontSize: TEXT,
+    titleFontSize: TEXT,
     titleFontWeight: 'normal',
     labelColor: palette.muted,
     titleColor: palette.ink,
@@ -49,14 +51,14 @@ const config: Config = {
   axisX: { labelFlush: true },
   axisBand: { grid: false, ticks: false, domain: false, labelPadding: 6, labelColor: palette.ink },
   legend: {
-    labelFontSize: 12,
-    titleFontSize: 12,
+    labelFontSize: TEXT,
+    titleFontSize: TEXT,
     labelColor: palette.ink,
     titleColor: palette.ink,
     titleFontWeight: 'normal',
     labelLimit: 260,
   },
-  text: { fontSize: 12, color: palette.ink },
+  text: { fontSize: TEXT, color: palette.ink },
 };
 
 type LayerSpec = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
@@ -70,7 +72,8 @@ const base = {
 const fitted = { ...base, width: CHART_WIDTH, autosize: { type: 'fit-x', contains: 'padding' } } as const;
 
 const ROAS_AXIS_LABEL = "format(datum.value, '.1~f') + '×'";
-const MONEY_FORMAT = ',~f';
+/** Money on an axis: 1.5M, 500k, 950; short enough for a phone-width chart. */
+const MONEY_AXIS_LABEL = "abs(datum.value) >= 1000 ? format(datum.value, '~s') : format(datum.value, ',~f')";
 
 // Plain code-unit comparison: locale-aware sorting could differ between machines and break snapshots.
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -80,9 +83,10 @@ const roasText = (v: number | null) => fmtRatio(v, 1);
 const roasWords = (v: number | null) => (finite(v) ? roasText(v) : 'n/a (no payout)');
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const sentence = (s: string) => (s.endsWith('.') ? s : `${s}.`);
-const SUBTITLE_CHARS = 78;
+// DejaVu Sans runs about 0.6 em a character in a sentence.
+const SUBTITLE_CHARS = Math.floor((CHART_WIDTH - 2 * PADDING) / (0.6 * TEXT));
 
-/** Vega never wraps a title, so long subtitle lines are broken at spaces (about 7 px a character at 12 px). */
+/** Vega never wraps a title, so long subtitle lines are broken at spaces to fit the chart's width. */
 export function wrapLines(lines: string[], max = SUBTITLE_CHARS): string[] {
   return lines.flatMap((line) => {
     const out: string[] = [];
@@ -97,8 +101,30 @@ export function wrapLines(lines: string[], max = SUBTITLE_CHARS): string[] {
   });
 }
 
+/** Two legend columns when the longest label leaves room for them side by side, else one. */
+const legendColumns = (labels: string[]) =>
+  Math.max(...labels.map((l) => l.length)) * 0.6 * TEXT + 40 <= (CHART_WIDTH - 2 * PADDING) / 2 ? 2 : 1;
+
 /** Headroom so a value label printed after the longest bar stays inside the plot. */
 const withLabelRoom = (max: number, floor: number) => Math.max(max * 1.16, floor);
+
+/**
+ * Where a scale from `min` must end so that `room` px of a `plot` px wide panel are left after
+ * `max`: the value label after the longest bar needs its width, however narrow the panel.
+ */
+const endWithRoom = (min: number, max: number, room: number, plot: number) => max + ((max - min) * room) / (plot - room);
+
+/** About how wide a line of chart text is, in px (DejaVu Sans digits and letters run about 0.64 em). */
+const textWidth = (text: string) => text.length * 0.64 * TEXT;
+
+/**
+ * The weeks that get a label ('W46') on a week axis `plotWidth` px wide: every week when there is
+ * room, else every second (or third...), counted back from the newest so the newest always has one.
+ */
+function labelledWeeks(weeks: string[], plotWidth: number): string[] {
+  const step = Math.max(1, Math.ceil((textWidth('W00') + 8) / (plotWidth / weeks.length)));
+  return weeks.filter((_, i) => (weeks.length - 1 - i) % step === 0);
+}
 
 // ─── 1. ROAS by platform ────────────────────────────────────────────────────────────────────────
 
@@ -275,9 +301,9 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
     ...(log
       ? {
           values: a.ticks,
-          labelExpr: a.zeros > 0 ? `datum.value <= ${a.zeroAt} ? '0' : format(datum.value, ',~f')` : "format(datum.value, ',~f')",
+          labelExpr: a.zeros > 0 ? `datum.value <= ${a.zeroAt} ? '0' : ${MONEY_AXIS_LABEL}` : MONEY_AXIS_LABEL,
         }
-      : { format: MONEY_FORMAT, tickCount: 6 }),
+      : { labelExpr: MONEY_AXIS_LABEL, tickCount: 6 }),
   });
   const scaleFor = (a: AxisPlan) => ({ type: log ? ('log' as const) : ('linear' as const), domain: a.domain, nice: false });
   const x: PositionDef = { field: 'x', type: 'quantitative', scale: scaleFor(px), axis: axisFor('Payout', px) };
@@ -285,11 +311,13 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
   // The break-even line runs corner to corner of both domains and is clipped to the plot.
   const lineFrom = Math.min(px.domain[0], py.domain[0]);
   const lineTo = Math.max(px.domain[1], py.domain[1]);
-  const labelLayer = (right: boolean): LayerSpec => ({
-    data: { values: labelData(right) },
-    mark: { type: 'text', baseline: 'middle', align: right ? 'right' : 'left', dx: right ? -7 : 7, fontSize: 11, color: palette.bad },
-    encoding: { x, y, text: { field: 'name' } },
-  });
+  // A white outline under each name keeps it legible where it crosses dots and grid lines.
+  const labelLayers = (right: boolean): LayerSpec[] =>
+    [{ stroke: 'white', strokeWidth: 3, strokeJoin: 'round' as const }, {}].map((outline) => ({
+      data: { values: labelData(right) },
+      mark: { type: 'text', baseline: 'middle', align: right ? 'right' : 'left', dx: right ? -7 : 7, color: palette.bad, ...outline },
+      encoding: { x, y, text: { field: 'name' } },
+    }));
 
   const zeros = points.filter((r) => r.revenue === 0 || r.payout === 0).length;
   const subtitle = ['Each dot is an influencer; above the dashed line revenue exceeds payout.'];
@@ -329,12 +357,18 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
               field: 'cluster',
               type: 'nominal',
               scale: { domain: clusters, range: colours },
-              legend: { title: 'Cluster', orient: 'bottom', direction: 'horizontal', columns: 2, symbolType: 'circle' },
+              legend: {
+                title: 'Cluster',
+                orient: 'bottom',
+                direction: 'horizontal',
+                columns: legendColumns(clusters),
+                symbolType: 'circle',
+              },
             },
           },
         },
-        labelLayer(false),
-        labelLayer(true),
+        ...labelLayers(false),
+        ...labelLayers(true),
       ],
     },
   };
@@ -366,10 +400,19 @@ export function weeklyTrendChart(rows: WeeklyTrendRow[]): ChartSpec | null {
   const maxMoney = Math.max(0, ...money.map((m) => m.value));
 
   // Fixed axis extents keep the two panels' plot areas aligned (a concat cannot use autosize fit).
-  const axisExtent = 76;
+  const axisExtent = 52;
   const plotWidth = CHART_WIDTH - 2 * PADDING - axisExtent - 1;
-  const weekAxis = { labelExpr: 'slice(datum.value, 5)', labelAngle: 0, title: null };
-  const x: PositionDef = { field: 'week', type: 'ordinal', sort: weeks.map((w) => w.week), scale: { paddingOuter: 0.3 } };
+  const weekAxis = {
+    values: labelledWeeks(
+      weeks.map((w) => w.week),
+      plotWidth,
+    ),
+    labelExpr: 'slice(datum.value, 5)',
+    labelAngle: 0,
+    title: null,
+  };
+  // half a week either side: room for the first and last labels inside the plot
+  const x: PositionDef = { field: 'week', type: 'ordinal', sort: weeks.map((w) => w.week), scale: { paddingOuter: 0.5 } };
 
   const roasX: PositionDef = { ...x, axis: weekAxis };
   const roasY: PositionDef = {
@@ -391,7 +434,7 @@ export function weeklyTrendChart(rows: WeeklyTrendRow[]): ChartSpec | null {
     alt: sentence(alt),
     spec: {
       ...base,
-      title: { text: title, subtitle: [weeks.length > 1 ? `ISO weeks ${first} to ${last.week}.` : `ISO week ${first}.`] },
+      title: { text: title, subtitle: wrapLines([weeks.length > 1 ? `ISO weeks ${first} to ${last.week}.` : `ISO week ${first}.`]) },
       spacing: 14,
       vconcat: [
         {
@@ -404,7 +447,7 @@ export function weeklyTrendChart(rows: WeeklyTrendRow[]): ChartSpec | null {
               field: 'value',
               type: 'quantitative',
               scale: { domain: [0, maxMoney > 0 ? niceCeil(maxMoney) : 1], nice: false },
-              axis: { format: MONEY_FORMAT, tickCount: 5, title: null, minExtent: axisExtent, maxExtent: axisExtent },
+              axis: { labelExpr: MONEY_AXIS_LABEL, tickCount: 5, title: null, minExtent: axisExtent, maxExtent: axisExtent },
             },
             color: {
               field: 'series',
@@ -419,7 +462,7 @@ export function weeklyTrendChart(rows: WeeklyTrendRow[]): ChartSpec | null {
           width: plotWidth,
           height: 96,
           data: { values: roas },
-          title: { text: 'ROAS', fontSize: 12, fontWeight: 'normal', color: palette.ink, anchor: 'start', offset: 4 },
+          title: { text: 'ROAS', fontSize: TEXT, fontWeight: 'normal', color: palette.ink, anchor: 'start', offset: 4 },
           layer: [
             {
               mark: { type: 'rule', strokeDash: [5, 3], strokeWidth: 1.5, color: palette.bad },
@@ -430,8 +473,9 @@ export function weeklyTrendChart(rows: WeeklyTrendRow[]): ChartSpec | null {
             ...(lastRoas
               ? [
                   {
+                    // ends just past the newest point: centred, it would run over the plot's right edge
                     data: { values: [lastRoas] },
-                    mark: { type: 'text', align: 'center', baseline: 'bottom', dy: -7, fontWeight: 'bold' },
+                    mark: { type: 'text', align: 'right', baseline: 'bottom', dx: 6, dy: -7, fontWeight: 'bold' },
                     encoding: { x: roasX, y: roasY, text: { field: 'label' }, color: belowBreakEven },
                   } satisfies LayerSpec,
                 ]
@@ -499,7 +543,7 @@ export function personaHeatmapChart(rows: PersonaRoasRow[]): ChartSpec | null {
     alt: sentence(alt),
     spec: {
       ...fitted,
-      title: { text: title, subtitle: ['Revenue ÷ payout per audience persona; red cells lose money.'] },
+      title: { text: title, subtitle: wrapLines(['Revenue ÷ payout per audience persona; red cells lose money.']) },
       height: categories.length * 30,
       data: { values },
       encoding: {
@@ -586,7 +630,7 @@ export function lossByProductChart(rows: ProductLossRow[]): ChartSpec | null {
         {
           data: { values },
           mark: { type: 'bar', cornerRadiusEnd: 2, height: { band: 0.68 }, color: palette.bad },
-          encoding: { y, x: { ...x, title: 'Loss (payout − revenue)', axis: { format: MONEY_FORMAT, tickCount: 5 } } },
+          encoding: { y, x: { ...x, title: 'Loss (payout − revenue)', axis: { labelExpr: MONEY_AXIS_LABEL, tickCount: 5 } } },
         },
         labelLayer(true),
         labelLayer(false),
@@ -639,10 +683,12 @@ export function adChannelChart(rows: AdChannelChartRow[]): ChartSpec | null {
   const roiMin = Math.min(0, ...roiValues);
   const roiMax = Math.max(0, ...roiValues);
   const roiSpan = roiMax - roiMin || 1;
+  const roiStart = roiMin < 0 ? roiMin - roiSpan * 0.25 : 0;
+  const labelRoom = (labels: string[]) => Math.max(...labels.map(textWidth)) + 8;
   const roiX: PositionDef = {
     field: 'roi',
     type: 'quantitative',
-    scale: { domain: [roiMin < 0 ? roiMin - roiSpan * 0.25 : 0, roiMax + roiSpan * 0.3], nice: false },
+    scale: { domain: [roiStart, endWithRoom(roiStart, roiMax, labelRoom(shown.map((r) => r.roiLabel)), panelWidth)], nice: false },
     axis: { labelExpr: ROI_AXIS_LABEL, tickCount: 4 },
     title: 'ROI',
   };
@@ -650,8 +696,8 @@ export function adChannelChart(rows: AdChannelChartRow[]): ChartSpec | null {
   const cpaX: PositionDef = {
     field: 'cpa',
     type: 'quantitative',
-    scale: { domain: [0, withLabelRoom(maxCpa || 1, 1)], nice: false },
-    axis: { format: MONEY_FORMAT, tickCount: 4 },
+    scale: { domain: [0, endWithRoom(0, maxCpa || 1, labelRoom(shown.map((r) => r.cpaLabel)), panelWidth)], nice: false },
+    axis: { labelExpr: MONEY_AXIS_LABEL, tickCount: 4 },
     title: 'Cost per conversion',
   };
   const height = Math.max(60, shown.length * 30);
@@ -747,7 +793,16 @@ export function adRoiTrendChart(rows: AdRoiWeekRow[]): ChartSpec | null {
     type: 'ordinal',
     sort: weeks.map((w) => w.week),
     scale: { paddingOuter: 0.3 },
-    axis: { labelExpr: 'slice(datum.value, 5)', labelAngle: 0, title: null },
+    // the plot is the chart less its padding and a ROI axis ('-100%')
+    axis: {
+      values: labelledWeeks(
+        values.map((v) => v.week),
+        CHART_WIDTH - 2 * PADDING - textWidth('-100%') - 8,
+      ),
+      labelExpr: 'slice(datum.value, 5)',
+      labelAngle: 0,
+      title: null,
+    },
   };
   const y: PositionDef = {
     field: 'roi',
@@ -764,7 +819,7 @@ export function adRoiTrendChart(rows: AdRoiWeekRow[]): ChartSpec | null {
     alt: sentence(alt),
     spec: {
       ...fitted,
-      title: { text: title, subtitle: ['(Revenue − spend) ÷ spend of the week. Below the line, the ads lost money.'] },
+      title: { text: title, subtitle: wrapLines(['(Revenue − spend) ÷ spend of the week. Below the line, the ads lost money.']) },
       height: 140,
       data: { values },
       layer: [
@@ -834,7 +889,13 @@ export function adRoiCpcChart(rows: AdSegmentPoint[]): ChartSpec | null {
               field: 'segment',
               type: 'nominal',
               scale: { domain: segments, range: colours },
-              legend: { title: 'Segment', orient: 'bottom', direction: 'horizontal', columns: 2, symbolType: 'circle' },
+              legend: {
+                title: 'Segment',
+                orient: 'bottom',
+                direction: 'horizontal',
+                columns: legendColumns(segments),
+                symbolType: 'circle',
+              },
             },
           },
         },
@@ -851,6 +912,8 @@ export function modelComparisonChart(rows: ModelCandidate[]): ChartSpec | null {
     .filter((r) => finite(r.value))
     .map((r) => ({
       row: `${r.task} · ${r.algorithm}`,
+      // the task says classification or regression already
+      name: `${r.task} · ${r.algorithm.replace(/ (classifier|regressor)$/, '')}`,
       value: r.value as number,
       baseline: finite(r.baseline) ? r.baseline : null,
       label: `${metricName(r.metric)} ${(r.value as number).toFixed(2)}`,
@@ -858,23 +921,25 @@ export function modelComparisonChart(rows: ModelCandidate[]): ChartSpec | null {
     }));
   if (shown.length === 0) return null;
   const sort = shown.map((r) => r.row);
-  const lo = Math.min(0, ...shown.map((r) => r.value), ...shown.flatMap((r) => (r.baseline === null ? [] : [r.baseline])));
-  const axisExtent = 170;
+  const least = Math.min(0, ...shown.map((r) => r.value), ...shown.flatMap((r) => (r.baseline === null ? [] : [r.baseline])));
+  // a little room left of the lowest bar or tick, so a tick there is not drawn on the plot's edge
+  const lo = least < 0 ? least - 0.03 * (1.35 - least) : 0;
+  // Each row: its name on a line of its own across the whole plot (a label axis beside the bars
+  // would leave them no room at a phone's width), its bar and baseline tick below.
+  const nameHeight = TEXT + 6;
+  const barHeight = 16;
+  const rowHeight = nameHeight + barHeight + 12;
+  // from the middle of the row (where Vega puts a bar) to the middle of the bar under the name
+  const below = nameHeight + barHeight / 2 - rowHeight / 2;
   const x: PositionDef = {
     field: 'value',
     type: 'quantitative',
     scale: { domain: [lo, 1.35], nice: false },
-    axis: { tickCount: 5 },
-    title: 'Cross-validated AUC (classification) or R² (regression)',
+    // no grid: its lines would cross the names
+    axis: { tickCount: 5, grid: false },
+    title: 'Cross-validated AUC or R²',
   };
-  const y: PositionDef = {
-    field: 'row',
-    type: 'nominal',
-    sort,
-    title: null,
-    // task above algorithm: two short label lines instead of one that would be cut
-    axis: { minExtent: axisExtent, maxExtent: axisExtent, labelLimit: axisExtent, labelExpr: "split(datum.label, ' · ')" },
-  };
+  const y: PositionDef = { field: 'row', type: 'nominal', sort, title: null, axis: null, scale: { paddingInner: 0, paddingOuter: 0 } };
   const title = 'Models against their baselines';
   const skilled = shown.filter((r) => r.baseline !== null && r.value > r.baseline).length;
   return {
@@ -891,11 +956,15 @@ export function modelComparisonChart(rows: ModelCandidate[]): ChartSpec | null {
           'Bars: each candidate by cross-validation, dark for the one chosen. Ticks: the trivial baseline (AUC 0.5; R² of always predicting the training mean).',
         ]),
       },
-      height: Math.max(90, shown.length * 38),
+      height: shown.length * rowHeight,
       data: { values: shown },
       layer: [
         {
-          mark: { type: 'bar', height: { band: 0.6 }, cornerRadiusEnd: 2 },
+          mark: { type: 'text', align: 'left', baseline: 'top', dy: 2, limit: CHART_WIDTH - 2 * PADDING },
+          encoding: { x: { value: 0 }, y: { ...y, bandPosition: 0 }, text: { field: 'name' } },
+        },
+        {
+          mark: { type: 'bar', height: barHeight, yOffset: below, cornerRadiusEnd: 2 },
           encoding: {
             x,
             y,
@@ -909,11 +978,11 @@ export function modelComparisonChart(rows: ModelCandidate[]): ChartSpec | null {
         },
         {
           transform: [{ filter: 'datum.baseline !== null' }],
-          mark: { type: 'tick', thickness: 2.5, color: palette.ink, bandSize: 18 },
+          mark: { type: 'tick', thickness: 2.5, color: palette.ink, size: barHeight + 8, yOffset: below },
           encoding: { x: { field: 'baseline', type: 'quantitative' }, y },
         },
         {
-          mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4 },
+          mark: { type: 'text', align: 'left', baseline: 'middle', dx: 4, yOffset: below },
           encoding: { x: { datum: Math.max(...shown.map((r) => r.value), 0), type: 'quantitative' }, y, text: { field: 'label' } },
         },
       ],

@@ -22,10 +22,11 @@ export interface DigestCharts {
 }
 
 /**
- * Builds the digest's charts from its data and renders them to PNG; empty ones are listed as
- * omitted. The influencer charts come with influencer data, the ad charts with ad campaigns.
+ * The digest's chart specs, in mail order, each under the title the mail uses when it has to
+ * leave the chart out (a null chart: nothing to draw). The influencer charts come with influencer
+ * data, the ad charts with ad campaigns.
  */
-export async function digestCharts(d: DigestData): Promise<DigestCharts> {
+export function digestChartSpecs(d: DigestData): { title: string; chart: ChartSpec | null }[] {
   const influencerCharts: { title: string; chart: ChartSpec | null }[] = [
     {
       title: 'ROAS by platform',
@@ -67,7 +68,12 @@ export async function digestCharts(d: DigestData): Promise<DigestCharts> {
   ];
   const modelCharts =
     d.modelCandidates.length > 0 ? [{ title: 'Models against their baselines', chart: modelComparisonChart(d.modelCandidates) }] : [];
-  const candidates = [...(d.influencers.length > 0 ? influencerCharts : []), ...(d.adCampaigns.length > 0 ? adCharts : []), ...modelCharts];
+  return [...(d.influencers.length > 0 ? influencerCharts : []), ...(d.adCampaigns.length > 0 ? adCharts : []), ...modelCharts];
+}
+
+/** Builds the digest's charts from its data and renders them to PNG; empty ones are listed as omitted. */
+export async function digestCharts(d: DigestData): Promise<DigestCharts> {
+  const candidates = digestChartSpecs(d);
   const out: DigestCharts = { inline: [], omitted: [], images: [] };
   for (const { title, chart } of candidates) if (!chart) out.omitted.push({ title, reason: 'no data for it yet' });
   // rendered together: one chart's rasterising (libuv's pool) overlaps the next one's layout

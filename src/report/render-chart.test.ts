@@ -9,8 +9,8 @@ import {
   roasByPlatformChart,
   weeklyTrendChart,
 } from './charts.ts';
-import { fontFiles, measureText, renderChartPng, renderCharts } from './render-chart.ts';
-import { CHART_WIDTH } from './theme.ts';
+import { fontFiles, measureText, renderChartPng, renderChartSvg, renderCharts, smallestFontSize } from './render-chart.ts';
+import { CHART_FONT, CHART_WIDTH } from './theme.ts';
 
 const charts: ChartSpec[] = [
   roasByPlatformChart([
@@ -121,6 +121,24 @@ describe('renderChartPng', () => {
   it('honours the scale option', async () => {
     const out = await renderChartPng(charts[0].spec, { scale: 1 });
     expect(ihdr(out.png)).toEqual({ width: Math.ceil(out.width), height: Math.ceil(out.height) });
+  });
+
+  it('reports the smallest text it draws', async () => {
+    expect((await renderChartSvg(charts[0].spec)).smallestFont).toBe(CHART_FONT.text);
+    const tiny = { ...charts[0].spec, config: { ...charts[0].spec.config, axis: { labelFontSize: 7 } } } as TopLevelSpec;
+    expect((await renderChartSvg(tiny)).smallestFont).toBe(7);
+    expect(smallestFontSize('<svg><text font-size="9px">a</text><text font-size="12.5px">b</text></svg>')).toBe(9);
+    expect(() => smallestFontSize('<svg><text>a</text></svg>')).toThrow(/without a font size/);
+  });
+
+  it('warns when a chart fitted to its width cuts text off', async () => {
+    const spec = {
+      ...charts[0].spec,
+      title: { text: 'ROAS by platform', subtitle: 'a subtitle far too long for the chart '.repeat(3) },
+    } as TopLevelSpec;
+    expect((await renderChartSvg(spec)).warnings).toEqual([
+      expect.stringMatching(new RegExp(`^\\d+ px of the chart drawn past its ${CHART_WIDTH} px and cut off$`)),
+    ]);
   });
 
   it('refuses specs that would fetch data', async () => {

@@ -4,19 +4,24 @@ import { dirname, join } from 'node:path';
 import { type ResvgRenderOptions, renderAsync } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { CHART_SCALE } from './theme.ts';
 
 /**
  * Vega-Lite spec → Vega → SVG (headless, no canvas) → PNG (resvg). Mail clients drop SVG, so the
  * digest inlines PNGs at 2× for sharp text on high-density screens.
  */
-export interface RenderedChart {
-  png: Buffer;
+export interface RenderedSvg {
   svg: string;
   /** CSS pixels (the SVG's size); the PNG is `scale` times larger. */
   width: number;
   height: number;
+  /** The smallest text drawn (title, axes, legend, labels), CSS px at `width`: what must stay readable when the chart is shown smaller. */
+  smallestFont: number;
   /** Vega-Lite and Vega warnings (a dropped encoding, say): the chart still drew, but not as specified. */
   warnings: string[];
+}
+export interface RenderedChart extends RenderedSvg {
+  png: Buffer;
 }
 
 const FONT_FAMILY = 'DejaVu Sans';
@@ -139,17 +144,18 @@ function collectingLogger() {
   return { logger, errors, warnings };
 }
 
-/** Renders one Vega-Lite spec to SVG and PNG (default 2×). Rejects if Vega reports an error. */
-export async function renderChartPng(spec: TopLevelSpec, opts: { scale?: number } = {}): Promise<RenderedChart> {
-  const scale = opts.scale ?? 2;
+/** Renders one Vega-Lite spec to SVG (headless, no canvas). Rejects if Vega reports an error. */
+export async function renderChartSvg(spec: TopLevelSpec): Promise<RenderedSvg> {
   const log = collectingLogger();
   const vgSpec = compile(spec, { logger: log.logger }).spec;
   const remote = (vgSpec.data ?? []).flatMap((d) => ('url' in d && d.url ? [JSON.stringify(d.url)] : []));
   if (remote.length) throw new Error(`chart specs must embed their data; refusing to load ${remote.join(', ')}`);
   const view = new vega.View(vega.parse(vgSpec), { renderer: 'none', loader: offline, logger: log.logger });
   let svg: string;
+  let drawn: { from: number; to: number };
   try {
     svg = await view.toSVG();
+    drawn = drawnExtent(view);
   } finally {
     view.finalize();
   }
@@ -158,8 +164,36 @@ export async function renderChartPng(spec: TopLevelSpec, opts: { scale?: number 
   if (log.errors.length) throw new Error(`chart failed to render: ${log.errors.join('; ')}`);
   const size = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
   if (!size) throw new Error('vega produced an SVG without width and height');
-  const image = await renderAsync(svg, resvgOptions(scale));
-  return { png: image.asPng(), svg, width: Number(size[1]), height: Number(size[2]), warnings: log.warnings };
+  const width = Number(size[1]);
+  // A chart fitted to a width clips what does not fit (a subtitle too long, say) without a word.
+  const beyond = Math.max(-drawn.from, drawn.to - width);
+  if (beyond > 0.5) log.warnings.push(`${beyond.toFixed(0)} px of the chart drawn past its ${width} px and cut off`);
+  return { svg, width, height: Number(size[2]), smallestFont: smallestFontSize(svg), warnings: log.warnings };
+}
+
+/** Where the chart's marks (titles and axes included) start and end across the SVG, in px. */
+function drawnExtent(view: vega.View): { from: number; to: number } {
+  const { bounds } = (view.scenegraph() as unknown as { root: { bounds: { x1: number; x2: number } } }).root;
+  const at = (view.padding() as { left: number }).left + view.origin()[0];
+  return { from: at + bounds.x1, to: at + bounds.x2 };
+}
+
+/** The smallest font-size of the SVG's text elements (Vega writes one on each), or Infinity without text. */
+export function smallestFontSize(svg: string): number {
+  let smallest = Infinity;
+  for (const [tag] of svg.matchAll(/<text\b[^>]*>/g)) {
+    const size = /\sfont-size="([\d.]+)px"/.exec(tag);
+    if (!size) throw new Error(`chart text without a font size in px: ${tag}`);
+    smallest = Math.min(smallest, Number(size[1]));
+  }
+  return smallest;
+}
+
+/** Renders one Vega-Lite spec to SVG and PNG (default CHART_SCALE×). Rejects if Vega reports an error. */
+export async function renderChartPng(spec: TopLevelSpec, opts: { scale?: number } = {}): Promise<RenderedChart> {
+  const drawn = await renderChartSvg(spec);
+  const image = await renderAsync(drawn.svg, resvgOptions(opts.scale ?? CHART_SCALE));
+  return { ...drawn, png: image.asPng() };
 }
 
 /** Renders several charts; each result keeps the chart's own fields (id, title, alt...). */
