@@ -11,7 +11,9 @@ import { dirname, join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDigestData } from '../src/db/digest-repo.ts';
+import { addSubscription } from '../src/db/subscriptions-repo.ts';
 import { parsePeriod } from '../src/pipeline/shared/calendar.ts';
+import type { Slice } from '../src/pipeline/shared/slice.ts';
 import { digestChartSpecs } from '../src/report/digest-charts.ts';
 import { renderChartSvg } from '../src/report/render-chart.ts';
 import { AD_POINTS_SHOWN, CHART_SCALE, MIN_PHONE_TEXT, PHONE_WIDTH, TREND_WEEKS } from '../src/report/theme.ts';
@@ -211,6 +213,8 @@ interface Variant {
   charts: string[];
   /** Data tables in the mail. */
   tables: number;
+  /** A subscription's slice: its digest (named after the subscription) instead of the whole portfolio's. */
+  slice?: Slice;
 }
 const influencerCharts = ['roas-by-platform', 'revenue-vs-payout', 'weekly-trend', 'persona-heatmap', 'loss-by-product'];
 const adCharts = ['ad-channels', 'ad-roi-trend', 'ad-roi-cpc'];
@@ -238,6 +242,17 @@ const variants: Variant[] = [
   },
   { label: 'ad campaigns only', name: 'ads-', files: ['ad_campaigns'], charts: [...adCharts, 'model-comparison'], tables: 3 },
   { label: 'a week without data', name: 'empty-', files: [], charts: [], tables: 0 },
+  {
+    label: "a subscription's slice (Instagram)",
+    name: 'slice-',
+    files: [...influencerFiles, 'ad_campaigns'],
+    groups: true,
+    slice: { platform: ['Instagram'] },
+    charts: [...influencerCharts, 'model-comparison'],
+    // winners, loss-makers, tests to run (no move gives or receives on Instagram in this set); no ad
+    // tables: a platform slice keeps creators only
+    tables: 3,
+  },
 ];
 
 const views = [
@@ -272,6 +287,7 @@ describe.each(variants)('digest layout in a browser ($label)', (v) => {
       await ingest(db.store, inbox);
       await kpis(db.store);
     }
+    if (v.slice) await addSubscription(db.store.db, { name: 'sliced', to: ['a@example.com'], where: v.slice }, 'UTC');
     const run = await testRun(db.store, testConfig({ DATABASE_URL: db.url, OUT_DIR: outDir }));
     if (v.files.length) {
       await run.models();
@@ -282,11 +298,15 @@ describe.each(variants)('digest layout in a browser ($label)', (v) => {
     period = out.detail!.period;
     if (newest) expect(period).toBe(newest);
     // The charts' specs as the digest built them, drawn again for their sizes (the PNGs are checked to match).
-    const data = await loadDigestData(db.store.db, parsePeriod(period), { trendWeeks: TREND_WEEKS, adPoints: AD_POINTS_SHOWN });
+    const data = await loadDigestData(db.store.db, parsePeriod(period), {
+      trendWeeks: TREND_WEEKS,
+      adPoints: AD_POINTS_SHOWN,
+      slice: v.slice,
+    });
     for (const { chart } of v.files.length ? digestChartSpecs(data) : [])
       if (chart) {
         const { width, smallestFont } = await renderChartSvg(chart.spec);
-        drawn.set(`${chart.id}.png`, { width, smallestFont });
+        drawn.set(`${v.slice ? 'sliced-' : ''}${chart.id}.png`, { width, smallestFont });
       }
   });
   afterAll(async () => {
@@ -294,8 +314,9 @@ describe.each(variants)('digest layout in a browser ($label)', (v) => {
   });
 
   it('writes the HTML with its charts beside it: opaque PNGs on white, at the size they were drawn', () => {
-    expect(html).toBe(join(outDir, `digest-${period}.html`));
-    expect([...drawn.keys()]).toEqual(v.charts.map((c) => `${c}.png`));
+    expect(html).toBe(join(outDir, `digest-${period}${v.slice ? '-sliced' : ''}.html`));
+    expect([...drawn.keys()]).toEqual(v.charts.map((c) => `${v.slice ? 'sliced-' : ''}${c}.png`));
+    if (v.slice) expect(readFileSync(html, 'utf8')).toMatch(/Week \d+ · Instagram: ROAS/);
     for (const [file, d] of drawn) {
       const png = decodePng(readFileSync(join(dirname(html), file)));
       expect({ file, width: png.width }).toEqual({ file, width: Math.ceil(d.width * CHART_SCALE) });
@@ -310,7 +331,8 @@ describe.each(variants)('digest layout in a browser ($label)', (v) => {
         expect(pixelAt(png, x!, y!).hex, `${file} at ${x},${y}`).toBe('#ffffff');
     }
     const text = readFileSync(html, 'utf8');
-    for (const h of ['Tests to run next', 'Where to move money']) expect(text.includes(h), h).toBe(Boolean(v.groups));
+    for (const h of v.slice ? ['Tests to run next'] : ['Tests to run next', 'Where to move money'])
+      expect(text.includes(h), h).toBe(Boolean(v.groups));
   });
 
   it.runIf(hasChromium).each(views)(
@@ -337,7 +359,7 @@ describe.each(variants)('digest layout in a browser ($label)', (v) => {
         });
 
         // Every chart loads and says in words what it shows.
-        expect(m.images.map((i) => i.src)).toEqual(v.charts.map((c) => `${c}.png`));
+        expect(m.images.map((i) => i.src)).toEqual(v.charts.map((c) => `${v.slice ? 'sliced-' : ''}${c}.png`));
         for (const c of charts) {
           expect(c.natural, `${c.src} loaded`).toBeGreaterThan(0);
           expect(c.alt, `${c.src} alt`).toMatch(/^[A-Z0-9].{30,}\.$/);
