@@ -269,6 +269,28 @@ if (stages.has('digest')) {
   pipeline.digest = (await time(() => digestStage.run(deps, digestParams)))[1];
   const [out, seconds] = await time(() => digestStage.run(deps, digestParams));
   report('digest render (s)', seconds.toFixed(2), String(out.detail?.subject), null, '≤ 2', seconds <= 2);
+
+  // 50 subscriptions over 10 slices (each platform, then categories, then products, 5 subscriptions
+  // each): one rendering per slice, measured against the one digest above.
+  const { addSubscription, knownSliceValues, removeSubscription } = await import('../src/db/subscriptions-repo.ts');
+  const known = await knownSliceValues(store.db);
+  const slices = (['platform', 'category', 'product'] as const).flatMap((k) => known[k].map((v) => ({ [k]: [v] }))).slice(0, 10);
+  const names: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    const name = `bench-${i}`;
+    names.push(name);
+    await addSubscription(store.db, { name, to: [`reader${i}@example.com`], where: slices[i % slices.length] }, 'UTC');
+  }
+  const [many, manySeconds] = await time(() => digestStage.run(deps, digestParams));
+  for (const name of names) await removeSubscription(store.db, name);
+  report(
+    `digest: 50 subscriptions over ${slices.length} slices (s)`,
+    manySeconds.toFixed(2),
+    `${many.detail?.renders} renderings ${many.detail?.renderSeconds?.toFixed(2)} s, 50 written ${many.detail?.deliverSeconds?.toFixed(2)} s; one digest ${seconds.toFixed(2)} s`,
+    manySeconds / seconds,
+    '≤ 5',
+    manySeconds / seconds <= 5,
+  );
 }
 
 if (stages.has('cli')) {

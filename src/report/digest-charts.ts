@@ -11,7 +11,7 @@ import {
   weeklyTrendChart,
 } from './charts.ts';
 import type { DigestData } from './digest-data.ts';
-import { renderCharts } from './render-chart.ts';
+import { type ChartCache, renderCharts } from './render-chart.ts';
 import type { InlineChart, OmittedChart } from './render-email.ts';
 import { TREND_WEEKS } from './theme.ts';
 
@@ -72,12 +72,15 @@ export function digestChartSpecs(d: DigestData): { title: string; chart: ChartSp
 }
 
 /** Builds the digest's charts from its data and renders them to PNG; empty ones are listed as omitted. */
-export async function digestCharts(d: DigestData): Promise<DigestCharts> {
+export async function digestCharts(d: DigestData, opts: { cache?: ChartCache } = {}): Promise<DigestCharts> {
   const candidates = digestChartSpecs(d);
   const out: DigestCharts = { inline: [], omitted: [], images: [] };
   for (const { title, chart } of candidates) if (!chart) out.omitted.push({ title, reason: 'no data for it yet' });
   // rendered together: one chart's rasterising (libuv's pool) overlaps the next one's layout
-  for (const chart of await renderCharts(candidates.flatMap((c) => (c.chart ? [c.chart] : [])))) {
+  for (const chart of await renderCharts(
+    candidates.flatMap((c) => (c.chart ? [c.chart] : [])),
+    opts,
+  )) {
     const cid = `${chart.id}@campaign-pulse`;
     out.inline.push({ cid, title: chart.title, alt: chart.alt, width: chart.width, height: chart.height });
     out.images.push({ cid, filename: `${chart.id}.png`, png: chart.png });

@@ -199,8 +199,19 @@ export async function renderChartPng(spec: TopLevelSpec, opts: { scale?: number 
 /** Renders several charts; each result keeps the chart's own fields (id, title, alt...). */
 export async function renderCharts<T extends { spec: TopLevelSpec }>(
   charts: T[],
-  opts: { scale?: number } = {},
+  opts: { scale?: number; cache?: ChartCache } = {},
 ): Promise<(T & RenderedChart)[]> {
+  const render = (spec: TopLevelSpec) => {
+    if (!opts.cache) return renderChartPng(spec, opts);
+    // Subscriptions' digests share charts (the models' one, a slice's that equals another's): drawn once.
+    const key = `${opts.scale ?? CHART_SCALE} ${JSON.stringify(spec)}`;
+    let drawn = opts.cache.get(key);
+    if (!drawn) opts.cache.set(key, (drawn = renderChartPng(spec, opts)));
+    return drawn;
+  };
   // Vega's layout runs on this thread, resvg's rasterising on libuv's pool: overlapping them helps.
-  return Promise.all(charts.map(async (c) => ({ ...c, ...(await renderChartPng(c.spec, opts)) })));
+  return Promise.all(charts.map(async (c) => ({ ...c, ...(await render(c.spec)) })));
 }
+
+/** Charts already drawn, by spec: for one run that renders several digests. */
+export type ChartCache = Map<string, Promise<RenderedChart>>;

@@ -10,10 +10,11 @@ import {
 import { listSubscriptions, type Subscription } from '../db/subscriptions-repo.ts';
 import { ConfigError, DeliveryError, InputError, messageOf } from '../errors.ts';
 import { lastCompleteWeek, type Period, parsePeriod } from '../pipeline/shared/calendar.ts';
-import { DIGEST_TO_NAME, sliceId } from '../pipeline/shared/slice.ts';
+import { DIGEST_TO_NAME, type Slice, sliceId } from '../pipeline/shared/slice.ts';
 import { digestCharts } from '../report/digest-charts.ts';
 import { buildDigestModel, type DigestModel } from '../report/digest-model.ts';
 import { type DigestMessage, type MailTransport, openMailTransport } from '../report/mail.ts';
+import type { ChartCache } from '../report/render-chart.ts';
 import { renderDigestHtml, renderDigestText } from '../report/render-email.ts';
 import { AD_POINTS_SHOWN, TREND_WEEKS } from '../report/theme.ts';
 import type { StageParams } from './params.ts';
@@ -31,7 +32,9 @@ export interface DigestDetail {
   /** Subscriptions served, and how many digests were rendered for them (one per distinct slice). */
   subscriptions?: number;
   renders?: number;
+  /** Rendering every slice's digest, then delivering them all. */
   renderSeconds?: number;
+  deliverSeconds?: number;
 }
 
 /** The run's period: the one asked for, "latest" (the newest week with data), or the last complete week. */
@@ -100,12 +103,11 @@ export const digestStage = defineStage({
         return { rows: 0, skipped: `digest for ${period.label} already delivered`, detail };
       }
       const started = Date.now();
-      const renders = new Map<string, Rendered | null>();
+      const renders = await renderSlices(deps, period, pending);
+      detail.renderSeconds = (Date.now() - started) / 1000;
       const failures: string[] = [];
       for (const sub of pending) {
-        const slice = sliceId(sub.slice);
-        if (!renders.has(slice)) renders.set(slice, await renderSlice(deps, period, sub));
-        const rendered = renders.get(slice)!;
+        const rendered = renders.get(sliceId(sub.slice));
         if (!rendered) continue;
         detail.subject ??= rendered.model.subject;
         const message: DigestMessage = { ...rendered.message, subscription: sub.name };
@@ -121,7 +123,7 @@ export const digestStage = defineStage({
         failures.push(...outcome.failures);
       }
       detail.renders = [...renders.values()].filter(Boolean).length;
-      detail.renderSeconds = (Date.now() - started) / 1000;
+      detail.deliverSeconds = (Date.now() - started) / 1000 - detail.renderSeconds;
       if (!detail.renders) {
         log.info({ period: period.label }, 'no data for the period, digest skipped (DIGEST_EMPTY_WEEK=skip)');
         return { rows: 0, skipped: `no data for ${period.label}`, detail };
@@ -136,14 +138,33 @@ export const digestStage = defineStage({
   },
 });
 
+/** Slices rendered at once: one's queries and layout overlap another's rasterising (libuv's pool). */
+const RENDER_CONCURRENCY = 3;
+
+/** Each distinct slice's digest, rendered once (charts shared between slices drawn once). */
+async function renderSlices(deps: StageDeps, period: Period, subs: Subscription[]): Promise<Map<string, Rendered | null>> {
+  const slices = [...new Map(subs.map((s) => [sliceId(s.slice), s.slice])).entries()];
+  const cache: ChartCache = new Map();
+  const out = new Map<string, Rendered | null>();
+  let next = 0;
+  const work = async () => {
+    while (next < slices.length) {
+      const [id, slice] = slices[next++]!;
+      out.set(id, await renderSlice(deps, period, slice, cache));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(RENDER_CONCURRENCY, slices.length) }, work));
+  return out;
+}
+
 /** The digest of one slice, or null when its week is empty and DIGEST_EMPTY_WEEK=skip. */
-async function renderSlice(deps: StageDeps, period: Period, sub: Subscription): Promise<Rendered | null> {
+async function renderSlice(deps: StageDeps, period: Period, slice: Slice, cache: ChartCache): Promise<Rendered | null> {
   const { config } = deps;
-  const data = await loadDigestData(deps.store.db, period, { trendWeeks: TREND_WEEKS, adPoints: AD_POINTS_SHOWN, slice: sub.slice });
+  const data = await loadDigestData(deps.store.db, period, { trendWeeks: TREND_WEEKS, adPoints: AD_POINTS_SHOWN, slice });
   const model = buildDigestModel(data, { minWinnerSpend: config.MIN_WINNER_SPEND });
   if (model.empty && config.DIGEST_EMPTY_WEEK === 'skip') return null;
   // An empty week's digest is the short notice: no charts to draw.
-  const charts = model.empty ? { inline: [], omitted: [], images: [] } : await digestCharts(data);
+  const charts = model.empty ? { inline: [], omitted: [], images: [] } : await digestCharts(data, { cache });
   return {
     model,
     message: {
