@@ -2928,6 +2928,207 @@ COMMENT ON COLUMN mart.weekly_kpis.ad_roi_change IS 'ad_roi minus the previous w
 COMMENT ON COLUMN mart.weekly_kpis.ad_cpa_change IS 'ad_cpa minus the previous week''s.';
 
 --
+-- Name: alert_deliveries; Type: TABLE; Schema: ops; Owner: -
+--
+
+CREATE TABLE ops.alert_deliveries (
+    subscription text NOT NULL,
+    alert_key text NOT NULL,
+    occurrence integer NOT NULL,
+    recipient text NOT NULL,
+    channel text NOT NULL,
+    state text NOT NULL,
+    run_id text,
+    message_id text,
+    attempts integer DEFAULT 1 NOT NULL,
+    claimed_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    error text,
+    CONSTRAINT alert_deliveries_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'webhook'::text]))),
+    CONSTRAINT alert_deliveries_state_check CHECK ((state = ANY (ARRAY['sending'::text, 'sent'::text, 'failed'::text])))
+);
+
+--
+-- Name: TABLE alert_deliveries; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON TABLE ops.alert_deliveries IS 'One row per alert occurrence and recipient (an address or a webhook URL): the alert reaches each recipient once however often its job is retried.';
+
+--
+-- Name: COLUMN alert_deliveries.subscription; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alert_deliveries.subscription IS 'The subscription the alert is for (ops.alerts.subscription).';
+
+--
+-- Name: COLUMN alert_deliveries.alert_key; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alert_deliveries.alert_key IS 'The condition (ops.alerts.alert_key).';
+
+--
+-- Name: COLUMN alert_deliveries.occurrence; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alert_deliveries.occurrence IS 'Which time the condition became true (ops.alerts.occurrence at the time).';
+
+--
+-- Name: COLUMN alert_deliveries.recipient; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alert_deliveries.recipient IS 'Mail address, or the webhook URL.';
+
+--
+-- Name: COLUMN alert_deliveries.channel; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alert_deliveries.channel IS 'email (recipient is an address) or webhook (recipient is the webhook URL).';
+
+--
+-- Name: COLUMN alert_deliveries.state; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alert_deliveries.state IS 'sending (claimed), sent, or failed (the next run or retry tries again).';
+
+--
+-- Name: COLUMN alert_deliveries.run_id; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alert_deliveries.run_id IS 'The run (ops.pipeline_runs.run_id) that claimed the delivery. A claim in state sending is taken over when its run is no longer running, by a later attempt of the same run, or after 15 minutes.';
+
+--
+-- Name: COLUMN alert_deliveries.message_id; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alert_deliveries.message_id IS 'Message-ID of the mail that carried it (several alerts of one run can share a summary mail); NULL for a webhook.';
+
+--
+-- Name: COLUMN alert_deliveries.attempts; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alert_deliveries.attempts IS 'Claims made, the first included.';
+
+--
+-- Name: COLUMN alert_deliveries.claimed_at; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alert_deliveries.claimed_at IS 'When the newest claim was made.';
+
+--
+-- Name: COLUMN alert_deliveries.sent_at; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alert_deliveries.sent_at IS 'When it was delivered.';
+
+--
+-- Name: COLUMN alert_deliveries.error; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alert_deliveries.error IS 'Why the newest attempt failed.';
+
+--
+-- Name: alerts; Type: TABLE; Schema: ops; Owner: -
+--
+
+CREATE TABLE ops.alerts (
+    subscription text NOT NULL,
+    alert_key text NOT NULL,
+    kind text NOT NULL,
+    subject text NOT NULL,
+    title text NOT NULL,
+    evidence jsonb DEFAULT '[]'::jsonb NOT NULL,
+    state text NOT NULL,
+    occurrence integer DEFAULT 1 NOT NULL,
+    first_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    since_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    cleared_at timestamp with time zone,
+    CONSTRAINT alerts_check CHECK (((state = 'cleared'::text) = (cleared_at IS NOT NULL))),
+    CONSTRAINT alerts_evidence_check CHECK ((jsonb_typeof(evidence) = 'array'::text)),
+    CONSTRAINT alerts_kind_check CHECK ((kind = ANY (ARRAY['loss_maker'::text, 'roas_drop'::text, 'stale'::text, 'run_failed'::text]))),
+    CONSTRAINT alerts_occurrence_check CHECK ((occurrence >= 1)),
+    CONSTRAINT alerts_state_check CHECK ((state = ANY (ARRAY['active'::text, 'cleared'::text])))
+);
+
+--
+-- Name: TABLE alerts; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON TABLE ops.alerts IS 'One row per subscription and alert condition ever true for it: whether it is true now (active) or was and is no longer (cleared), and how often it became true. Written by the alerts stage.';
+
+--
+-- Name: COLUMN alerts.subscription; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alerts.subscription IS 'The subscription (ops.subscriptions.name) the condition was evaluated for, over its slice; DIGEST_TO for the DIGEST_TO setting when there are no subscriptions.';
+
+--
+-- Name: COLUMN alerts.alert_key; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alerts.alert_key IS 'The condition: loss_maker:<influencer_id>, roas_drop:creator:<influencer_id>, roas_drop:channel:<channel>, stale, or run_failed:<run_id>.';
+
+--
+-- Name: COLUMN alerts.kind; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alerts.kind IS 'loss_maker, roas_drop, stale or run_failed: the part of alert_key before the first colon.';
+
+--
+-- Name: COLUMN alerts.subject; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alerts.subject IS 'What the alert is about, for people: a creator with platform, an ad channel, the data, a run.';
+
+--
+-- Name: COLUMN alerts.title; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alerts.title IS 'The one-line alert as sent (mail subject after "Alert: ", webhook header), from the newest evaluation that found it true.';
+
+--
+-- Name: COLUMN alerts.evidence; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alerts.evidence IS 'JSON array of lines: the figures behind the alert (ROAS, incremental ROAS with its method and interval, reasons, action; the week against the four before; newest data day; run error), from the newest evaluation that found it true.';
+
+--
+-- Name: COLUMN alerts.state; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alerts.state IS 'active: true at the newest evaluation; cleared: true once, not any more.';
+
+--
+-- Name: COLUMN alerts.occurrence; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alerts.occurrence IS 'How many times the condition became true (1 the first time; each return after a clear adds one). Deliveries are per occurrence.';
+
+--
+-- Name: COLUMN alerts.first_seen_at; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alerts.first_seen_at IS 'When the condition was first found true.';
+
+--
+-- Name: COLUMN alerts.since_at; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alerts.since_at IS 'When the current (or, once cleared, the last) occurrence became true.';
+
+--
+-- Name: COLUMN alerts.last_seen_at; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alerts.last_seen_at IS 'The newest evaluation that found the condition true.';
+
+--
+-- Name: COLUMN alerts.cleared_at; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.alerts.cleared_at IS 'When the condition was found no longer true; NULL while active.';
+
+--
 -- Name: digests; Type: TABLE; Schema: ops; Owner: -
 --
 
@@ -3444,6 +3645,20 @@ ALTER TABLE ONLY mart.weekly_kpis
     ADD CONSTRAINT weekly_kpis_pkey PRIMARY KEY (week_start);
 
 --
+-- Name: alert_deliveries alert_deliveries_pkey; Type: CONSTRAINT; Schema: ops; Owner: -
+--
+
+ALTER TABLE ONLY ops.alert_deliveries
+    ADD CONSTRAINT alert_deliveries_pkey PRIMARY KEY (subscription, alert_key, occurrence, recipient);
+
+--
+-- Name: alerts alerts_pkey; Type: CONSTRAINT; Schema: ops; Owner: -
+--
+
+ALTER TABLE ONLY ops.alerts
+    ADD CONSTRAINT alerts_pkey PRIMARY KEY (subscription, alert_key);
+
+--
 -- Name: digests digests_pkey; Type: CONSTRAINT; Schema: ops; Owner: -
 --
 
@@ -3545,6 +3760,13 @@ ALTER TABLE ONLY core.payouts
 
 ALTER TABLE ONLY core.posts
     ADD CONSTRAINT posts_influencer_id_fkey FOREIGN KEY (influencer_id) REFERENCES core.influencers(influencer_id);
+
+--
+-- Name: alert_deliveries alert_deliveries_subscription_alert_key_fkey; Type: FK CONSTRAINT; Schema: ops; Owner: -
+--
+
+ALTER TABLE ONLY ops.alert_deliveries
+    ADD CONSTRAINT alert_deliveries_subscription_alert_key_fkey FOREIGN KEY (subscription, alert_key) REFERENCES ops.alerts(subscription, alert_key) ON DELETE CASCADE;
 
 --
 -- Name: rejects rejects_file_id_fkey; Type: FK CONSTRAINT; Schema: ops; Owner: -

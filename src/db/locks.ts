@@ -13,8 +13,15 @@ const MIGRATION_LOCK = 7_245_118_301;
  */
 const LOAD_LOCK = 7_245_118_302;
 
+/** Alert state: two runs judging the same subscription at once count a new occurrence once. */
+const ALERTS_LOCK = 7_245_118_303;
+
 export async function takeMigrationLock(trx: DbOrTrx): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+}
+
+export async function takeAlertsLock(trx: DbOrTrx): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${ALERTS_LOCK})`.execute(trx);
 }
 
 export async function takeLoadLock(trx: DbOrTrx): Promise<void> {

@@ -1606,6 +1606,108 @@ export interface MartWeeklyKpis {
   week_start: string;
 }
 
+export interface OpsAlertDeliveries {
+  /**
+   * The condition (ops.alerts.alert_key).
+   */
+  alert_key: string;
+  /**
+   * Claims made, the first included.
+   */
+  attempts: Generated<number>;
+  /**
+   * email (recipient is an address) or webhook (recipient is the webhook URL).
+   */
+  channel: string;
+  /**
+   * When the newest claim was made.
+   */
+  claimed_at: Generated<Timestamp>;
+  /**
+   * Why the newest attempt failed.
+   */
+  error: string | null;
+  /**
+   * Message-ID of the mail that carried it (several alerts of one run can share a summary mail); NULL for a webhook.
+   */
+  message_id: string | null;
+  /**
+   * Which time the condition became true (ops.alerts.occurrence at the time).
+   */
+  occurrence: number;
+  /**
+   * Mail address, or the webhook URL.
+   */
+  recipient: string;
+  /**
+   * The run (ops.pipeline_runs.run_id) that claimed the delivery. A claim in state sending is taken over when its run is no longer running, by a later attempt of the same run, or after 15 minutes.
+   */
+  run_id: string | null;
+  /**
+   * When it was delivered.
+   */
+  sent_at: Timestamp | null;
+  /**
+   * sending (claimed), sent, or failed (the next run or retry tries again).
+   */
+  state: string;
+  /**
+   * The subscription the alert is for (ops.alerts.subscription).
+   */
+  subscription: string;
+}
+
+export interface OpsAlerts {
+  /**
+   * The condition: loss_maker:<influencer_id>, roas_drop:creator:<influencer_id>, roas_drop:channel:<channel>, stale, or run_failed:<run_id>.
+   */
+  alert_key: string;
+  /**
+   * When the condition was found no longer true; NULL while active.
+   */
+  cleared_at: Timestamp | null;
+  /**
+   * JSON array of lines: the figures behind the alert (ROAS, incremental ROAS with its method and interval, reasons, action; the week against the four before; newest data day; run error), from the newest evaluation that found it true.
+   */
+  evidence: Generated<Json>;
+  /**
+   * When the condition was first found true.
+   */
+  first_seen_at: Generated<Timestamp>;
+  /**
+   * loss_maker, roas_drop, stale or run_failed: the part of alert_key before the first colon.
+   */
+  kind: string;
+  /**
+   * The newest evaluation that found the condition true.
+   */
+  last_seen_at: Generated<Timestamp>;
+  /**
+   * How many times the condition became true (1 the first time; each return after a clear adds one). Deliveries are per occurrence.
+   */
+  occurrence: Generated<number>;
+  /**
+   * When the current (or, once cleared, the last) occurrence became true.
+   */
+  since_at: Generated<Timestamp>;
+  /**
+   * active: true at the newest evaluation; cleared: true once, not any more.
+   */
+  state: string;
+  /**
+   * What the alert is about, for people: a creator with platform, an ad channel, the data, a run.
+   */
+  subject: string;
+  /**
+   * The subscription (ops.subscriptions.name) the condition was evaluated for, over its slice; DIGEST_TO for the DIGEST_TO setting when there are no subscriptions.
+   */
+  subscription: string;
+  /**
+   * The one-line alert as sent (mail subject after "Alert: ", webhook header), from the newest evaluation that found it true.
+   */
+  title: string;
+}
+
 export interface OpsDigests {
   attempts: Generated<number>;
   /**
@@ -1796,6 +1898,8 @@ export interface DB {
   "mart.product_kpis": MartProductKpis;
   "mart.test_plans": MartTestPlans;
   "mart.weekly_kpis": MartWeeklyKpis;
+  "ops.alert_deliveries": OpsAlertDeliveries;
+  "ops.alerts": OpsAlerts;
   "ops.digests": OpsDigests;
   "ops.ingest_files": OpsIngestFiles;
   "ops.kpi_dirty_weeks": OpsKpiDirtyWeeks;
