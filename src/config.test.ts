@@ -34,6 +34,7 @@ describe('ETL_CRON and DIGEST_CRON', () => {
     );
     // cron-parser would pad these with defaults in front; they are refused as typos
     expect(() => parseConfig({ ETL_CRON: '0 2 * *' })).toThrow(/ETL_CRON .*it has 4 fields/);
+    expect(() => parseConfig({ ALERT_CRON: '0 6 * * * *x' })).toThrow(/ALERT_CRON \(got "0 6 \* \* \* \*x"\): must be a cron expression/);
   });
 
   it('report a bad cron beside other bad settings, and a bad time zone on its own', () => {
@@ -74,5 +75,24 @@ describe('ETL_CRON and DIGEST_CRON', () => {
         expect({ pattern, tz, accepted: cronProblem(pattern, tz) === null }).toEqual({ pattern, tz, accepted: scheduled });
       }
     }
+  });
+});
+
+describe('alert settings', () => {
+  it('default to a daily 06:00 check, half the trailing ROAS, 3 days, 20 orders a week', () => {
+    expect(parseConfig({})).toMatchObject({ ALERT_CRON: '0 6 * * *', ALERT_DROP: 0.5, ALERT_STALE_DAYS: 3, ALERT_MIN_ORDERS: 20 });
+    expect(parseConfig({ ALERT_CRON: '*/30 * * * *', ALERT_DROP: '0.7', ALERT_STALE_DAYS: '1', ALERT_MIN_ORDERS: '5' })).toMatchObject({
+      ALERT_CRON: '*/30 * * * *',
+      ALERT_DROP: 0.7,
+      ALERT_STALE_DAYS: 1,
+      ALERT_MIN_ORDERS: 5,
+    });
+  });
+
+  it('refuse a share outside (0, 1), a fractional or zero day count, and name each', () => {
+    for (const drop of ['0', '1', '1.5', '-0.2'])
+      expect(() => parseConfig({ ALERT_DROP: drop })).toThrow(`ALERT_DROP (got "${drop}"): must be between 0 and 1 (exclusive)`);
+    expect(() => parseConfig({ ALERT_DROP: 'half' })).toThrow(/ALERT_DROP \(got "half"\): must be a number, such as 0\.5/);
+    expect(() => parseConfig({ ALERT_STALE_DAYS: '0', ALERT_MIN_ORDERS: '2.5' })).toThrow(/ALERT_STALE_DAYS .*; ALERT_MIN_ORDERS /);
   });
 });

@@ -54,8 +54,8 @@ export function cronProblem(pattern: string, tz: string): string | null {
 const cronParser = (): typeof import('cron-parser') => createRequire(import.meta.url)('cron-parser');
 const cron = z.string().trim();
 /** The defaults, which need no check (and a command that never sets a schedule loads no parser). */
-const CRON_DEFAULTS: Record<string, string> = { ETL_CRON: '0 2 * * *', DIGEST_CRON: '0 7 * * 1' };
-const CRON_SETTINGS = ['ETL_CRON', 'DIGEST_CRON'] as const;
+const CRON_DEFAULTS: Record<string, string> = { ETL_CRON: '0 2 * * *', DIGEST_CRON: '0 7 * * 1', ALERT_CRON: '0 6 * * *' };
+const CRON_SETTINGS = ['ETL_CRON', 'DIGEST_CRON', 'ALERT_CRON'] as const;
 
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -86,6 +86,12 @@ export const configSchema = z
     PULSE_TIMEZONE: timeZone.default('UTC'),
     ETL_CRON: cron.default(CRON_DEFAULTS.ETL_CRON!),
     DIGEST_CRON: cron.default(CRON_DEFAULTS.DIGEST_CRON!),
+    ALERT_CRON: cron.default(CRON_DEFAULTS.ALERT_CRON!),
+    // A creator's or channel's weekly ROAS below this share of its own four weeks before is an alert.
+    ALERT_DROP: setting(number('0.5').gt(0, 'must be between 0 and 1 (exclusive)').lt(1, 'must be between 0 and 1 (exclusive)'), 0.5),
+    ALERT_STALE_DAYS: setting(number('3').int().min(1), 3),
+    // Orders (ad conversions) each of those four weeks needs before a drop against them means something.
+    ALERT_MIN_ORDERS: setting(number('20').int().min(1), 20),
     BASELINE_REVENUE_PER_ORDER: setting(number('300').nonnegative(), 300),
     REVENUE_PER_CONVERSION: z.preprocess(emptyAsUndefined, number('25').positive().optional()),
     MIN_WINNER_SPEND: setting(number('1000').nonnegative(), 1000),
