@@ -78,6 +78,37 @@ export async function writeDigestFiles(
   return { html: `${base}.html`, eml: `${base}.eml`, text: `${base}.txt` };
 }
 
+/** A short alert mail (issue 18): text and HTML, no images or attachments. */
+export interface AlertMessage {
+  /** The subscription it is for (ops.subscriptions.name, or DIGEST_TO). */
+  subscription: string;
+  /** The alerts it carries ("loss_maker:17:1", or "summary:<hash>" for several): its Message-ID and file name. */
+  id: string;
+  from: string;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** A stable Message-ID per alert mail and recipient: a retried send is the same mail. */
+export const alertMessageIdFor = (m: Pick<AlertMessage, 'id' | 'subscription'>, recipient: string) =>
+  `<alert-${createHash('sha256').update(`${m.subscription}\n${m.id}\n${recipient}`).digest('hex').slice(0, 16)}@campaign-pulse>`;
+
+export function alertMailOptions(m: AlertMessage, to: string): Mail.Options {
+  return { from: m.from, to, subject: m.subject, html: m.html, text: m.text, messageId: alertMessageIdFor(m, to) };
+}
+
+/** Without SMTP: the alert as .html, .txt and .eml files, named after the subscription and the alerts. */
+export async function writeAlertFiles(m: AlertMessage, to: string[], outDir: string): Promise<{ html: string; eml: string; text: string }> {
+  await mkdir(outDir, { recursive: true });
+  const name = `${m.subscription === DIGEST_TO_NAME ? '' : `${m.subscription}-`}${m.id}`.replace(/[^A-Za-z0-9_-]+/g, '-');
+  const base = join(outDir, `alert-${name}`);
+  await writeFile(`${base}.html`, m.html);
+  await writeFile(`${base}.txt`, m.text);
+  await writeFile(`${base}.eml`, await new MailComposer(alertMailOptions(m, to.join(', '))).compile().build());
+  return { html: `${base}.html`, eml: `${base}.eml`, text: `${base}.txt` };
+}
+
 export interface SentMail {
   messageId: string;
   /** Where a file transport wrote the digest. */
@@ -94,6 +125,7 @@ export interface MailTransport {
   /** Whether sends are real deliveries, to be made once per period and recipient. */
   readonly deliversOnce: boolean;
   send(message: DigestMessage, to: string[]): Promise<SentMail>;
+  sendAlert(message: AlertMessage, to: string[]): Promise<SentMail>;
   close(): void;
 }
 
@@ -104,6 +136,10 @@ export function smtpMailTransport(smtpUrl: string): MailTransport {
     deliversOnce: true,
     async send(message, to) {
       const info = await transport.sendMail(mailOptions(message, to.join(', ')));
+      return { messageId: info.messageId };
+    },
+    async sendAlert(message, to) {
+      const info = await transport.sendMail(alertMailOptions(message, to.join(', ')));
       return { messageId: info.messageId };
     },
     close: () => transport.close(),
@@ -117,6 +153,10 @@ export function fileMailTransport(outDir: string): MailTransport {
     async send(message, to) {
       const files = await writeDigestFiles(message, to, outDir);
       return { messageId: messageIdFor(message, to.join(',')), files };
+    },
+    async sendAlert(message, to) {
+      const files = await writeAlertFiles(message, to, outDir);
+      return { messageId: alertMessageIdFor(message, to.join(',')), files };
     },
     close() {},
   };
