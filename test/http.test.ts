@@ -128,7 +128,7 @@ describe('HTTP API', () => {
 
   it('rejects a bad run request with 400 and says what is wrong', async () => {
     const cases: [unknown, RegExp][] = [
-      [{ stages: ['ingest', 'bogus'] }, /^stages\.1: must be one of ingest, kpis, models, clusters, digest$/],
+      [{ stages: ['ingest', 'bogus'] }, /^stages\.1: must be one of ingest, kpis, alerts, models, clusters, digest$/],
       [{ stages: [] }, /^stages: name at least one stage$/],
       [{ period: '2026-W99' }, /^period: period "2026-W99" does not exist \(2026 has no week 99\), or "latest"$/],
       [{ period: 'last week' }, /^period: period "last week" is not an ISO week; use the form 2026-W46, or "latest"$/],
@@ -157,7 +157,7 @@ describe('HTTP API', () => {
     const run = await follow(posted.json.runId, 90_000);
     expect(run).toMatchObject({ runId: posted.json.runId, state: 'succeeded', trigger: 'http', period: 'latest', error: null });
     expect(run.stages.map((s) => [s.stage, s.state === 'skipped' ? 'succeeded' : s.state])).toEqual(
-      ['ingest', 'kpis', 'models', 'clusters', 'digest'].map((s) => [s, 'succeeded']),
+      ['ingest', 'kpis', 'alerts', 'models', 'clusters', 'digest'].map((s) => [s, 'succeeded']),
     );
     expect(run.stages[0]!.rows).toBe(inbox.names.reduce((n, f) => n + rowsIn(f), 0));
     const listed = await call('GET', '/runs?limit=5');

@@ -39,7 +39,7 @@ describe('run parameters are checked before any stage touches data', () => {
     const cases: [string[], RegExp][] = [
       [
         ['run', '--stages', 'ingest,cook'],
-        /^pulse: stages "ingest,cook": 1: must be one of ingest, kpis, models, clusters, digest; or "pipeline" for all$/,
+        /^pulse: stages "ingest,cook": 1: must be one of ingest, kpis, alerts, models, clusters, digest; or "pipeline" for all$/,
       ],
       [['run', '--inbox', missing], /^pulse: --inbox \/tmp\/pulse-no-such-inbox does not exist$/],
       [['digest', '--to', 'not-an-address'], /^pulse: invalid run: to\.0: must be an e-mail address$/],

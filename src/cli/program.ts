@@ -105,16 +105,16 @@ program
 program
   .command('schedule')
   .description(
-    'create or update the nightly ETL (ETL_CRON) and weekly digest (DIGEST_CRON) schedules in PULSE_TIMEZONE; running it again replaces them',
+    'create or update the nightly ETL (ETL_CRON), weekly digest (DIGEST_CRON) and alerts (ALERT_CRON) schedules in PULSE_TIMEZONE; running it again replaces them',
   )
   .option('--list', 'show the schedules and their next run, change nothing')
-  .option('--remove', 'delete both schedules')
+  .option('--remove', 'delete the schedules')
   .action(async (o) => (await import('./service.ts')).scheduleCommand(o));
 
 program
   .command('trigger')
   .description(
-    'queue a run now and print its id: "pipeline" for every stage, or a stage (ingest, kpis, models, clusters, digest) or comma-separated list',
+    'queue a run now and print its id: "pipeline" for every stage, or a stage (ingest, kpis, alerts, models, clusters, digest) or comma-separated list',
   )
   .argument('<target>', 'pipeline, or a stage name / comma-separated stage list')
   .option('--period <week>', 'digest period: 2026-W46, "latest", or a range 2026-W40..2026-W46 for a backfill (one run per week)')

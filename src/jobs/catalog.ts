@@ -37,6 +37,8 @@ export const jobCatalog = {
   // 8 attempts from 5 s cover about ten minutes of database or network trouble.
   ingest: stageJob(8, 5_000),
   kpis: stageJob(8, 5_000),
+  // Like the digest: alerts already delivered are never delivered again (ops.alert_deliveries).
+  alerts: stageJob(6, 30_000),
   models: stageJob(5, 5_000),
   clusters: stageJob(5, 5_000),
   // SMTP outages last longer; recipients already sent are never sent again (ops.digests).

@@ -66,6 +66,7 @@ export const jobHandlers: { [N in JobName]: Handler<N> } = {
   },
   ingest: stageHandler('ingest'),
   kpis: stageHandler('kpis'),
+  alerts: stageHandler('alerts'),
   models: stageHandler('models'),
   clusters: stageHandler('clusters'),
   digest: stageHandler('digest'),

@@ -4,10 +4,11 @@ import { paramsOf, parseRunParams, runParams, stagesFromText } from './params.ts
 
 describe('run parameters', () => {
   it('default to every stage, in pipeline order whatever order they were asked in', () => {
-    expect(parseRunParams({}).stages).toEqual(['ingest', 'kpis', 'models', 'clusters', 'digest']);
+    expect(parseRunParams({}).stages).toEqual(['ingest', 'kpis', 'alerts', 'models', 'clusters', 'digest']);
     expect(parseRunParams({ stages: ['digest', 'ingest'] }).stages).toEqual(['ingest', 'digest']);
+    expect(parseRunParams({ stages: ['models', 'alerts', 'kpis'] }).stages).toEqual(['kpis', 'alerts', 'models']);
     expect(stagesFromText('kpis, ingest')).toEqual(['ingest', 'kpis']);
-    expect(stagesFromText('pipeline')).toHaveLength(5);
+    expect(stagesFromText('pipeline')).toHaveLength(6);
   });
 
   it('refuse a week that does not exist, an unknown stage or field, naming each', () => {
@@ -26,6 +27,7 @@ describe('run parameters', () => {
     expect(paramsOf('ingest', run)).toEqual({ inbox: '/in' });
     expect(paramsOf('kpis', run)).toEqual({ rebuild: true });
     expect(paramsOf('models', run)).toEqual({});
+    expect(paramsOf('alerts', run)).toEqual({});
     expect(paramsOf('digest', run)).toEqual({ period: '2026-W46', to: ['a@b.co'] });
   });
 

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { parsePeriod } from '../pipeline/shared/calendar.ts';
 
-export const stageNames = ['ingest', 'kpis', 'models', 'clusters', 'digest'] as const;
+// alerts right after kpis: its conditions need the KPIs only, not the models.
+export const stageNames = ['ingest', 'kpis', 'alerts', 'models', 'clusters', 'digest'] as const;
 export type StageName = (typeof stageNames)[number];
 
 /** A digest period: an ISO week ("2026-W46") that exists, or "latest" (the newest week with data). */
@@ -32,6 +33,7 @@ export const stageParams = {
     /** Build the sums from every stored order and recompute every week, instead of folding in new loads. */
     rebuild: z.boolean().optional(),
   }),
+  alerts: z.object({}),
   models: z.object({}),
   clusters: z.object({}),
   digest: z.object({

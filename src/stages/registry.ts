@@ -5,6 +5,7 @@ import type { StageName } from './params.ts';
 export const stageRegistry = {
   ingest: async () => (await import('./ingest.ts')).ingestStage,
   kpis: async () => (await import('./kpis.ts')).kpisStage,
+  alerts: async () => (await import('./alerts.ts')).alertsStage,
   models: async () => (await import('./models.ts')).modelsStage,
   clusters: async () => (await import('./clusters.ts')).clustersStage,
   digest: async () => (await import('./digest.ts')).digestStage,
