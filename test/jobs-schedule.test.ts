@@ -44,6 +44,7 @@ describe('schedules', () => {
       PULSE_TIMEZONE: 'Europe/Berlin',
       ETL_CRON: '30 2 * * *',
       DIGEST_CRON: '0 7 * * 1',
+      ALERT_CRON: '15 6 * * *',
     });
     queues = await openQueues(cfg);
   });
@@ -61,9 +62,15 @@ describe('schedules', () => {
       expect(r.stdout).toMatch(/nightly-etl\s+30 2 \* \* \*\s+Europe\/Berlin\s+next \d{4}-/);
     }
     const list = await listSchedules(queues);
-    expect(list.map((s) => [s.key, s.pattern, s.tz, s.template?.data?.trigger])).toEqual([
-      ['nightly-etl', '30 2 * * *', 'Europe/Berlin', 'schedule:etl'],
-      ['weekly-digest', '0 7 * * 1', 'Europe/Berlin', 'schedule:digest'],
+    // listed by next run: sorted by key here, since which of ETL and alerts comes next depends on the hour
+    expect(
+      list
+        .map((s) => [s.key, s.pattern, s.tz, s.template?.data?.trigger, s.template?.data?.stages])
+        .sort((a, b) => a[0].localeCompare(b[0])),
+    ).toEqual([
+      ['alerts', '15 6 * * *', 'Europe/Berlin', 'schedule:alerts', ['alerts']],
+      ['nightly-etl', '30 2 * * *', 'Europe/Berlin', 'schedule:etl', ['ingest', 'kpis', 'models', 'clusters']],
+      ['weekly-digest', '0 7 * * 1', 'Europe/Berlin', 'schedule:digest', ['digest']],
     ]);
     // The digest fires on a Monday at 07:00 Berlin time.
     const next = new Date(list.find((s) => s.key === 'weekly-digest')!.next!);
@@ -76,7 +83,7 @@ describe('schedules', () => {
     }).format(next);
     expect(berlin).toBe('Mon 07:00');
     // Exactly one waiting tick per schedule.
-    expect(await queues.control.getJobCountByTypes('delayed')).toBe(2);
+    expect(await queues.control.getJobCountByTypes('delayed')).toBe(3);
     await removeSchedules(queues);
     expect(await listSchedules(queues)).toEqual([]);
   });
@@ -84,7 +91,10 @@ describe('schedules', () => {
   it('a cron with a seconds field fires one run per tick, however many workers listen', async () => {
     workers = await Promise.all([startWorkers(cfg, db.store, fastWorker), startWorkers(cfg, db.store, fastWorker)]);
     const started = Date.now();
-    await upsertSchedules(queues, cfg, { patterns: { 'nightly-etl': '*/2 * * * * *', 'weekly-digest': '0 0 1 1 *' }, retry: fastRetry });
+    await upsertSchedules(queues, cfg, {
+      patterns: { 'nightly-etl': '*/2 * * * * *', 'weekly-digest': '0 0 1 1 *', alerts: '0 0 1 1 *' },
+      retry: fastRetry,
+    });
     await new Promise((r) => setTimeout(r, 7_000));
     await removeSchedules(queues);
     const stopped = Date.now();

@@ -7,7 +7,8 @@ import type { Queues } from './queues.ts';
 export const schedules = {
   'nightly-etl': { configKey: 'ETL_CRON', request: { trigger: 'schedule:etl', stages: ['ingest', 'kpis', 'models', 'clusters'] } },
   'weekly-digest': { configKey: 'DIGEST_CRON', request: { trigger: 'schedule:digest', stages: ['digest'] } },
-} as const satisfies Record<string, { configKey: 'ETL_CRON' | 'DIGEST_CRON'; request: RunRequest }>;
+  alerts: { configKey: 'ALERT_CRON', request: { trigger: 'schedule:alerts', stages: ['alerts'] } },
+} as const satisfies Record<string, { configKey: 'ETL_CRON' | 'DIGEST_CRON' | 'ALERT_CRON'; request: RunRequest }>;
 
 export type ScheduleId = keyof typeof schedules;
 
@@ -15,7 +16,7 @@ export type ScheduleId = keyof typeof schedules;
 const ZONE_DIGEST = 'weekly-digest@';
 
 export interface ScheduleOptions {
-  /** Cron patterns overriding ETL_CRON / DIGEST_CRON (6 fields, seconds first, are allowed). */
+  /** Cron patterns overriding ETL_CRON / DIGEST_CRON / ALERT_CRON (6 fields, seconds first, are allowed). */
   patterns?: Partial<Record<ScheduleId, string>>;
   retry?: RetryTuning;
   /** The time zones of the subscriptions (ops.subscriptions.timezone): each gets DIGEST_CRON in its own zone. */
@@ -23,7 +24,7 @@ export interface ScheduleOptions {
 }
 
 /**
- * Upserts the job schedulers for the nightly ETL and the weekly digest in PULSE_TIMEZONE, and one
+ * Upserts the job schedulers for the nightly ETL, the weekly digest and the alerts in PULSE_TIMEZONE, and one
  * digest schedule per other time zone a subscription is in (DST-safe: the scheduler's `tz`); the
  * digest of each zone goes to that zone's subscriptions. Each tick adds one `start-run` job (its
  * id is the scheduler id and tick time, so a tick is one job however many workers run); its
@@ -46,6 +47,8 @@ export async function upsertSchedules(queues: Queues, config: Config, opts: Sche
   const digest = (timezone: string): RunRequest => ({ ...schedules['weekly-digest'].request, stages: ['digest'], timezone });
   const digestPattern = opts.patterns?.['weekly-digest'] ?? config.DIGEST_CRON;
   await upsert('weekly-digest', digestPattern, main, digest(main));
+  // One alerts schedule for every subscription: a condition is news when it is found, in any zone.
+  await upsert('alerts', opts.patterns?.alerts ?? config.ALERT_CRON, main, { ...schedules.alerts.request, stages: ['alerts'] });
   const zones = new Set((opts.zones ?? []).filter((z) => z !== main));
   for (const zone of zones) await upsert(`${ZONE_DIGEST}${zone}`, digestPattern, zone, digest(zone));
   // Zones no subscription is in any more lose their schedule.
