@@ -3,7 +3,7 @@
 // A condition is sent once when it becomes true, not while it stays true, and once more when it
 // returns after clearing: shown with generated data and order files added week by week.
 
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -217,6 +217,44 @@ describe('alerts: a creator turns loss-making, clears, and turns again (generate
     const again = await alertsRun(db, tuesday, { DIGEST_TO: ana, OUT_DIR: files });
     expect(again.outcomes.alerts).toMatchObject({ rows: 0, detail: { opened: 0, messages: 0 } });
     expect(again.outcomes.alerts!.detail!.written).toBeUndefined();
+  });
+});
+
+describe('alerts: with control groups the evidence is the holdout (generated data, files)', () => {
+  let db: Db;
+  afterAll(() => db?.drop());
+
+  it("each loss-maker's mail states its holdout estimate, interval and the one-sided evidence that decided", async () => {
+    db = await freshDatabase();
+    await ingest(db.store, await generatedInbox({ ...dataset, groups: true }));
+    await kpis(db.store);
+    const outDir = mkdtempSync(join(tmpdir(), 'pulse-alerts-holdout-'));
+    const out = await alertsRun(db, tuesday, { DIGEST_TO: ana, OUT_DIR: outDir });
+    const [file] = out.outcomes.alerts!.detail!.written!;
+    const text = readFileSync(file!.replace(/\.html$/, '.txt'), 'utf8');
+    const marts = (
+      await sql<{
+        name: string;
+        iroas_holdout: number | null;
+        low: number | null;
+        high: number | null;
+        holdout_status: string;
+        reasons: string[];
+      }>`
+        SELECT name, iroas_holdout, iroas_holdout_low AS low, iroas_holdout_high AS high, holdout_status, loss_reasons AS reasons
+        FROM mart.influencer_kpis WHERE is_loss_maker ORDER BY influencer_id`.execute(db.store.db)
+    ).rows;
+    const decided = marts.filter((m) => m.reasons.some((r) => r.startsWith('likely losing money: ')));
+    expect(decided.length).toBeGreaterThan(0);
+    const holdouts = marts.filter((m) => m.iroas_holdout !== null);
+    expect(holdouts.length).toBeGreaterThanOrEqual(decided.length);
+    for (const m of holdouts) {
+      const status = m.holdout_status === 'ok' ? '' : `, ${m.holdout_status}`;
+      expect(text).toContain(
+        `- Incremental ROAS ${m.iroas_holdout!.toFixed(2)}× (holdout${status}, 95 % interval ${m.low!.toFixed(2)}× to ${m.high!.toFixed(2)}×)`,
+      );
+    }
+    for (const m of decided) expect(text).toContain(`${m.reasons.find((r) => r.startsWith('likely losing money: '))}`);
   });
 });
 

@@ -24,7 +24,7 @@ export async function sliceLossMakers(db: DbOrTrx, slice: Slice): Promise<LossMa
   const creators = creatorsOf(s, sliceHalves(s).creators);
   const r = await sql<LossMakerRow>`
     SELECT l.influencer_id, l.name, l.platform, l.orders, l.revenue, l.payout, l.roas, l.iroas, l.iroas_method,
-           k.iroas_holdout_low, k.iroas_holdout_high, l.loss_reasons, l.recommended_action
+           k.iroas_holdout, k.holdout_status, k.iroas_holdout_low, k.iroas_holdout_high, l.loss_reasons, l.recommended_action
     FROM mart.loss_makers l JOIN mart.influencer_kpis k USING (influencer_id)
     WHERE l.influencer_id IN (SELECT influencer_id FROM (${creators}) c)
     ORDER BY l.influencer_id`.execute(db);

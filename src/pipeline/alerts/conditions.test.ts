@@ -22,6 +22,8 @@ const lossMaker: LossMakerRow = {
   roas: 0.820008,
   iroas: -0.35,
   iroas_method: 'holdout',
+  iroas_holdout: -0.35,
+  holdout_status: 'ok',
   iroas_holdout_low: -0.9,
   iroas_holdout_high: 0.2,
   loss_reasons: ['roas_below_1', 'likely losing money: 93 % one-sided P(iROAS < 0), holdout'],
@@ -61,10 +63,14 @@ describe('a creator turned loss-making', () => {
   });
 
   it('shows a ratio just below zero as such, not as -0.00×', () => {
-    expect(lossMakerCondition({ ...lossMaker, iroas: -0.00312, iroas_method: 'baseline' }).evidence[1]).toBe(
-      'Incremental ROAS -0.0031× (baseline)',
-    );
-    expect(lossMakerCondition({ ...lossMaker, iroas: 0, iroas_method: 'baseline' }).evidence[1]).toBe('Incremental ROAS 0.00× (baseline)');
+    const baseline = { ...lossMaker, iroas_method: 'baseline', iroas_holdout: null, holdout_status: 'no_control' };
+    expect(lossMakerCondition({ ...baseline, iroas: -0.00312 }).evidence[1]).toBe('Incremental ROAS -0.0031× (baseline)');
+    expect(lossMakerCondition({ ...baseline, iroas: 0 }).evidence[1]).toBe('Incremental ROAS 0.00× (baseline)');
+  });
+
+  it('an underpowered holdout: its estimate and interval, said to be underpowered', () => {
+    const c = lossMakerCondition({ ...lossMaker, iroas: null, iroas_method: null, holdout_status: 'underpowered', iroas_holdout: -0.6 });
+    expect(c.evidence[1]).toBe('Incremental ROAS -0.60× (holdout, underpowered, 95 % interval -0.90× to 0.20×)');
   });
 
   it('says when the baseline decided (no control group), with no interval', () => {
@@ -73,6 +79,8 @@ describe('a creator turned loss-making', () => {
       roas: 1.4,
       iroas: -0.1,
       iroas_method: 'baseline',
+      iroas_holdout: null,
+      holdout_status: 'no_control',
       iroas_holdout_low: null,
       iroas_holdout_high: null,
       loss_reasons: ['negative_incremental_roas'],

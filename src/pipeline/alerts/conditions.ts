@@ -45,6 +45,9 @@ export interface LossMakerRow {
   iroas: number | null;
   /** holdout, baseline, or null (a holdout too small to use). */
   iroas_method: string | null;
+  /** The holdout estimate, also when underpowered (then iroas is null). */
+  iroas_holdout: number | null;
+  holdout_status: string;
   iroas_holdout_low: number | null;
   iroas_holdout_high: number | null;
   loss_reasons: string[];
@@ -61,13 +64,15 @@ export function lossMakerCondition(r: LossMakerRow): Condition {
   const evidence = [
     `ROAS ${r.roas === null ? '–' : ratio(r.roas)}: revenue ${money(r.revenue)} on payout ${money(r.payout)}, ${count(r.orders, 'order')}`,
   ];
-  if (r.iroas !== null) {
+  if (r.iroas_holdout !== null) {
+    // An underpowered holdout is no estimate the marts use, but its interval is the evidence the rule weighed.
     const interval =
-      r.iroas_method === 'holdout' && r.iroas_holdout_low !== null && r.iroas_holdout_high !== null
+      r.iroas_holdout_low !== null && r.iroas_holdout_high !== null
         ? `, 95 % interval ${ratio(r.iroas_holdout_low)} to ${ratio(r.iroas_holdout_high)}`
         : '';
-    evidence.push(`Incremental ROAS ${ratio(r.iroas)} (${r.iroas_method ?? 'estimate'}${interval})`);
-  }
+    const status = r.holdout_status === 'ok' ? '' : `, ${r.holdout_status}`;
+    evidence.push(`Incremental ROAS ${ratio(r.iroas_holdout)} (holdout${status}${interval})`);
+  } else if (r.iroas !== null) evidence.push(`Incremental ROAS ${ratio(r.iroas)} (${r.iroas_method ?? 'estimate'})`);
   // The holdout's reason already states its evidence ("likely losing money: 93 % one-sided P(iROAS < 0), holdout").
   evidence.push(`Why: ${r.loss_reasons.map((x) => reasonText[x] ?? x).join('; ')}`);
   evidence.push(`Action: ${r.recommended_action}`);
