@@ -3428,7 +3428,7 @@ COMMENT ON COLUMN ops.subscriptions.cadence IS 'weekly (the digest), alerts, or 
 -- Name: COLUMN subscriptions.timezone; Type: COMMENT; Schema: ops; Owner: -
 --
 
-COMMENT ON COLUMN ops.subscriptions.timezone IS 'IANA time zone in which DIGEST_CRON (and ALERT_CRON) fire for this subscription; the ISO weeks of the data stay in PULSE_TIMEZONE.';
+COMMENT ON COLUMN ops.subscriptions.timezone IS 'IANA time zone in which DIGEST_CRON fires for this subscription (alerts run on ALERT_CRON in PULSE_TIMEZONE for all); the ISO weeks of the data stay in PULSE_TIMEZONE.';
 
 --
 -- Name: COLUMN subscriptions.webhook_url; Type: COMMENT; Schema: ops; Owner: -

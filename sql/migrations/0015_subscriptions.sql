@@ -18,7 +18,7 @@ COMMENT ON COLUMN ops.subscriptions.name IS 'Name: lower-case letters, digits, -
 COMMENT ON COLUMN ops.subscriptions.recipients IS 'Mail addresses; may be empty when webhook_url is set.';
 COMMENT ON COLUMN ops.subscriptions.slice IS 'The slice: an object from key (platform, category, gender, tier, product, campaign, channel) to the values kept, e.g. {"platform": ["Instagram"]}; {} is everything.';
 COMMENT ON COLUMN ops.subscriptions.cadence IS 'weekly (the digest), alerts, or both.';
-COMMENT ON COLUMN ops.subscriptions.timezone IS 'IANA time zone in which DIGEST_CRON (and ALERT_CRON) fire for this subscription; the ISO weeks of the data stay in PULSE_TIMEZONE.';
+COMMENT ON COLUMN ops.subscriptions.timezone IS 'IANA time zone in which DIGEST_CRON fires for this subscription (alerts run on ALERT_CRON in PULSE_TIMEZONE for all); the ISO weeks of the data stay in PULSE_TIMEZONE.';
 COMMENT ON COLUMN ops.subscriptions.webhook_url IS 'Slack incoming-webhook URL (https, or http on a loopback address) that also gets the digest summary and the alerts.';
 
 ALTER TABLE ops.digests ADD COLUMN subscription text NOT NULL DEFAULT 'DIGEST_TO';

@@ -1856,7 +1856,7 @@ export interface OpsSubscriptions {
    */
   slice: Generated<Json>;
   /**
-   * IANA time zone in which DIGEST_CRON (and ALERT_CRON) fire for this subscription; the ISO weeks of the data stay in PULSE_TIMEZONE.
+   * IANA time zone in which DIGEST_CRON fires for this subscription (alerts run on ALERT_CRON in PULSE_TIMEZONE for all); the ISO weeks of the data stay in PULSE_TIMEZONE.
    */
   timezone: string;
   /**
