@@ -38,7 +38,6 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).defa
 
 const HEALTH_TIMEOUT_MS = 2_000;
 
-const adminOnly = (method: string, route: string | undefined) => route?.startsWith('/subscriptions') === true && method !== 'GET';
 
 const problem = (reply: FastifyReply, status: number, error: string, details?: unknown) =>
   reply.code(status).send({ error, details: details ?? null });
@@ -73,18 +72,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
     const given = m ? digest(m[1]!) : null;
     const isAdmin = given !== null && adminDigest !== null && timingSafeEqual(given, adminDigest);
-    if (!given || !(isAdmin || timingSafeEqual(given, expected))) {
+    const isApi = given !== null && timingSafeEqual(given, expected);
+    // The admin token is for the board and for changing subscriptions, which it alone may do.
+    const subscriptions = route?.startsWith('/subscriptions') === true;
+    if (!(isApi || (isAdmin && subscriptions))) {
       return problem(reply, 401, 'unauthorized', 'send the header "Authorization: Bearer <PULSE_API_TOKEN>"');
     }
-    // Changing who gets mail is an administrator's act (as changing queues on the board is).
-    if (adminOnly(request.method, route) && !isAdmin)
+    if (subscriptions && request.method !== 'GET' && !isAdmin)
       return problem(
         reply,
         403,
         'forbidden',
-        config.PULSE_ADMIN_TOKEN
-          ? 'this route needs "Authorization: Bearer <PULSE_ADMIN_TOKEN>"'
-          : 'set PULSE_ADMIN_TOKEN to change subscriptions',
+        config.PULSE_ADMIN_TOKEN ? 'this route needs "Authorization: Bearer <PULSE_ADMIN_TOKEN>"' : 'set PULSE_ADMIN_TOKEN to change subscriptions',
       );
   });
 
