@@ -132,7 +132,7 @@ export async function benchPeer(o: PeerBenchOptions): Promise<void> {
   };
   delete env.REDIS_URL;
   delete env.SMTP_URL;
-  const pulseRun = () => measure(process.execPath, [...o.nodeFlags, 'src/cli/main.ts', 'run', '--inbox', inbox, '--period', 'latest'], env);
+  const pulseRun = () => measure(process.execPath, [...o.nodeFlags, 'src/cli/main.js', 'run', '--inbox', inbox, '--period', 'latest'], env);
   const first = pulseRun();
 
   // the same numbers, or the times compare different work

@@ -10,7 +10,7 @@ import { freshDatabase } from './support/db.ts';
 import { dataRows, generatedInbox, influencerTotals, newestWeek } from './support/generated.ts';
 
 const pulse = (args: string[], env: Record<string, string>) =>
-  spawnSync(process.execPath, ['src/cli/main.ts', ...args], {
+  spawnSync(process.execPath, ['src/cli/main.js', ...args], {
     cwd: join(import.meta.dirname, '..'),
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'warn', ...env },
     encoding: 'utf8',

@@ -218,7 +218,7 @@ describe('Dockerfile', () => {
       ).toBe(true);
     }
     const start = runtime.lines.filter((l) => /^(ENTRYPOINT|CMD)\s/i.test(l)).join('\n');
-    expect(start).toContain('src/cli/main.ts');
+    expect(start).toContain('src/cli/main.js');
   });
 
   it('keeps node_modules, .git and local data out of the build context', () => {

@@ -60,7 +60,7 @@ function pulse(env: Record<string, string>, args: string[]): Promise<{ code: num
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['src/cli/main.ts', ...args],
+      ['src/cli/main.js', ...args],
       { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env } },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

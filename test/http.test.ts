@@ -84,7 +84,7 @@ describe('HTTP API', () => {
     const out = await new Promise<{ code: number; stderr: string }>((resolve) =>
       execFile(
         process.execPath,
-        ['src/cli/main.ts', 'serve'],
+        ['src/cli/main.js', 'serve'],
         { cwd: repoRoot, env: { ...process.env, ...env, PULSE_API_TOKEN: '', LOG_LEVEL: 'warn' } },
         (err, _o, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
       ),

@@ -119,7 +119,7 @@ describe('runs on BullMQ', () => {
       expect(await queues.pipeline.getJobState(stageJobId(runId, 'kpis'))).toBe('failed');
 
       // `pulse status` (reading the ops tables) shows it.
-      const { stdout } = await promisify(execFile)(process.execPath, ['src/cli/main.ts', 'status', '--limit', '3'], {
+      const { stdout } = await promisify(execFile)(process.execPath, ['src/cli/main.js', 'status', '--limit', '3'], {
         cwd: repoRoot,
         env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: inject('redisUrl'), LOG_LEVEL: 'warn' },
       });

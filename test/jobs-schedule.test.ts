@@ -22,7 +22,7 @@ function pulse(config: Config, args: string[]): Promise<{ code: number; stdout: 
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['src/cli/main.ts', ...args],
+      ['src/cli/main.js', ...args],
       { cwd: repoRoot, env: { ...process.env, ...configEnv(config), LOG_LEVEL: 'warn' } },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

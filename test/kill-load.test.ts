@@ -11,7 +11,7 @@ import { freshDatabase } from './support/db.ts';
 const root = join(import.meta.dirname, '..');
 // node itself (it runs the TypeScript as is), not a wrapper: SIGKILL must reach the process doing the load.
 function pulseRun(env: Record<string, string>, inbox: string) {
-  return spawn(process.execPath, ['src/cli/main.ts', 'run', '--inbox', inbox, '--stages', 'ingest'], {
+  return spawn(process.execPath, ['src/cli/main.js', 'run', '--inbox', inbox, '--stages', 'ingest'], {
     cwd: root,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

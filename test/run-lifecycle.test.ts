@@ -14,7 +14,7 @@ import { generatedInbox } from './support/generated.ts';
 const root = join(import.meta.dirname, '..');
 const env = (over: Record<string, string>) => ({ PATH: process.env.PATH!, HOME: process.env.HOME!, LOG_LEVEL: 'warn', ...over });
 const pulse = (args: string[], over: Record<string, string>) =>
-  spawnSync(process.execPath, ['src/cli/main.ts', ...args], { cwd: root, env: env(over), encoding: 'utf8', timeout: 120_000 });
+  spawnSync(process.execPath, ['src/cli/main.js', ...args], { cwd: root, env: env(over), encoding: 'utf8', timeout: 120_000 });
 
 describe('run parameters are checked before any stage touches data', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -63,7 +63,7 @@ describe('a killed inline run', () => {
 
   it('kill -9 during ingest: pulse status shows the run failed, with the reason', async () => {
     const inbox = await generatedInbox({ orders: 300_000, seed: 5 });
-    const child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--inbox', inbox.inbox, '--stages', 'ingest,kpis'], {
+    const child = spawn(process.execPath, ['src/cli/main.js', 'run', '--inbox', inbox.inbox, '--stages', 'ingest,kpis'], {
       cwd: root,
       env: env({ DATABASE_URL: db.url, ARCHIVE_DIR: inbox.archive }),
       stdio: 'ignore',

@@ -30,7 +30,7 @@ describe('subscriptions: CLI, HTTP and schedules', () => {
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile(
         process.execPath,
-        ['src/cli/main.ts', 'subscriptions', ...args],
+        ['src/cli/main.js', 'subscriptions', ...args],
         { cwd: repoRoot, env: { ...process.env, ...configEnv(cfg), LOG_LEVEL: 'warn', ...env } },
         (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       ),

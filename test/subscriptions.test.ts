@@ -225,7 +225,7 @@ describe('subscriptions (generated data)', () => {
     await removeSubscription(db.store.db, 'insta-too');
     await removeSubscription(db.store.db, 'insta');
     const pulse = (): ChildProcess =>
-      spawn(process.execPath, ['src/cli/main.ts', 'digest', '--period', period, '--subscription', 'everything'], {
+      spawn(process.execPath, ['src/cli/main.js', 'digest', '--period', period, '--subscription', 'everything'], {
         cwd: repoRoot,
         env: { ...process.env, ...env(), PULSE_WEBHOOK_SECRET: SECRET },
         stdio: 'ignore',

@@ -188,7 +188,7 @@ export interface WorkerChild {
  */
 export function spawnWorker(config: Config, opts: { worker?: Omit<WorkerOptions, 'connection' | 'log'>; cli?: boolean } = {}): WorkerChild {
   const args = opts.cli
-    ? ['src/cli/main.ts', 'worker']
+    ? ['src/cli/main.js', 'worker']
     : ['test/support/worker-process.ts', JSON.stringify({ env: configEnv(config), worker: opts.worker ?? fastWorker })];
   const child = spawn(process.execPath, [...args], {
     cwd: repoRoot,
