@@ -19,6 +19,8 @@ const url = (protocols: string[]) =>
 
 const isTimeZone = (tz: unknown) => {
   if (typeof tz !== 'string') return false;
+  // the default needs no check: the first Intl.DateTimeFormat loads ICU's time zone data (~10 ms of a start)
+  if (tz === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
@@ -114,11 +116,11 @@ export const configSchema = z
   })
   .superRefine(
     (c, ctx) => {
-      // checked with the schedule's time zone, as the scheduler parses them; with UTC when the zone
-      // is itself invalid (that gets its own message)
-      const tz = isTimeZone(c.PULSE_TIMEZONE) ? c.PULSE_TIMEZONE : 'UTC';
       for (const key of CRON_SETTINGS) {
         if (typeof c[key] !== 'string' || (c[key] === CRON_DEFAULTS[key] && c.PULSE_TIMEZONE === 'UTC')) continue;
+        // checked with the schedule's time zone, as the scheduler parses them; with UTC when the zone
+        // is itself invalid (that gets its own message)
+        const tz = isTimeZone(c.PULSE_TIMEZONE) ? c.PULSE_TIMEZONE : 'UTC';
         const problem = cronProblem(c[key], tz);
         if (problem) ctx.addIssue({ code: 'custom', path: [key], message: `must be a cron expression such as "0 2 * * *": ${problem}` });
       }
