@@ -103,7 +103,7 @@ const url = new URL(adminUrl);
 url.pathname = `/${dbName}`;
 const databaseUrl = url.toString();
 const store = openStore({ databaseUrl, dataDir: '' });
-await migrate(store.db);
+await migrate(store);
 
 if (stages.has('ingest') || stages.has('kpis')) {
   // reference: bare COPY of the orders file into an unindexed table of text columns (a plain,

@@ -122,7 +122,7 @@ async function runSeed(seed: number, dump: string[]): Promise<SeedFigures> {
     url.pathname = `/${dbName}`;
     const store = openStore({ databaseUrl: url.toString(), dataDir: '' });
     try {
-      await migrate(store.db);
+      await migrate(store);
       const log = logger.child({}, { level: 'warn' });
       await ingestInbox(store, {
         inboxDir: join(dir, 'inbox'),

@@ -70,7 +70,7 @@ export default async function setup(project: TestProject) {
   const url = new URL(adminUrl);
   url.pathname = `/${template}`;
   const store = openStore({ databaseUrl: url.toString(), dataDir: '' });
-  await migrate(store.db);
+  await migrate(store);
   await store.close();
   project.provide('adminUrl', adminUrl);
   project.provide('templateDb', template);

@@ -31,7 +31,7 @@ describe('0005: core.orders partitioned by load', () => {
 
   it('keeps the orders loaded before it, and later loads find repeats among them', async () => {
     await migrate(
-      store.db,
+      store,
       loadMigrations().filter((m) => m.id <= 4),
     );
     const db = store.db;
@@ -46,7 +46,7 @@ describe('0005: core.orders partitioned by load', () => {
               VALUES ('1', 'u1', '2025-06-01', 1, 10, 1, ${file_id}, 2), ('1', 'u2', '2025-06-02', 2, 20, 0, ${file_id}, 3)`.execute(db);
     await sql`INSERT INTO core.order_days VALUES ('2025-06-01', 1), ('2025-06-02', 1)`.execute(db);
 
-    expect(await migrate(db)).toContain('0005_orders_by_load.sql');
+    expect(await migrate(store)).toContain('0005_orders_by_load.sql');
     const parts = (
       await sql<{ relname: string; bound: string }>`
       SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid

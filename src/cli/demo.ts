@@ -19,7 +19,7 @@ const generated = await generateDataset({ outDir: inbox, orders: 20_000, seed: c
 rmSync(generated.files.truth, { force: true }); // the truth is for tests, not an input
 const store = openStore({ dataDir: join(dataDir, 'pgdata') });
 try {
-  await migrate(store.db);
+  await migrate(store);
   const now = new Date();
   const { outcomes } = await runInline(
     { store, config: { ...cfg, ARCHIVE_DIR: join(dataDir, 'archive') }, clock: () => now, log: logger },

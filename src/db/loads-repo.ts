@@ -2,7 +2,8 @@
 // one transaction on a session of its own, under the load lock; orders go by COPY into a new
 // partition of core.orders, the small kinds into a temporary table merged by sql/load/*.sql.
 import type { FileKind } from '../pipeline/ingest/file-kinds.ts';
-import type { DbOrTrx, Session } from './database.ts';
+import type { Session } from './connection.ts';
+import type { DbOrTrx } from './database.ts';
 import { takeLoadLockOn } from './locks.ts';
 import { runSqlFileOn } from './sql-files.ts';
 

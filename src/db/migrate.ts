@@ -1,8 +1,9 @@
+// Migrations are SQL files run as they are, so they run on a session of the connection: no
+// Kysely, which a command that only reads (`pulse status`) then never loads.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'kysely';
-import type { Db } from './database.ts';
-import { takeMigrationLock } from './locks.ts';
+import type { Connection, Session } from './connection.ts';
+import { takeMigrationLockOn } from './locks.ts';
 
 export const sqlDir = new URL('../../sql/', import.meta.url).pathname;
 const migrationsDir = join(sqlDir, 'migrations');
@@ -35,32 +36,46 @@ export function loadMigrations(dir = migrationsDir): Migration[] {
  * Applies pending migrations, forward-only, in one transaction under an advisory lock,
  * so two processes starting at once apply each file exactly once.
  */
-export async function migrate(db: Db, migrations = loadMigrations()): Promise<string[]> {
-  // Most starts find nothing to do: one read says so, without the transaction and the lock.
-  if (await upToDate(db, migrations)) return [];
-  return db.transaction().execute(async (trx) => {
-    await takeMigrationLock(trx);
-    await sql`CREATE SCHEMA IF NOT EXISTS ops`.execute(trx);
-    await sql`CREATE TABLE IF NOT EXISTS ops.migrations (id int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(
-      trx,
-    );
-    const done = new Set((await sql<{ id: number }>`SELECT id FROM ops.migrations`.execute(trx)).rows.map((r) => r.id));
-    const applied: string[] = [];
-    for (const m of migrations) {
-      if (done.has(m.id)) continue;
-      await sql.raw(m.sql).execute(trx);
-      await sql`INSERT INTO ops.migrations (id, name) VALUES (${m.id}, ${m.name})`.execute(trx);
-      applied.push(m.name);
+export async function migrate(connection: Connection, migrations = loadMigrations()): Promise<string[]> {
+  return connection.session(async (s) => {
+    // Most starts find nothing to do: one read says so, without the transaction and the lock.
+    if (await upToDate(s, migrations)) return [];
+    await s.query('BEGIN');
+    try {
+      const applied = await applyPending(s, migrations);
+      await s.query('COMMIT');
+      return applied;
+    } catch (e) {
+      // a broken pg client is dropped (src/db/connection.ts), but PGlite's one session carries on
+      await s.query('ROLLBACK').catch(() => {});
+      throw e;
     }
-    return applied;
   });
 }
 
+async function applyPending(s: Session, migrations: Migration[]): Promise<string[]> {
+  await takeMigrationLockOn(s);
+  await s.query('CREATE SCHEMA IF NOT EXISTS ops');
+  await s.query(
+    'CREATE TABLE IF NOT EXISTS ops.migrations (id int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
+  const done = new Set((await s.query<{ id: number }>('SELECT id FROM ops.migrations')).map((r) => r.id));
+  const applied: string[] = [];
+  for (const m of migrations) {
+    if (done.has(m.id)) continue;
+    // without parameters: the simple protocol, which runs a file of several statements
+    await s.query(m.sql);
+    await s.query('INSERT INTO ops.migrations (id, name) VALUES ($1, $2)', [m.id, m.name]);
+    applied.push(m.name);
+  }
+  return applied;
+}
+
 /** Whether every migration is recorded (ops.migrations holds each id); false when the table does not exist yet. */
-async function upToDate(db: Db, migrations: Migration[]): Promise<boolean> {
-  const table = await sql<{ found: boolean }>`SELECT to_regclass('ops.migrations') IS NOT NULL AS found`.execute(db);
-  if (!table.rows[0]?.found) return false;
+async function upToDate(s: Session, migrations: Migration[]): Promise<boolean> {
+  const [table] = await s.query<{ found: boolean }>("SELECT to_regclass('ops.migrations') IS NOT NULL AS found");
+  if (!table?.found) return false;
   const ids = migrations.map((m) => m.id);
-  const { rows } = await sql<{ done: number }>`SELECT count(*)::int AS done FROM ops.migrations WHERE id = ANY(${ids}::int[])`.execute(db);
-  return Number(rows[0]?.done) === ids.length;
+  const [row] = await s.query<{ done: number }>('SELECT count(*)::int AS done FROM ops.migrations WHERE id = ANY($1::int[])', [ids]);
+  return Number(row?.done) === ids.length;
 }

@@ -75,7 +75,7 @@ export async function withMigratedDatabase<T>(adminUrl: string, use: (url: strin
     url.pathname = `/${name}`;
     const store = openStore({ databaseUrl: url.toString(), dataDir: '' });
     try {
-      await migrate(store.db);
+      await migrate(store);
     } finally {
       await store.close();
     }

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import type { DbOrTrx, Session } from './database.ts';
+import type { Session } from './connection.ts';
+import type { DbOrTrx } from './database.ts';
 import { sqlDir } from './migrate.ts';
 
 export interface SqlStatement {

@@ -4,7 +4,8 @@ import { mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Session, Store } from '../db/database.ts';
+import type { Session } from '../db/connection.ts';
+import type { Store } from '../db/database.ts';
 import {
   commitLoad,
   contentLoaded,
