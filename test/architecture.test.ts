@@ -164,6 +164,16 @@ describe('the import graph of src/', () => {
     }
   });
 
+  it('pulse status and migrate load no Kysely: they run on a connection alone, reading through statement files', () => {
+    // status: main.js → program.ts → basic.ts, then stages/run.ts (dynamic) for ending dead runs
+    for (const entry of ['cli/main.js', 'cli/program.ts', 'cli/basic.ts', 'stages/run.ts']) {
+      expect(
+        [...staticClosure(graph, entry)].filter((m) => m === 'npm:kysely' || m === 'db/database.ts'),
+        entry,
+      ).toEqual([]);
+    }
+  });
+
   it('the checks fail when the rules are broken (pure code importing the database, a cycle)', () => {
     const broken: Edge[] = [
       { from: 'pipeline/kpis/holdout.ts', to: 'npm:pg', typeOnly: false, dynamic: false },

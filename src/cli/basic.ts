@@ -1,8 +1,9 @@
 // The inline commands: migrate, run, digest, status (embedded PGlite or DATABASE_URL).
 import { accessSync, constants, statSync } from 'node:fs';
 import { config } from '../config.ts';
+import type { Session } from '../db/connection.ts';
 import { recentFiles, recentRejects, recentSkippedFiles } from '../db/ingest-log-repo.ts';
-import { openApp } from '../db/open.ts';
+import { openApp, openAppConnection } from '../db/open.ts';
 import { recentRunViews } from '../db/runs-repo.ts';
 import { InputError } from '../errors.ts';
 import { parseRunParams, stagesFromText } from '../stages/params.ts';
@@ -10,8 +11,9 @@ import { parseRunParams, stagesFromText } from '../stages/params.ts';
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
 export async function migrateCommand() {
-  const store = await openApp(config());
-  await store.close();
+  // migrations run on a connection alone (no Kysely)
+  const connection = await openAppConnection(config());
+  await connection.close();
   (await import('../logger.ts')).logger.info('database is up to date');
 }
 
@@ -68,39 +70,44 @@ export async function digestCommand(o: { period?: string; preview?: boolean; to?
 }
 
 export async function statusCommand(o: { limit: number; rejects: number }) {
-  const store = await openApp(config());
+  // A connection without Kysely: status reads through statement files, and starts faster for it.
+  const connection = await openAppConnection(config());
   try {
     const { failDeadInlineRuns } = await import('../stages/run.ts');
-    await failDeadInlineRuns(store);
-    const runs = await recentRunViews(store.db, o.limit);
-    out(runs.length ? 'Recent runs:' : 'No runs yet.');
-    for (const r of runs) {
-      out(
-        `  ${r.startedAt.slice(0, 19)}Z  ${r.state.padEnd(9)} ${r.runId}  (${r.trigger}${r.period ? `, ${r.period}` : ''})${r.error ? `  error: ${r.error}` : ''}`,
-      );
-      for (const s of r.stages)
-        out(
-          `      ${s.stage.padEnd(9)} ${s.state.padEnd(9)} ${s.seconds === null ? '' : `${s.seconds.toFixed(2)}s`.padStart(9)} ${s.rows === null ? '' : `${s.rows} rows`}${s.error ? `  ${s.error}` : ''}`,
-        );
-    }
-    const files = await recentFiles(store.db, 20);
-    out(files.length ? '\nLoaded files (newest first):' : '\nNo files loaded yet.');
-    for (const f of files)
-      out(
-        `  ${f.file_name.padEnd(32)} ${f.kind.padEnd(12)} ${String(f.rows_total).padStart(9)} rows: ${f.rows_loaded} loaded, ${f.rows_duplicate} duplicate, ${f.rows_rejected} rejected`,
-      );
-    const skipped = await recentSkippedFiles(store.db, 10);
-    if (skipped.length) out('\nFiles not loaded:');
-    for (const s of skipped) out(`  ${s.file_name}: ${s.reason}`);
-    const rejects = await recentRejects(store.db, o.rejects);
-    if (rejects.length) out('\nRecent rejects:');
-    for (const r of rejects)
-      out(
-        `  ${r.file_name} line ${r.line}${r.column_name ? `, column ${r.column_name}` : ''}${r.value !== null ? `: '${r.value}'` : ''} ${r.reason}`,
-      );
+    await failDeadInlineRuns(connection);
+    await connection.session((s) => showStatus(s, o));
   } finally {
-    await store.close();
+    await connection.close();
   }
+}
+
+async function showStatus(session: Session, o: { limit: number; rejects: number }) {
+  const runs = await recentRunViews(session, o.limit);
+  out(runs.length ? 'Recent runs:' : 'No runs yet.');
+  for (const r of runs) {
+    out(
+      `  ${r.startedAt.slice(0, 19)}Z  ${r.state.padEnd(9)} ${r.runId}  (${r.trigger}${r.period ? `, ${r.period}` : ''})${r.error ? `  error: ${r.error}` : ''}`,
+    );
+    for (const s of r.stages)
+      out(
+        `      ${s.stage.padEnd(9)} ${s.state.padEnd(9)} ${s.seconds === null ? '' : `${s.seconds.toFixed(2)}s`.padStart(9)} ${s.rows === null ? '' : `${s.rows} rows`}${s.error ? `  ${s.error}` : ''}`,
+      );
+  }
+  const files = await recentFiles(session, 20);
+  out(files.length ? '\nLoaded files (newest first):' : '\nNo files loaded yet.');
+  for (const f of files)
+    out(
+      `  ${f.file_name.padEnd(32)} ${f.kind.padEnd(12)} ${String(f.rows_total).padStart(9)} rows: ${f.rows_loaded} loaded, ${f.rows_duplicate} duplicate, ${f.rows_rejected} rejected`,
+    );
+  const skipped = await recentSkippedFiles(session, 10);
+  if (skipped.length) out('\nFiles not loaded:');
+  for (const s of skipped) out(`  ${s.file_name}: ${s.reason}`);
+  const rejects = await recentRejects(session, o.rejects);
+  if (rejects.length) out('\nRecent rejects:');
+  for (const r of rejects)
+    out(
+      `  ${r.file_name} line ${r.line}${r.column_name ? `, column ${r.column_name}` : ''}${r.value !== null ? `: '${r.value}'` : ''} ${r.reason}`,
+    );
 }
 
 const count = (n: number | undefined, one: string, many = `${one}s`) => `${n ?? 0} ${n === 1 ? one : many}`;

@@ -1,26 +1,28 @@
-// What `pulse status` shows of the loads: files loaded, files set aside, rejects.
+// What `pulse status` shows of the loads: files loaded, files set aside, rejects. Read through
+// statement files (sql/ops/), on the database or on a session of a connection opened without
+// Kysely, as that command does.
+import type { Selectable } from 'kysely';
+import type { Session } from './connection.ts';
 import type { DbOrTrx } from './database.ts';
+import { runSqlFile } from './sql-files.ts';
+import type { DB } from './tables.ts';
 
-export async function recentFiles(db: DbOrTrx, limit: number) {
-  return db
-    .selectFrom('ops.ingest_files')
-    .select(['file_name', 'kind', 'rows_total', 'rows_loaded', 'rows_duplicate', 'rows_rejected', 'loaded_at'])
-    .orderBy('file_id', 'desc')
-    .limit(limit)
-    .execute();
+type IngestFile = Selectable<DB['ops.ingest_files']>;
+
+export async function recentFiles(db: DbOrTrx | Session, limit: number) {
+  return runSqlFile<
+    Pick<IngestFile, 'file_name' | 'kind' | 'rows_total' | 'rows_loaded' | 'rows_duplicate' | 'rows_rejected' | 'loaded_at'>
+  >(db, 'ops/recent-files.sql', { limit });
 }
 
-export async function recentSkippedFiles(db: DbOrTrx, limit: number) {
-  return db.selectFrom('ops.skipped_files').select(['file_name', 'reason']).orderBy('seen_at', 'desc').limit(limit).execute();
+export async function recentSkippedFiles(db: DbOrTrx | Session, limit: number) {
+  return runSqlFile<Pick<Selectable<DB['ops.skipped_files']>, 'file_name' | 'reason'>>(db, 'ops/skipped-files.sql', { limit });
 }
 
-export async function recentRejects(db: DbOrTrx, limit: number) {
-  return db
-    .selectFrom('ops.rejects as r')
-    .innerJoin('ops.ingest_files as f', 'f.file_id', 'r.file_id')
-    .select(['f.file_name', 'r.line', 'r.column_name', 'r.value', 'r.reason'])
-    .orderBy('r.file_id', 'desc')
-    .orderBy('r.line')
-    .limit(limit)
-    .execute();
+export async function recentRejects(db: DbOrTrx | Session, limit: number) {
+  return runSqlFile<Pick<IngestFile, 'file_name'> & Pick<Selectable<DB['ops.rejects']>, 'line' | 'column_name' | 'value' | 'reason'>>(
+    db,
+    'ops/recent-rejects.sql',
+    { limit },
+  );
 }

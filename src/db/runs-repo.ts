@@ -1,7 +1,16 @@
 // ops.pipeline_runs and ops.stage_runs: the run history every entry point writes through
 // src/stages/run.ts, and the views `pulse status`, the HTTP API and `trigger --wait` read.
-import { sql } from 'kysely';
+// What `pulse status` runs (the views, ending dead runs) goes through statement files under
+// sql/ops/, on the database or on a session of a connection opened without Kysely; this module
+// imports no Kysely value, so that command never loads it.
+import type { Selectable } from 'kysely';
+import type { Session } from './connection.ts';
 import type { DbOrTrx } from './database.ts';
+import { runSqlFile } from './sql-files.ts';
+import type { DB } from './tables.ts';
+
+type PipelineRun = Selectable<DB['ops.pipeline_runs']>;
+type StageRun = Selectable<DB['ops.stage_runs']>;
 
 export interface RunOwner {
   host: string;
@@ -13,15 +22,15 @@ export async function startRun(db: DbOrTrx, run: { runId: string; trigger: strin
   const pid = run.owner?.pid ?? null;
   await db
     .insertInto('ops.pipeline_runs')
-    .values({
+    .values((eb) => ({
       run_id: run.runId,
       trigger: run.trigger,
       state: 'running',
       period: run.period ?? null,
       owner_host: host,
       owner_pid: pid,
-      heartbeat_at: host === null ? null : sql`now()`,
-    })
+      heartbeat_at: host === null ? null : eb.fn('now'),
+    }))
     .onConflict((oc) => oc.column('run_id').doUpdateSet({ state: 'running', error: null, finished_at: null }))
     .execute();
 }
@@ -30,7 +39,7 @@ export async function finishRun(db: DbOrTrx, runId: string, state: 'succeeded' |
   // a run already ended stays as it ended (a run failed as dead does not come back as succeeded)
   await db
     .updateTable('ops.pipeline_runs')
-    .set({ state, finished_at: sql`now()`, error: error ?? null })
+    .set((eb) => ({ state, finished_at: eb.fn('now'), error: error ?? null }))
     .where('run_id', '=', runId)
     .where('state', '=', 'running')
     .execute();
@@ -40,7 +49,7 @@ export async function finishRun(db: DbOrTrx, runId: string, state: 'succeeded' |
 export async function failRunIfRunning(db: DbOrTrx, runId: string, error: string): Promise<void> {
   await db
     .updateTable('ops.pipeline_runs')
-    .set({ state: 'failed', finished_at: sql`now()`, error })
+    .set((eb) => ({ state: 'failed', finished_at: eb.fn('now'), error }))
     .where('run_id', '=', runId)
     .where('state', '=', 'running')
     .execute();
@@ -49,7 +58,7 @@ export async function failRunIfRunning(db: DbOrTrx, runId: string, error: string
 export async function heartbeat(db: DbOrTrx, runId: string): Promise<void> {
   await db
     .updateTable('ops.pipeline_runs')
-    .set({ heartbeat_at: sql`now()` })
+    .set((eb) => ({ heartbeat_at: eb.fn('now') }))
     .where('run_id', '=', runId)
     .where('state', '=', 'running')
     .execute();
@@ -63,19 +72,10 @@ export const HEARTBEAT_TIMEOUT_SECONDS = 120;
  * lives; on any host, no heartbeat for HEARTBEAT_TIMEOUT_SECONDS. Their running stages fail
  * with them. Returns the runs it ended.
  */
-export async function failDeadRuns(db: DbOrTrx, self: { host: string; alive: (pid: number) => boolean }): Promise<string[]> {
-  const candidates = await db
-    .selectFrom('ops.pipeline_runs')
-    .select([
-      'run_id',
-      'owner_host',
-      'owner_pid',
-      'heartbeat_at',
-      sql<boolean>`heartbeat_at < now() - make_interval(secs => ${HEARTBEAT_TIMEOUT_SECONDS})`.as('silent'),
-    ])
-    .where('state', '=', 'running')
-    .where('owner_host', 'is not', null)
-    .execute();
+export async function failDeadRuns(db: DbOrTrx | Session, self: { host: string; alive: (pid: number) => boolean }): Promise<string[]> {
+  const candidates = await runSqlFile<
+    Pick<PipelineRun, 'run_id' | 'owner_host' | 'owner_pid' | 'heartbeat_at'> & { silent: boolean | null }
+  >(db, 'ops/running-inline-runs.sql', { timeout_seconds: HEARTBEAT_TIMEOUT_SECONDS });
   const ended: string[] = [];
   for (const r of candidates) {
     const gone = r.owner_host === self.host && r.owner_pid !== null && !self.alive(r.owner_pid);
@@ -84,13 +84,7 @@ export async function failDeadRuns(db: DbOrTrx, self: { host: string; alive: (pi
     const reason = gone
       ? `the process running it (pid ${r.owner_pid} on ${r.owner_host}) ended without finishing the run (killed or crashed); last heartbeat ${since}Z`
       : `no heartbeat from its process (pid ${r.owner_pid} on ${r.owner_host}) since ${since}Z: taken for dead`;
-    await failRunIfRunning(db, r.run_id, reason);
-    await db
-      .updateTable('ops.stage_runs')
-      .set({ state: 'failed', finished_at: sql`now()`, error: reason })
-      .where('run_id', '=', r.run_id)
-      .where('state', '=', 'running')
-      .execute();
+    await runSqlFile(db, 'ops/fail-dead-run.sql', { run_id: r.run_id, reason });
     ended.push(r.run_id);
   }
   return ended;
@@ -101,7 +95,7 @@ export async function startStage(db: DbOrTrx, runId: string, stage: string) {
     .insertInto('ops.stage_runs')
     .values({ run_id: runId, stage, state: 'running' })
     .onConflict((oc) =>
-      oc.columns(['run_id', 'stage']).doUpdateSet({ state: 'running', started_at: sql`now()`, finished_at: null, error: null }),
+      oc.columns(['run_id', 'stage']).doUpdateSet((eb) => ({ state: 'running', started_at: eb.fn('now'), finished_at: null, error: null })),
     )
     .execute();
 }
@@ -114,13 +108,13 @@ export async function finishStage(
 ) {
   await db
     .updateTable('ops.stage_runs')
-    .set({
+    .set((eb) => ({
       state: outcome.state,
-      finished_at: sql`now()`,
+      finished_at: eb.fn('now'),
       rows: outcome.rows ?? null,
-      detail: outcome.detail === undefined ? null : sql`${JSON.stringify(outcome.detail)}::jsonb`,
+      detail: outcome.detail === undefined ? null : eb.cast(eb.val(JSON.stringify(outcome.detail)), 'jsonb'),
       error: outcome.error ?? null,
-    })
+    }))
     .where('run_id', '=', runId)
     .where('stage', '=', stage)
     .execute();
@@ -159,41 +153,29 @@ export interface RunView {
 }
 
 /** A run as the ops tables hold it, or undefined. */
-export async function readRun(db: DbOrTrx, runId: string): Promise<RunView | undefined> {
+export async function readRun(db: DbOrTrx | Session, runId: string): Promise<RunView | undefined> {
   return (await readRuns(db, [runId]))[0];
 }
 
 /** The newest runs, newest first. */
-export async function recentRunViews(db: DbOrTrx, limit: number): Promise<RunView[]> {
-  const ids = await db.selectFrom('ops.pipeline_runs').select('run_id').orderBy('started_at', 'desc').limit(limit).execute();
+export async function recentRunViews(db: DbOrTrx | Session, limit: number): Promise<RunView[]> {
+  const ids = await runSqlFile<Pick<PipelineRun, 'run_id'>>(db, 'ops/recent-runs.sql', { limit });
   return readRuns(
     db,
     ids.map((r) => r.run_id),
   );
 }
 
-async function readRuns(db: DbOrTrx, runIds: string[]): Promise<RunView[]> {
+async function readRuns(db: DbOrTrx | Session, runIds: string[]): Promise<RunView[]> {
   if (!runIds.length) return [];
-  const runs = await db
-    .selectFrom('ops.pipeline_runs')
-    .select(['run_id', 'state', 'trigger', 'period', 'started_at', 'finished_at', 'error'])
-    .where('run_id', 'in', runIds)
-    .execute();
-  const stages = await db
-    .selectFrom('ops.stage_runs')
-    .select([
-      'run_id',
-      'stage',
-      'state',
-      'started_at',
-      'finished_at',
-      'rows',
-      'error',
-      sql<number | null>`extract(epoch FROM finished_at - started_at)::float8`.as('seconds'),
-    ])
-    .where('run_id', 'in', runIds)
-    .orderBy('started_at')
-    .execute();
+  const runs = await runSqlFile<Pick<PipelineRun, 'run_id' | 'state' | 'trigger' | 'period' | 'started_at' | 'finished_at' | 'error'>>(
+    db,
+    'ops/runs.sql',
+    { run_ids: runIds },
+  );
+  const stages = await runSqlFile<
+    Pick<StageRun, 'run_id' | 'stage' | 'state' | 'started_at' | 'finished_at' | 'rows' | 'error'> & { seconds: number | null }
+  >(db, 'ops/stage-runs.sql', { run_ids: runIds });
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   const byId = new Map(runs.map((r) => [r.run_id, r]));
   return runIds.flatMap((id) => {

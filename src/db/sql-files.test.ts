@@ -34,7 +34,7 @@ UPDATE u SET x = $1;
   });
 
   it('every file under sql/ (but migrations) parses, and none pastes values into its text', () => {
-    const names = ['fold', 'kpis', 'load'].flatMap((dir) =>
+    const names = ['fold', 'kpis', 'load', 'ops'].flatMap((dir) =>
       readdirSync(join(sqlDir, dir))
         .filter((f) => f.endsWith('.sql'))
         .map((f) => `${dir}/${f}`),

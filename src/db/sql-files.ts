@@ -1,11 +1,10 @@
-// The one loader for the statement files under sql/ (fold/, kpis/, load/; migrations have
+// The one loader for the statement files under sql/ (fold/, kpis/, load/, ops/; migrations have
 // their own runner). A file is read once and kept. Its header names its parameters:
 //   -- @param $1 first_file: the first load to fold
 // and callers pass values by those names, bound as parameters: nothing is ever pasted into
 // SQL text. A file may hold several statements; each is sent the parameters $1..$n it uses.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import type { Session } from './connection.ts';
 import type { DbOrTrx } from './database.ts';
 import { sqlDir } from './migrate.ts';
@@ -78,13 +77,20 @@ async function runStatements<R>(
   return rows;
 }
 
-/** Runs a statement file on the database or a transaction; returns the rows of its last statement. */
-export function runSqlFile<R = Record<string, unknown>>(db: DbOrTrx, name: string, values: Record<string, unknown> = {}): Promise<R[]> {
-  return runStatements<R>(
-    name,
-    values,
-    async (text, parameters) => (await db.executeQuery<R>({ ...sql.raw<R>(text).compile(db), parameters })).rows,
-  );
+/**
+ * Runs a statement file on the database or a transaction, or on a session (a connection opened
+ * without Kysely, as `pulse status` does); returns the rows of its last statement.
+ */
+export async function runSqlFile<R = Record<string, unknown>>(
+  db: DbOrTrx | Session,
+  name: string,
+  values: Record<string, unknown> = {},
+): Promise<R[]> {
+  if ('copyFrom' in db) return runSqlFileOn<R>(db, name, values);
+  // Kysely is loaded already (it made `db`); importing it here, not above, keeps this module
+  // and the repositories that read through it loadable without it.
+  const { CompiledQuery } = await import('kysely');
+  return runStatements<R>(name, values, async (text, parameters) => (await db.executeQuery<R>(CompiledQuery.raw(text, parameters))).rows);
 }
 
 /** The same on a session (a connection held for a COPY and its transaction). */

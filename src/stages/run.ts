@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Config } from '../config.ts';
+import type { Connection } from '../db/connection.ts';
 import type { Store } from '../db/database.ts';
 import { failDeadRuns, failRunIfRunning, finishRun, finishStage, heartbeat, startRun, startStage } from '../db/runs-repo.ts';
 import { messageOf } from '../errors.ts';
@@ -138,5 +139,9 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** Ends the inline runs of processes that died (`pulse status`, each new run, each worker start). */
-export const failDeadInlineRuns = (store: Store) => failDeadRuns(store.db, { host: hostKey(), alive: processAlive });
+/**
+ * Ends the inline runs of processes that died (`pulse status`, each new run, each worker start).
+ * On a session: `pulse status` has a connection without Kysely.
+ */
+export const failDeadInlineRuns = (connection: Connection) =>
+  connection.session((s) => failDeadRuns(s, { host: hostKey(), alive: processAlive }));
