@@ -1,12 +1,10 @@
 // ops.pipeline_runs and ops.stage_runs: the run history every entry point writes through
 // src/stages/run.ts, and the views `pulse status`, the HTTP API and `trigger --wait` read.
-// What `pulse status` runs (the views, ending dead runs) goes through statement files under
-// sql/ops/, on the database or on a session of a connection opened without Kysely; this module
-// imports no Kysely value, so that command never loads it.
+// Every statement is a file under sql/ops/, run on the database, a transaction or a session:
+// `pulse status` and `pulse trigger` work on a connection opened without Kysely, and this
+// module imports no Kysely value, so they never load it. Rows are typed from the table types.
 import type { Selectable } from 'kysely';
-import type { Session } from './connection.ts';
-import type { DbOrTrx } from './database.ts';
-import { runSqlFile } from './sql-files.ts';
+import { runSqlFile, type SqlTarget } from './sql-files.ts';
 import type { DB } from './tables.ts';
 
 type PipelineRun = Selectable<DB['ops.pipeline_runs']>;
@@ -17,51 +15,28 @@ export interface RunOwner {
   pid: number;
 }
 
-export async function startRun(db: DbOrTrx, run: { runId: string; trigger: string; period?: string; owner?: RunOwner }) {
-  const host = run.owner?.host ?? null;
-  const pid = run.owner?.pid ?? null;
-  await db
-    .insertInto('ops.pipeline_runs')
-    .values((eb) => ({
-      run_id: run.runId,
-      trigger: run.trigger,
-      state: 'running',
-      period: run.period ?? null,
-      owner_host: host,
-      owner_pid: pid,
-      heartbeat_at: host === null ? null : eb.fn('now'),
-    }))
-    .onConflict((oc) => oc.column('run_id').doUpdateSet({ state: 'running', error: null, finished_at: null }))
-    .execute();
+export async function startRun(db: SqlTarget, run: { runId: string; trigger: string; period?: string; owner?: RunOwner }) {
+  await runSqlFile(db, 'ops/start-run.sql', {
+    run_id: run.runId,
+    trigger: run.trigger,
+    period: run.period ?? null,
+    owner_host: run.owner?.host ?? null,
+    owner_pid: run.owner?.pid ?? null,
+  });
 }
 
-export async function finishRun(db: DbOrTrx, runId: string, state: 'succeeded' | 'failed', error?: string) {
-  // a run already ended stays as it ended (a run failed as dead does not come back as succeeded)
-  await db
-    .updateTable('ops.pipeline_runs')
-    .set((eb) => ({ state, finished_at: eb.fn('now'), error: error ?? null }))
-    .where('run_id', '=', runId)
-    .where('state', '=', 'running')
-    .execute();
+/** Ends a run unless it already ended (a run failed as dead does not come back as succeeded). */
+export async function finishRun(db: SqlTarget, runId: string, state: 'succeeded' | 'failed', error?: string) {
+  await runSqlFile(db, 'ops/finish-run.sql', { run_id: runId, state, error: error ?? null });
 }
 
 /** Marks a run failed unless it already ended (several processes may report the same failure). */
-export async function failRunIfRunning(db: DbOrTrx, runId: string, error: string): Promise<void> {
-  await db
-    .updateTable('ops.pipeline_runs')
-    .set((eb) => ({ state: 'failed', finished_at: eb.fn('now'), error }))
-    .where('run_id', '=', runId)
-    .where('state', '=', 'running')
-    .execute();
+export async function failRunIfRunning(db: SqlTarget, runId: string, error: string): Promise<void> {
+  await finishRun(db, runId, 'failed', error);
 }
 
-export async function heartbeat(db: DbOrTrx, runId: string): Promise<void> {
-  await db
-    .updateTable('ops.pipeline_runs')
-    .set((eb) => ({ heartbeat_at: eb.fn('now') }))
-    .where('run_id', '=', runId)
-    .where('state', '=', 'running')
-    .execute();
+export async function heartbeat(db: SqlTarget, runId: string): Promise<void> {
+  await runSqlFile(db, 'ops/heartbeat.sql', { run_id: runId });
 }
 
 /** How long an inline run may be silent before it is taken for dead. */
@@ -72,7 +47,7 @@ export const HEARTBEAT_TIMEOUT_SECONDS = 120;
  * lives; on any host, no heartbeat for HEARTBEAT_TIMEOUT_SECONDS. Their running stages fail
  * with them. Returns the runs it ended.
  */
-export async function failDeadRuns(db: DbOrTrx | Session, self: { host: string; alive: (pid: number) => boolean }): Promise<string[]> {
+export async function failDeadRuns(db: SqlTarget, self: { host: string; alive: (pid: number) => boolean }): Promise<string[]> {
   const candidates = await runSqlFile<
     Pick<PipelineRun, 'run_id' | 'owner_host' | 'owner_pid' | 'heartbeat_at'> & { silent: boolean | null }
   >(db, 'ops/running-inline-runs.sql', { timeout_seconds: HEARTBEAT_TIMEOUT_SECONDS });
@@ -90,47 +65,33 @@ export async function failDeadRuns(db: DbOrTrx | Session, self: { host: string; 
   return ended;
 }
 
-export async function startStage(db: DbOrTrx, runId: string, stage: string) {
-  await db
-    .insertInto('ops.stage_runs')
-    .values({ run_id: runId, stage, state: 'running' })
-    .onConflict((oc) =>
-      oc.columns(['run_id', 'stage']).doUpdateSet((eb) => ({ state: 'running', started_at: eb.fn('now'), finished_at: null, error: null })),
-    )
-    .execute();
+export async function startStage(db: SqlTarget, runId: string, stage: string) {
+  await runSqlFile(db, 'ops/start-stage.sql', { run_id: runId, stage });
 }
 
 export async function finishStage(
-  db: DbOrTrx,
+  db: SqlTarget,
   runId: string,
   stage: string,
   outcome: { state: 'succeeded' | 'failed' | 'skipped'; rows?: number; detail?: unknown; error?: string },
 ) {
-  await db
-    .updateTable('ops.stage_runs')
-    .set((eb) => ({
-      state: outcome.state,
-      finished_at: eb.fn('now'),
-      rows: outcome.rows ?? null,
-      detail: outcome.detail === undefined ? null : eb.cast(eb.val(JSON.stringify(outcome.detail)), 'jsonb'),
-      error: outcome.error ?? null,
-    }))
-    .where('run_id', '=', runId)
-    .where('stage', '=', stage)
-    .execute();
+  await runSqlFile(db, 'ops/finish-stage.sql', {
+    run_id: runId,
+    stage,
+    state: outcome.state,
+    rows: outcome.rows ?? null,
+    detail: outcome.detail === undefined ? null : JSON.stringify(outcome.detail),
+    error: outcome.error ?? null,
+  });
 }
 
-export async function runState(db: DbOrTrx, runId: string): Promise<string | undefined> {
-  return (await db.selectFrom('ops.pipeline_runs').select('state').where('run_id', '=', runId).executeTakeFirst())?.state;
+export async function runState(db: SqlTarget, runId: string): Promise<string | undefined> {
+  return (await runSqlFile<Pick<PipelineRun, 'state'>>(db, 'ops/run-state.sql', { run_id: runId }))[0]?.state;
 }
 
 /** Deletes a run that was never queued (its request joined another run). */
-export async function discardRun(db: DbOrTrx, runId: string): Promise<void> {
-  await db
-    .deleteFrom('ops.pipeline_runs')
-    .where('run_id', '=', runId)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('ops.stage_runs').select('stage').where('run_id', '=', runId))))
-    .execute();
+export async function discardRun(db: SqlTarget, runId: string): Promise<void> {
+  await runSqlFile(db, 'ops/discard-run.sql', { run_id: runId });
 }
 
 export interface RunView {
@@ -153,12 +114,12 @@ export interface RunView {
 }
 
 /** A run as the ops tables hold it, or undefined. */
-export async function readRun(db: DbOrTrx | Session, runId: string): Promise<RunView | undefined> {
+export async function readRun(db: SqlTarget, runId: string): Promise<RunView | undefined> {
   return (await readRuns(db, [runId]))[0];
 }
 
 /** The newest runs, newest first. */
-export async function recentRunViews(db: DbOrTrx | Session, limit: number): Promise<RunView[]> {
+export async function recentRunViews(db: SqlTarget, limit: number): Promise<RunView[]> {
   const ids = await runSqlFile<Pick<PipelineRun, 'run_id'>>(db, 'ops/recent-runs.sql', { limit });
   return readRuns(
     db,
@@ -166,7 +127,7 @@ export async function recentRunViews(db: DbOrTrx | Session, limit: number): Prom
   );
 }
 
-async function readRuns(db: DbOrTrx | Session, runIds: string[]): Promise<RunView[]> {
+async function readRuns(db: SqlTarget, runIds: string[]): Promise<RunView[]> {
   if (!runIds.length) return [];
   const runs = await runSqlFile<Pick<PipelineRun, 'run_id' | 'state' | 'trigger' | 'period' | 'started_at' | 'finished_at' | 'error'>>(
     db,
@@ -208,7 +169,7 @@ async function readRuns(db: DbOrTrx | Session, runIds: string[]): Promise<RunVie
 
 /** Polls the ops tables until the runs end; resolves with their final views. */
 export async function waitForRuns(
-  db: DbOrTrx,
+  db: SqlTarget,
   runIds: string[],
   opts: { pollMs?: number; timeoutMs?: number; onChange?: (run: RunView) => void } = {},
 ): Promise<RunView[]> {

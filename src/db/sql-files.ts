@@ -77,12 +77,12 @@ async function runStatements<R>(
   return rows;
 }
 
-/**
- * Runs a statement file on the database or a transaction, or on a session (a connection opened
- * without Kysely, as `pulse status` does); returns the rows of its last statement.
- */
+/** What a statement file runs on: the database or a transaction, or a session (of a connection opened without Kysely, as `pulse status` does). */
+export type SqlTarget = DbOrTrx | Session;
+
+/** Runs a statement file on the database, a transaction or a session; returns the rows of its last statement. */
 export async function runSqlFile<R = Record<string, unknown>>(
-  db: DbOrTrx | Session,
+  db: SqlTarget,
   name: string,
   values: Record<string, unknown> = {},
 ): Promise<R[]> {

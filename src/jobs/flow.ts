@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FlowJob } from 'bullmq';
-import type { DbOrTrx } from '../db/database.ts';
 import { discardRun, finishRun, runState, startRun } from '../db/runs-repo.ts';
+import type { SqlTarget } from '../db/sql-files.ts';
 import { InputError, messageOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { describeIssues } from '../stages/params.ts';
@@ -75,7 +75,7 @@ export interface Enqueued {
  * Opens a run in ops.pipeline_runs (so it can be followed at once) and adds its flow.
  * If the flow cannot be added the run is marked failed with the reason.
  */
-export async function enqueueRun(db: DbOrTrx, queues: Queues, request: RunRequest, opts: EnqueueOptions = {}): Promise<Enqueued> {
+export async function enqueueRun(db: SqlTarget, queues: Queues, request: RunRequest, opts: EnqueueOptions = {}): Promise<Enqueued> {
   const result = runRequest.safeParse(request);
   if (!result.success) throw new InputError(`invalid run request: ${describeIssues(result.error)}`);
   const parsed = result.data;
