@@ -1,15 +1,14 @@
-// The service-mode commands: worker, schedule, trigger, serve (Redis + Postgres).
+// The service-mode commands: worker, schedule, trigger, serve (Redis + Postgres). What only one
+// command uses (the HTTP server, the schedules and subscriptions, the workers, the logger) loads
+// in that command: `pulse trigger` starts without fastify, Bull Board and pino.
 
 import { type Config, config } from '../config.ts';
 import type { Store } from '../db/database.ts';
 import { openApp } from '../db/open.ts';
 import { type RunView, waitForRuns } from '../db/runs-repo.ts';
-import { listSubscriptions } from '../db/subscriptions-repo.ts';
-import { buildServer, requireApiToken } from '../http/server.ts';
 import { enqueueRun } from '../jobs/flow.ts';
 import { openQueues, requireService } from '../jobs/queues.ts';
-import { listSchedules, removeSchedules, upsertSchedules } from '../jobs/scheduler.ts';
-import { logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import { parsePeriodRange } from '../pipeline/shared/calendar.ts';
 import { parseRunParams, stagesFromText } from '../stages/params.ts';
 
@@ -21,7 +20,7 @@ async function openService(): Promise<{ cfg: Config; store: Store }> {
 }
 
 /** Runs `stop` once on SIGTERM/SIGINT; a second signal exits at once. */
-function onShutdown(what: string, stop: () => Promise<void>) {
+function onShutdown(logger: Logger, what: string, stop: () => Promise<void>) {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -46,9 +45,10 @@ export async function workerCommand(o: { concurrency: number }) {
   const { cfg, store } = await openService();
   // Only the worker loads the stages (charts, models); trigger and serve stay light.
   const { startWorkers } = await import('../jobs/worker.ts');
+  const { logger } = await import('../logger.ts');
   const workers = await startWorkers(cfg, store, { concurrency: Math.max(1, o.concurrency) });
   out(`worker started (queue prefix ${cfg.PULSE_QUEUE_PREFIX}, concurrency ${Math.max(1, o.concurrency)}); Ctrl-C to stop`);
-  onShutdown('worker', async () => {
+  onShutdown(logger, 'worker', async () => {
     await workers.close();
     await store.close();
   });
@@ -56,6 +56,7 @@ export async function workerCommand(o: { concurrency: number }) {
 
 export async function scheduleCommand(o: { remove?: boolean; list?: boolean }) {
   const cfg = requireService(config());
+  const { listSchedules, removeSchedules, upsertSchedules } = await import('../jobs/scheduler.ts');
   const queues = await openQueues(cfg);
   try {
     if (o.remove) {
@@ -76,6 +77,7 @@ export async function scheduleCommand(o: { remove?: boolean; list?: boolean }) {
 
 /** The time zones of the stored subscriptions (each gets its own digest schedule). */
 async function subscriptionZones(cfg: Config): Promise<string[]> {
+  const { listSubscriptions } = await import('../db/subscriptions-repo.ts');
   const store = await openApp(cfg);
   try {
     return [...new Set((await listSubscriptions(store.db)).map((s) => s.timezone))];
@@ -125,6 +127,8 @@ function describe(r: RunView): string {
 
 export async function serveCommand(o: { host: string }) {
   const cfg = requireService(config());
+  const { buildServer, requireApiToken } = await import('../http/server.ts');
+  const { logger } = await import('../logger.ts');
   // Refuse before opening anything: a token is required.
   requireApiToken(cfg);
   const store = await openApp(cfg);
@@ -132,7 +136,7 @@ export async function serveCommand(o: { host: string }) {
   const app = await buildServer({ config: cfg, store, queues });
   await app.listen({ port: cfg.PORT, host: o.host });
   out(`listening on http://${o.host}:${cfg.PORT} (POST /runs, GET /runs/:id, GET /health, Bull Board at /admin/queues)`);
-  onShutdown('server', async () => {
+  onShutdown(logger, 'server', async () => {
     await app.close();
     await queues.close();
     await store.close();
