@@ -164,9 +164,10 @@ describe('the import graph of src/', () => {
     }
   });
 
-  it('pulse status and migrate load no Kysely: they run on a connection alone, reading through statement files', () => {
-    // status: main.js → program.ts → basic.ts, then stages/run.ts (dynamic) for ending dead runs
-    for (const entry of ['cli/main.js', 'cli/program.ts', 'cli/basic.ts', 'stages/run.ts']) {
+  it('pulse status, migrate and trigger load no Kysely: they run on a connection alone, through statement files', () => {
+    // status: main.js → program.ts → basic.ts, then stages/run.ts (dynamic) for ending dead runs;
+    // trigger: service.ts (its other commands load the rest when they run)
+    for (const entry of ['cli/main.js', 'cli/program.ts', 'cli/basic.ts', 'stages/run.ts', 'cli/service.ts']) {
       expect(
         [...staticClosure(graph, entry)].filter((m) => m === 'npm:kysely' || m === 'db/database.ts'),
         entry,

@@ -1,16 +1,17 @@
 // The service-mode commands: worker, schedule, trigger, serve (Redis + Postgres). What only one
 // command uses (the HTTP server, the schedules and subscriptions, the workers, the logger) loads
-// in that command: `pulse trigger` starts without fastify, Bull Board and pino.
+// in that command: `pulse trigger` starts without fastify, Bull Board and Kysely.
 
 import { type Config, config } from '../config.ts';
+import type { Session } from '../db/connection.ts';
 import type { Store } from '../db/database.ts';
-import { openApp } from '../db/open.ts';
+import { openApp, openAppConnection } from '../db/open.ts';
 import { type RunView, waitForRuns } from '../db/runs-repo.ts';
 import { enqueueRun } from '../jobs/flow.ts';
-import { openQueues, requireService } from '../jobs/queues.ts';
+import { openQueues, type Queues, requireService } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import { parsePeriodRange } from '../pipeline/shared/calendar.ts';
-import { parseRunParams, stagesFromText } from '../stages/params.ts';
+import { parseRunParams, type StageName, stagesFromText } from '../stages/params.ts';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -91,33 +92,45 @@ export async function triggerCommand(target: string, o: { wait?: boolean; period
   // A range (2026-W40..2026-W46) is a backfill: one run per week. Each is checked before anything is queued.
   const periods = o.period?.includes('..') ? parsePeriodRange(o.period).map((p) => p.label) : [o.period];
   for (const period of periods) parseRunParams({ stages, period, rebuild: o.rebuild });
-  const { cfg, store } = await openService();
+  const cfg = requireService(config());
+  // A connection without Kysely: the run rows go through statement files (src/db/runs-repo.ts).
+  const connection = await openAppConnection(cfg);
   const queues = await openQueues(cfg);
   try {
-    const runIds: string[] = [];
-    for (const period of periods) {
-      const { runId, coalesced } = await enqueueRun(
-        store.db,
-        queues,
-        { stages, period, rebuild: o.rebuild, trigger: 'cli' },
-        { tuning: { attempts: o.attempts }, coalesce: true },
-      );
-      runIds.push(runId);
-      out(runId);
-      if (coalesced) process.stderr.write(`run ${runId} joins an identical run that was queued and not started yet\n`);
-    }
-    if (!o.wait) return;
-    process.stderr.write(
-      `waiting for ${runIds.length === 1 ? 'the run' : `${runIds.length} runs`} (a worker must be running: pulse worker)\n`,
-    );
-    const runs = await waitForRuns(store.db, runIds, { onChange: (r) => process.stderr.write(`${describe(r)}\n`) });
-    const failed = runs.filter((r) => r.state === 'failed');
-    for (const r of runs) out(`run ${r.runId} ${r.state}${r.error ? `: ${r.error}` : ''}`);
-    if (failed.length) process.exitCode = 1;
+    await connection.session((s) => queueRuns(s, queues, stages, periods, o));
   } finally {
     await queues.close();
-    await store.close();
+    await connection.close();
   }
+}
+
+async function queueRuns(
+  s: Session,
+  queues: Queues,
+  stages: StageName[],
+  periods: (string | undefined)[],
+  o: { wait?: boolean; attempts?: number; rebuild?: boolean },
+) {
+  const runIds: string[] = [];
+  for (const period of periods) {
+    const { runId, coalesced } = await enqueueRun(
+      s,
+      queues,
+      { stages, period, rebuild: o.rebuild, trigger: 'cli' },
+      { tuning: { attempts: o.attempts }, coalesce: true },
+    );
+    runIds.push(runId);
+    out(runId);
+    if (coalesced) process.stderr.write(`run ${runId} joins an identical run that was queued and not started yet\n`);
+  }
+  if (!o.wait) return;
+  process.stderr.write(
+    `waiting for ${runIds.length === 1 ? 'the run' : `${runIds.length} runs`} (a worker must be running: pulse worker)\n`,
+  );
+  const runs = await waitForRuns(s, runIds, { onChange: (r) => process.stderr.write(`${describe(r)}\n`) });
+  const failed = runs.filter((r) => r.state === 'failed');
+  for (const r of runs) out(`run ${r.runId} ${r.state}${r.error ? `: ${r.error}` : ''}`);
+  if (failed.length) process.exitCode = 1;
 }
 
 function describe(r: RunView): string {
