@@ -2,7 +2,7 @@ import { FlowProducer, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { ServiceConfigError } from '../errors.ts';
-import { type Logger, logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import type { QueueName } from './catalog.ts';
 
 /** The service mode needs both stores; says which variable is missing, on one line. */
@@ -32,14 +32,17 @@ export function redisConnection(url: string, role: 'worker' | 'producer'): Redis
 /**
  * Logs connection errors (ioredis reconnects by itself) at most once per kind every 10 s:
  * an outage should show in the log, not flood it. Without a listener BullMQ prints them raw.
+ * Without `log`, the process logger, loaded with the first error: a producer (`pulse trigger`)
+ * mostly has none to log, and starts without pino.
  */
-export function connectionErrorLogger(log: Logger, source: string): (err: Error) => void {
+export function connectionErrorLogger(log: Logger | undefined, source: string): (err: Error) => void {
   const last = new Map<string, number>();
   return (err) => {
     const now = Date.now();
     if (now - (last.get(err.message) ?? 0) < 10_000) return;
     last.set(err.message, now);
-    log.warn({ source, err }, 'redis connection error; retrying');
+    if (log) log.warn({ source, err }, 'redis connection error; retrying');
+    else void import('../logger.ts').then(({ logger }) => logger.warn({ source, err }, 'redis connection error; retrying'));
   };
 }
 
@@ -69,7 +72,7 @@ export async function openQueues(
   const control = make('control');
   const pipeline = make('pipeline');
   const flow = new FlowProducer({ connection, prefix });
-  const onError = connectionErrorLogger(opts.log ?? logger, 'queue');
+  const onError = connectionErrorLogger(opts.log, 'queue');
   control.on('error', onError);
   pipeline.on('error', onError);
   flow.on('error', onError);
