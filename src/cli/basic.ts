@@ -1,6 +1,6 @@
 // The inline commands: migrate, run, digest, status (embedded PGlite or DATABASE_URL).
 import { accessSync, constants, statSync } from 'node:fs';
-import { config } from '../config.ts';
+import { config, logsAt } from '../config.ts';
 import type { Session } from '../db/connection.ts';
 import { recentFiles, recentRejects, recentSkippedFiles } from '../db/ingest-log-repo.ts';
 import { openApp, openAppConnection } from '../db/open.ts';
@@ -14,7 +14,7 @@ export async function migrateCommand() {
   // migrations run on a connection alone (no Kysely)
   const connection = await openAppConnection(config());
   await connection.close();
-  (await import('../logger.ts')).logger.info('database is up to date');
+  if (logsAt('info')) (await import('../logger.ts')).logger.info('database is up to date');
 }
 
 export async function runCommand(o: { inbox?: string; period?: string; stages?: string; rebuild?: boolean }) {
