@@ -1,8 +1,9 @@
 // The one list of jobs: name → queue, payload schema, attempts and backoff. Producers take
 // their options from here and workers their payload types, so the two cannot drift apart.
-import { type JobsOptions, UnrecoverableError } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { describeIssues, runParams } from '../stages/params.ts';
+import { UnrecoverableError } from './bullmq.ts';
 
 /** `pipeline` runs the stages, one job at a time across all workers; `control` starts runs. */
 export const queueNames = ['control', 'pipeline'] as const;

@@ -1,8 +1,8 @@
-import { FlowProducer, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { ServiceConfigError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { FlowProducer, Queue } from './bullmq.ts';
 import type { QueueName } from './catalog.ts';
 
 /** The service mode needs both stores; says which variable is missing, on one line. */

@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Store } from '../db/database.ts';
@@ -7,6 +7,7 @@ import { InputError, messageOf } from '../errors.ts';
 import { type Logger, logger } from '../logger.ts';
 import type { StageName } from '../stages/params.ts';
 import { failDeadInlineRuns, runStages } from '../stages/run.ts';
+import { UnrecoverableError, Worker } from './bullmq.ts';
 import { isJobName, type JobName, type JobPayload, jobCatalog, parsePayload, type QueueName, type RetryTuning } from './catalog.ts';
 import { derivedRunId, enqueueRun, releasePending, stageJobId } from './flow.ts';
 import { connectionErrorLogger, openQueues, type Queues, redisConnection, requireService } from './queues.ts';
