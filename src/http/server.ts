@@ -38,7 +38,6 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).defa
 
 const HEALTH_TIMEOUT_MS = 2_000;
 
-
 const problem = (reply: FastifyReply, status: number, error: string, details?: unknown) =>
   reply.code(status).send({ error, details: details ?? null });
 
@@ -83,7 +82,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         reply,
         403,
         'forbidden',
-        config.PULSE_ADMIN_TOKEN ? 'this route needs "Authorization: Bearer <PULSE_ADMIN_TOKEN>"' : 'set PULSE_ADMIN_TOKEN to change subscriptions',
+        config.PULSE_ADMIN_TOKEN
+          ? 'this route needs "Authorization: Bearer <PULSE_ADMIN_TOKEN>"'
+          : 'set PULSE_ADMIN_TOKEN to change subscriptions',
       );
   });
 
