@@ -19,9 +19,14 @@ GROUP BY 1, 2, 3;
 ALTER TABLE core.order_users ADD CONSTRAINT order_users_pkey PRIMARY KEY (user_id, grp, influencer_id);
 -- so that the planner knows the rows lie in key order and reads them along the key
 ANALYZE core.order_users;
-INSERT INTO core.group_stats (grp, users, revenue, revenue_sq)
-SELECT grp, count(*), sum(revenue), sum(revenue * revenue)
-FROM (SELECT user_id, grp, sum(revenue) AS revenue FROM core.order_users GROUP BY 1, 2) u GROUP BY 1;
 RESET enable_hashagg;
 INSERT INTO core.holdout_stats (influencer_id, grp, users, revenue, revenue_sq)
 SELECT influencer_id, grp, count(*), sum(revenue), sum(revenue * revenue) FROM core.order_users GROUP BY 1, 2;
+-- Each user's total is read along the key, and the few groups are hashed: with hashing off, the
+-- users' totals (in user order) would be sorted by group; with the work_mem above, the planner
+-- would hash every user. A hash table of every user does not fit in this one, so it reads
+-- along the key (the caller sets work_mem again after this file).
+SET LOCAL work_mem = '4MB';
+INSERT INTO core.group_stats (grp, users, revenue, revenue_sq)
+SELECT grp, count(*), sum(revenue), sum(revenue * revenue)
+FROM (SELECT user_id, grp, sum(revenue) AS revenue FROM core.order_users GROUP BY 1, 2) u GROUP BY 1;
