@@ -3488,7 +3488,7 @@ ALTER TABLE ONLY core.order_days
 --
 
 ALTER TABLE ONLY core.order_users
-    ADD CONSTRAINT order_users_pkey PRIMARY KEY (grp, user_id, influencer_id);
+    ADD CONSTRAINT order_users_pkey PRIMARY KEY (user_id, grp, influencer_id);
 
 --
 -- Name: orders_campaign orders_campaign_pkey; Type: CONSTRAINT; Schema: core; Owner: -

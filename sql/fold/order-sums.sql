@@ -1,11 +1,18 @@
 -- Adds the orders of the loads $1 to $2 to the per-week, per-product and per-campaign sums
 -- the KPI statements read (a new day's load, or with $1 = 0 after a rebuild emptied them, all).
--- The week is its Monday, by date arithmetic (date_trunc would go through timestamps).
+-- The week is its Monday, by integer date arithmetic: the days since a Monday (2000-01-03) modulo
+-- 7, taken non-negative. date_trunc would go through timestamps, and extract(isodow …) returns
+-- numeric: at 1 M orders this statement took 0.38 s with it, 0.30 s without (medians of 5).
+-- Each sum is grouped in a hash table (tens of thousands of groups per 1 M orders): the first KPI
+-- run comes right after the loads, before any statistics on their partitions, and the planner,
+-- expecting a few hundred rows, sorted every order by the locale-collated ids instead (≈ 3 s at
+-- 1 M orders instead of ≈ 1 s).
 -- @param $1 first_file: the first load to fold (file_id; bounds that include, so that
 --   partitions of loads outside them are never read)
 -- @param $2 last_file: the newest load to fold
+SET LOCAL enable_sort = off;
 INSERT INTO core.orders_weekly AS w (week_start, influencer_id, rows, orders, revenue)
-SELECT order_date - (extract(isodow FROM order_date)::int - 1), influencer_id, count(*), sum(orders), sum(revenue)
+SELECT order_date - ((order_date - date '2000-01-03') % 7 + 7) % 7, influencer_id, count(*), sum(orders), sum(revenue)
 FROM core.orders WHERE file_id BETWEEN $1 AND $2
 GROUP BY 1, 2
 ON CONFLICT (week_start, influencer_id) DO UPDATE
@@ -22,3 +29,4 @@ SELECT influencer_id, coalesce(campaign, ''), sum(orders), sum(revenue)
 FROM core.orders WHERE file_id BETWEEN $1 AND $2
 GROUP BY 1, 2
 ON CONFLICT (influencer_id, campaign) DO UPDATE SET orders = m.orders + excluded.orders, revenue = m.revenue + excluded.revenue;
+RESET enable_sort;

@@ -7,7 +7,7 @@
 --   influencer. That join also tells new users (inserted) from returning ones (updated), so no
 --   row pays for a conflict check.
 -- - ng: per group and user, the new sum and the user's old total over every influencer, a
---   range of core.order_users' key (grp, user_id, influencer_id); for the portfolio, a user who
+--   range of core.order_users' key (user_id, grp, influencer_id); for the portfolio, a user who
 --   bought through two influencers is one user.
 -- The load lock (src/stages/kpis.ts) keeps other folds out.
 -- @param $1 first_file: the first load to fold (file_id; bounds that include, so that

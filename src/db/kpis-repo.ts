@@ -127,8 +127,10 @@ async function foldSums(
     // room for grouping every order: less of it spills to disk (all of it fits at 1 M orders)
     await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
     await timed('rebuild.sql', () => runSqlFile(trx, 'fold/rebuild.sql', { last_file: newest }));
-    await timed('order-sums.sql', () => runSqlFile(trx, 'fold/order-sums.sql', { first_file: 0, last_file: newest }));
+    // (rebuild.sql lowers it for its last statement; the per-week, product and campaign sums are
+    // small hash tables)
     await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
+    await timed('order-sums.sql', () => runSqlFile(trx, 'fold/order-sums.sql', { first_file: 0, last_file: newest }));
     done = 'rebuilt';
   } else if (newest > last) {
     await timed('order-sums.sql', () => runSqlFile(trx, 'fold/order-sums.sql', { first_file: last + 1, last_file: newest }));
