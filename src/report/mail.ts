@@ -57,24 +57,31 @@ export async function writeDigestFiles(
   m: DigestMessage,
   to: string[],
   outDir: string,
+  /** Chart files already written by this transport (not written again). */
+  written: Set<string> = new Set(),
 ): Promise<{ html: string; eml: string; text: string }> {
   await mkdir(outDir, { recursive: true });
   const base = join(outDir, fileStem(m));
   const eml = await new MailComposer(mailOptions(m, to.join(', '))).compile().build();
-  // The standalone HTML shows its charts from files beside it instead of cid: parts.
+  // The standalone HTML shows its charts from files beside it instead of cid: parts. Several
+  // subscriptions' digests share a folder: theirs are named by content, so equal charts are one file.
   let html = m.html;
-  // Several subscriptions' digests share a folder: each names its charts after itself.
-  const prefix = m.subscription === DIGEST_TO_NAME ? '' : `${m.subscription}-`;
+  const writes: Promise<void>[] = [];
   for (const img of m.images) {
-    await writeFile(join(outDir, prefix + img.filename), img.png);
-    html = html.replaceAll(`cid:${img.cid}`, prefix + img.filename);
+    const name =
+      m.subscription === DIGEST_TO_NAME
+        ? img.filename
+        : img.filename.replace(/\.png$/, `-${createHash('sha256').update(img.png).digest('hex').slice(0, 12)}.png`);
+    const path = join(outDir, name);
+    if (!written.has(path)) writes.push(writeFile(path, img.png));
+    written.add(path);
+    html = html.replaceAll(`cid:${img.cid}`, name);
   }
-  await writeFile(`${base}.html`, html);
-  await writeFile(`${base}.eml`, eml);
-  await writeFile(`${base}.txt`, m.text);
   const suffix = fileStem(m).slice('digest-'.length);
-  if (m.csv !== null) await writeFile(join(outDir, `leaderboard-${suffix}.csv`), m.csv);
-  if (m.campaignsCsv !== null) await writeFile(join(outDir, `campaigns-${suffix}.csv`), m.campaignsCsv);
+  writes.push(writeFile(`${base}.html`, html), writeFile(`${base}.eml`, eml), writeFile(`${base}.txt`, m.text));
+  if (m.csv !== null) writes.push(writeFile(join(outDir, `leaderboard-${suffix}.csv`), m.csv));
+  if (m.campaignsCsv !== null) writes.push(writeFile(join(outDir, `campaigns-${suffix}.csv`), m.campaignsCsv));
+  await Promise.all(writes);
   return { html: `${base}.html`, eml: `${base}.eml`, text: `${base}.txt` };
 }
 
@@ -147,11 +154,12 @@ export function smtpMailTransport(smtpUrl: string): MailTransport {
 }
 
 export function fileMailTransport(outDir: string): MailTransport {
+  const charts = new Set<string>();
   return {
     kind: 'files',
     deliversOnce: false,
     async send(message, to) {
-      const files = await writeDigestFiles(message, to, outDir);
+      const files = await writeDigestFiles(message, to, outDir, charts);
       return { messageId: messageIdFor(message, to.join(',')), files };
     },
     async sendAlert(message, to) {
