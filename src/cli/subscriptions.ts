@@ -78,7 +78,10 @@ const describe = (s: Subscription) =>
 /** With REDIS_URL and schedules in place, each time zone's digest schedule follows the subscriptions. */
 async function syncSchedules(store: Awaited<ReturnType<typeof openApp>>) {
   const cfg = config();
-  if (!cfg.REDIS_URL) return;
+  if (!cfg.REDIS_URL) {
+    out('(without REDIS_URL no schedules were touched: in service mode, `pulse schedule` makes one digest schedule per time zone)');
+    return;
+  }
   const { openQueues } = await import('../jobs/queues.ts');
   const { syncSchedules: sync } = await import('../jobs/scheduler.ts');
   const queues = await openQueues(cfg);

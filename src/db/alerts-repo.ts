@@ -198,31 +198,24 @@ export async function claimAlertDeliveries(
   return r.rows.map((x) => x.alert_key);
 }
 
-export async function markAlertsDelivered(db: DbOrTrx, d: AlertDeliveryKey, messageId: string | null): Promise<void> {
+export async function markAlertsDelivered(db: DbOrTrx, d: AlertDeliveryKey & { runId: string }, messageId: string | null): Promise<void> {
   await settle(db, d, sql`state = 'sent', message_id = ${messageId}, sent_at = now(), error = NULL`);
 }
 
-export async function markAlertsFailed(db: DbOrTrx, d: AlertDeliveryKey, error: string): Promise<void> {
+export async function markAlertsFailed(db: DbOrTrx, d: AlertDeliveryKey & { runId: string }, error: string): Promise<void> {
   await settle(db, d, sql`state = 'failed', error = ${error}`);
 }
 
-async function settle(db: DbOrTrx, d: AlertDeliveryKey, set: RawBuilder<unknown>): Promise<void> {
+// Only the claim's holder settles it: a run whose claim was taken over must not turn another's
+// 'sent' back into 'failed' (which would send again).
+async function settle(db: DbOrTrx, d: AlertDeliveryKey & { runId: string }, set: RawBuilder<unknown>): Promise<void> {
   if (!d.alerts.length) return;
   await sql`
     UPDATE ops.alert_deliveries SET ${set}
-    WHERE subscription = ${d.subscription} AND recipient = ${d.recipient}
+    WHERE subscription = ${d.subscription} AND recipient = ${d.recipient} AND state = 'sending' AND run_id = ${d.runId}
       AND (alert_key, occurrence) IN (SELECT * FROM unnest(${d.alerts.map((a) => a.key)}::text[], ${d.alerts.map((a) => a.occurrence)}::int[]))`.execute(
     db,
   );
 }
 
 /** A subscription's alerts as stored (for `pulse status`-like views and tests). */
-export async function listAlerts(db: DbOrTrx, subscription?: string) {
-  let q = db
-    .selectFrom('ops.alerts')
-    .select(['subscription', 'alert_key', 'kind', 'subject', 'title', 'evidence', 'state', 'occurrence', 'since_at', 'cleared_at'])
-    .orderBy('subscription')
-    .orderBy('alert_key');
-  if (subscription !== undefined) q = q.where('subscription', '=', subscription);
-  return q.execute();
-}

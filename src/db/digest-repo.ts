@@ -110,9 +110,9 @@ export async function loadDigestData(
       ads: halves.ads,
       totals: everything || !halves.creators ? null : await sliceTotals(db, creators),
       note: slice.product
-        ? 'creators with orders of these products; the all-time line counts only those orders and their share of the payout'
+        ? "the creators with orders of these products: the week's tiles, trend and lists show their whole weeks (every product); the all-time line counts only these products' orders and their share of the payout"
         : slice.campaign && halves.creators
-          ? 'creators with orders in these campaigns; the all-time line counts only those orders and their share of the payout'
+          ? "the creators with orders in these campaigns: the week's tiles, trend and lists show their whole weeks (every campaign); the all-time line counts only these campaigns' orders and their share of the payout"
           : null,
     },
     latestWeek: latest.rows[0]?.week ?? null,
@@ -355,22 +355,41 @@ export async function claimDelivery(
   return r.rows.length > 0;
 }
 
-export async function markDelivered(db: DbOrTrx, d: DeliveryKey, messageId: string | null): Promise<void> {
+// Only the claim's holder settles it: a run whose claim was taken over must not turn another's
+// 'sent' back into 'failed' (which would send again).
+export async function markDelivered(db: DbOrTrx, d: DeliveryKey & { runId: string }, messageId: string | null): Promise<void> {
   await db
     .updateTable('ops.digests')
     .set({ state: 'sent', message_id: messageId, sent_at: sql`now()`, error: null })
     .where('period', '=', d.period)
     .where('subscription', '=', d.subscription)
     .where('recipient', '=', d.recipient)
+    .where('state', '=', 'sending')
+    .where('run_id', '=', d.runId)
     .execute();
 }
 
-export async function markDeliveryFailed(db: DbOrTrx, d: DeliveryKey, error: string): Promise<void> {
+export async function markDeliveryFailed(db: DbOrTrx, d: DeliveryKey & { runId: string }, error: string): Promise<void> {
   await db
     .updateTable('ops.digests')
     .set({ state: 'failed', error })
     .where('period', '=', d.period)
     .where('subscription', '=', d.subscription)
     .where('recipient', '=', d.recipient)
+    .where('state', '=', 'sending')
+    .where('run_id', '=', d.runId)
     .execute();
+}
+
+/** Deliveries of this period and subscription that another, still running, run holds: neither sent nor ours to send. */
+export async function heldDeliveries(db: DbOrTrx, period: string, subscription: string, channel: 'email' | 'webhook'): Promise<string[]> {
+  const rows = await db
+    .selectFrom('ops.digests')
+    .select('recipient')
+    .where('period', '=', period)
+    .where('subscription', '=', subscription)
+    .where('channel', '=', channel)
+    .where('state', '=', 'sending')
+    .execute();
+  return rows.map((r) => r.recipient);
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { timeZone } from '../config.ts';
 import { InputError } from '../errors.ts';
 import { checkSlice, isSliceKey, type Slice, type SliceKey, sliceKeys } from '../pipeline/shared/slice.ts';
-import { checkWebhookUrl } from '../pipeline/shared/webhook-url.ts';
+import { checkWebhookUrl, urlOrigin } from '../pipeline/shared/webhook-url.ts';
 import type { DbOrTrx } from './database.ts';
 
 export const cadences = ['weekly', 'alerts', 'both'] as const;
@@ -101,8 +101,12 @@ export async function listSubscriptions(db: DbOrTrx, opts: { name?: string } = {
   return (await q.execute()).map((r) => ({ ...r, slice: r.slice as Slice, cadence: r.cadence as Cadence }));
 }
 
-/** True when it existed. Its delivery history in ops.digests stays. */
+/** True when it existed. Its digest history in ops.digests stays; its alert state (and alert deliveries) go. */
 export async function removeSubscription(db: DbOrTrx, name: string): Promise<boolean> {
+  await db.deleteFrom('ops.alerts').where('subscription', '=', name).execute();
   const r = await db.deleteFrom('ops.subscriptions').where('name', '=', name).executeTakeFirst();
   return r.numDeletedRows > 0n;
 }
+
+/** What the HTTP API shows of a subscription: a webhook's path is its credential, so only its origin. */
+export const publicView = (s: Subscription) => ({ ...s, webhook_url: s.webhook_url ? urlOrigin(new URL(s.webhook_url)) : null });

@@ -8,7 +8,7 @@ import type { Config } from '../config.ts';
 import type { Store } from '../db/database.ts';
 import { databaseReachable } from '../db/database.ts';
 import { readRun, recentRunViews } from '../db/runs-repo.ts';
-import { addSubscription, listSubscriptions, removeSubscription } from '../db/subscriptions-repo.ts';
+import { addSubscription, listSubscriptions, publicView, removeSubscription } from '../db/subscriptions-repo.ts';
 import { InputError, ServiceConfigError } from '../errors.ts';
 import type { RetryTuning } from '../jobs/catalog.ts';
 import { type Enqueued, enqueueRun } from '../jobs/flow.ts';
@@ -44,8 +44,8 @@ const problem = (reply: FastifyReply, status: number, error: string, details?: u
 /**
  * The HTTP API: POST /runs, GET /runs/:id, GET /runs, GET|POST /subscriptions, DELETE
  * /subscriptions/:name, GET /health and Bull Board at /admin/queues. Every route but /health and
- * the board's login needs `Authorization: Bearer $PULSE_API_TOKEN` (or PULSE_ADMIN_TOKEN);
- * changing subscriptions needs PULSE_ADMIN_TOKEN. Without an API token the server does not start.
+ * the board's login needs `Authorization: Bearer $PULSE_API_TOKEN`; changing subscriptions needs
+ * PULSE_ADMIN_TOKEN (which also reads them, and is otherwise for the board only). Without an API token the server does not start.
  * Bull Board also takes a browser session from /admin/login, and only PULSE_ADMIN_TOKEN may change
  * queues (board-auth.ts).
  */
@@ -135,7 +135,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return { runs: await recentRunViews(store.db, q.data.limit) };
   });
 
-  app.get('/subscriptions', async () => ({ subscriptions: await listSubscriptions(store.db) }));
+  app.get('/subscriptions', async () => ({ subscriptions: (await listSubscriptions(store.db)).map(publicView) }));
 
   // The same validation as `pulse subscriptions add`: {name, to: [...], where: {platform: ["Instagram"]}, cadence, timezone, webhook}.
   app.post('/subscriptions', async (request, reply) => {
@@ -150,7 +150,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     try {
       const sub = await addSubscription(store.db, body, config.PULSE_TIMEZONE);
       await syncZones();
-      return reply.code(201).header('location', `/subscriptions/${sub.name}`).send(sub);
+      return reply.code(201).header('location', `/subscriptions/${sub.name}`).send(publicView(sub));
     } catch (e) {
       if (e instanceof InputError) return problem(reply, 400, 'invalid subscription', e.message);
       throw e;

@@ -2,6 +2,7 @@
 // look next. Short on purpose, no charts. One alert per message; several that became due for a
 // recipient in the same run go as one summary, so a first run over a portfolio with hundreds of
 // loss-makers is one mail, not hundreds.
+import { DIGEST_TO_NAME } from '../pipeline/shared/slice.ts';
 import { escapeHtml as esc } from './format.ts';
 import { alertWebhookMessage, type WebhookMessage } from './webhook.ts';
 
@@ -56,7 +57,7 @@ export function alertSubject(items: readonly AlertItem[]): string {
 }
 
 const scopeLine = (s: AlertScope) =>
-  `For ${s.subscription === 'DIGEST_TO' ? 'the DIGEST_TO list' : `subscription ${s.subscription}`}${s.slice ? ` (${s.slice})` : ''}.`;
+  `For ${s.subscription === DIGEST_TO_NAME ? 'the DIGEST_TO list' : `subscription ${s.subscription}`}${s.slice ? ` (${s.slice})` : ''}.`;
 
 export function renderAlertText(items: readonly AlertItem[], scope: AlertScope): string {
   const shown = items.slice(0, ALERTS_LISTED);

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  type AlertDeliveryKey,
   claimAlertDeliveries,
   type DueAlert,
   dueAlerts,
@@ -186,17 +185,20 @@ async function deliverMails(
   const out: Delivered = { sent: 0, messages: 0, failures: [] };
   const claimed = await claimDue(deps, sub, to, 'email');
   for (const group of alertGroups(claimed)) {
-    const k: AlertDeliveryKey = { subscription: sub.name, recipient: to, alerts: keysOf(group) };
+    const k = { subscription: sub.name, recipient: to, alerts: keysOf(group), runId: deps.runId };
+    let info: { messageId: string };
     try {
-      const info = await transport.sendAlert(alertMessage(deps, sub, group, scope), [to]);
-      await markAlertsDelivered(store.db, k, info.messageId);
-      out.sent += group.length;
-      out.messages++;
+      info = await transport.sendAlert(alertMessage(deps, sub, group, scope), [to]);
     } catch (e) {
       log.warn({ err: e, subscription: sub.name, alerts: k.alerts.length }, 'alert not delivered to a recipient');
       out.failures.push(`${to}${sub.name === DIGEST_TO_NAME ? '' : ` (${sub.name})`}: ${messageOf(e)}`);
       await markAlertsFailed(store.db, k, messageOf(e));
+      continue;
     }
+    // Sent: a failure to record it now leaves the claim 'sending' (taken over later), never 'failed'.
+    await markAlertsDelivered(store.db, k, info.messageId);
+    out.sent += group.length;
+    out.messages++;
   }
   return out;
 }
@@ -207,7 +209,7 @@ async function deliverWebhook(deps: StageDeps, sub: Subscription, url: string): 
   const out: Delivered = { sent: 0, messages: 0, failures: [] };
   const claimed = await claimDue(deps, sub, url, 'webhook');
   for (const group of alertGroups(claimed)) {
-    const k: AlertDeliveryKey = { subscription: sub.name, recipient: url, alerts: keysOf(group) };
+    const k = { subscription: sub.name, recipient: url, alerts: keysOf(group), runId: deps.runId };
     try {
       if (!config.PULSE_WEBHOOK_SECRET) throw new ConfigError('PULSE_WEBHOOK_SECRET is not set: webhook posts are signed with it');
       // The same key on every attempt and retry of this message: a receiver can drop repeats.
@@ -216,14 +218,15 @@ async function deliverWebhook(deps: StageDeps, sub: Subscription, url: string): 
         secret: config.PULSE_WEBHOOK_SECRET,
         idempotencyKey: group.length === 1 ? `alert:${sub.name}:${id}` : `alerts:${sub.name}:${id.slice('summary:'.length)}`,
       });
-      await markAlertsDelivered(store.db, k, null);
-      out.sent += group.length;
-      out.messages++;
     } catch (e) {
       log.warn({ err: e, subscription: sub.name, alerts: k.alerts.length }, 'alert not posted to a webhook');
       out.failures.push(`webhook of ${sub.name}: ${messageOf(e)}`);
       await markAlertsFailed(store.db, k, messageOf(e));
+      continue;
     }
+    await markAlertsDelivered(store.db, k, null);
+    out.sent += group.length;
+    out.messages++;
   }
   return out;
 }

@@ -2,6 +2,7 @@ import {
   claimDelivery,
   type DeliveryKey,
   deliveredRecipients,
+  heldDeliveries,
   latestWeekWithData,
   loadDigestData,
   markDelivered,
@@ -182,18 +183,19 @@ async function renderSlice(deps: StageDeps, period: Period, slice: Slice, cache:
 
 /** Where a subscription's digest goes: its addresses and its webhook, each delivered once per period. */
 const deliveryAddresses = (s: Subscription) => (s.webhook_url ? [...s.recipients, s.webhook_url] : s.recipients);
-const key = (m: DigestMessage, recipient: string): DeliveryKey => ({ period: m.period, subscription: m.subscription, recipient });
+const key = (m: DigestMessage, recipient: string) => ({ period: m.period, subscription: m.subscription, recipient }) satisfies DeliveryKey;
 
 /** Posts the digest summary to the subscription's webhook, once per period (ops.digests, channel webhook). */
 async function deliverWebhook(
   deps: StageDeps,
   sub: Subscription,
-  k: DeliveryKey,
+  key: DeliveryKey,
   model: DigestModel,
   resend: boolean,
 ): Promise<{ sent: number; failures: string[] }> {
   const { store, config, log } = deps;
-  if (!(await claimDelivery(store.db, { ...k, runId: deps.runId, channel: 'webhook', subject: model.subject, html: null, resend })))
+  const k = { ...key, runId: deps.runId };
+  if (!(await claimDelivery(store.db, { ...k, channel: 'webhook', subject: model.subject, html: null, resend })))
     return { sent: 0, failures: [] };
   try {
     if (!config.PULSE_WEBHOOK_SECRET) throw new ConfigError('PULSE_WEBHOOK_SECRET is not set: webhook posts are signed with it');
@@ -203,13 +205,14 @@ async function deliverWebhook(
       // The same key on every attempt and retry of this delivery: a receiver can drop repeats.
       idempotencyKey: `digest:${k.period}:${k.subscription}`,
     });
-    await markDelivered(store.db, k, null);
-    return { sent: 1, failures: [] };
   } catch (e) {
     log.warn({ err: e, period: k.period, subscription: sub.name }, 'digest not posted to a webhook');
     await markDeliveryFailed(store.db, k, messageOf(e));
     return { sent: 0, failures: [`webhook of ${sub.name}: ${messageOf(e)}`] };
   }
+  // Posted: a failure to record it leaves the claim 'sending' (taken over later), never 'failed'.
+  await markDelivered(store.db, k, null);
+  return { sent: 1, failures: [] };
 }
 
 /** Sends one subscription's digest: files for all its recipients, or one claimed mail per recipient. */
@@ -229,20 +232,24 @@ async function deliver(
   const failures: string[] = [];
   let sent = 0;
   for (const to of sub.recipients) {
-    const k = key(message, to);
-    if (
-      !(await claimDelivery(store.db, { ...k, runId: deps.runId, channel: 'email', subject: message.subject, html: message.html, resend }))
-    )
-      continue;
+    const k = { ...key(message, to), runId: deps.runId };
+    if (!(await claimDelivery(store.db, { ...k, channel: 'email', subject: message.subject, html: message.html, resend }))) continue;
+    let messageId: string;
     try {
-      const info = await transport.send(message, [to]);
-      await markDelivered(store.db, k, info.messageId);
-      sent++;
+      messageId = (await transport.send(message, [to])).messageId;
     } catch (e) {
       log.warn({ err: e, period: message.period, subscription: sub.name }, 'digest not delivered to a recipient');
       failures.push(`${to}${sub.name === DIGEST_TO_NAME ? '' : ` (${sub.name})`}: ${messageOf(e)}`);
       await markDeliveryFailed(store.db, k, messageOf(e));
+      continue;
     }
+    // Sent: a failure to record it leaves the claim 'sending' (taken over later), never 'failed'.
+    await markDelivered(store.db, k, messageId);
+    sent++;
   }
+  // A claim another run still holds is not done: failing here lets the job retry until it is sent
+  // (or, if that run died, taken over), instead of succeeding without that recipient.
+  const held = await heldDeliveries(store.db, message.period, sub.name, 'email');
+  for (const to of held) failures.push(`${to}${sub.name === DIGEST_TO_NAME ? '' : ` (${sub.name})`}: being sent by another run`);
   return { sent, failures };
 }

@@ -158,7 +158,7 @@ describe('no new data', () => {
 });
 
 describe('a failed run', () => {
-  it('keys on the run, with its trigger, times and error', () => {
+  it('keys on the run, with its trigger and times; the error stays in pulse status', () => {
     const c = failedRunCondition({
       run_id: 'r-1',
       trigger: 'schedule:etl',
@@ -171,7 +171,10 @@ describe('a failed run', () => {
       kind: 'run_failed',
       subject: 'run r-1',
       title: 'Run failed: schedule:etl, 2026-11-17 02:03 UTC',
-      evidence: ['Run r-1 (schedule:etl) started 2026-11-17 02:00 UTC, failed 2026-11-17 02:03 UTC', 'Error: kpis: connection refused'],
+      evidence: [
+        'Run r-1 (schedule:etl) started 2026-11-17 02:00 UTC, failed 2026-11-17 02:03 UTC',
+        'What failed and why: `pulse status` (or GET /runs/r-1)',
+      ],
     });
   });
 });

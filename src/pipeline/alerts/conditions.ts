@@ -205,7 +205,9 @@ export function failedRunCondition(r: FailedRunRow): Condition {
     title: `Run failed: ${r.trigger}, ${utc(r.finished_at)}`,
     evidence: [
       `Run ${r.run_id} (${r.trigger}) started ${utc(r.started_at)}, failed ${utc(r.finished_at)}`,
-      `Error: ${r.error ?? 'none recorded'}`,
+      // The error itself can name other subscriptions' recipients or database details: it stays in
+      // `pulse status`, which only operators read; every alert subscription gets this one.
+      'What failed and why: `pulse status` (or GET /runs/' + r.run_id + ')',
     ],
   };
 }
