@@ -207,7 +207,7 @@ export function failedRunCondition(r: FailedRunRow): Condition {
       `Run ${r.run_id} (${r.trigger}) started ${utc(r.started_at)}, failed ${utc(r.finished_at)}`,
       // The error itself can name other subscriptions' recipients or database details: it stays in
       // `pulse status`, which only operators read; every alert subscription gets this one.
-      'What failed and why: `pulse status` (or GET /runs/' + r.run_id + ')',
+      `What failed and why: \`pulse status\` (or GET /runs/${r.run_id})`,
     ],
   };
 }
