@@ -5,7 +5,7 @@
 // keeps its contrast, chart text stays readable on the phone, and a page that asks to stay light
 // stays light; screenshots land in out/test-artifacts/ for a person to look at.
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -17,6 +17,7 @@ import type { Slice } from '../src/pipeline/shared/slice.ts';
 import { digestChartSpecs } from '../src/report/digest-charts.ts';
 import { renderChartSvg } from '../src/report/render-chart.ts';
 import { AD_POINTS_SHOWN, CHART_SCALE, MIN_PHONE_TEXT, PHONE_WIDTH, TREND_WEEKS } from '../src/report/theme.ts';
+import { chromiumArgs, chromiumPath, hasChromium } from './support/browser.ts';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 import { generatedInbox, type InputFile, influencerFiles, newestWeek } from './support/generated.ts';
@@ -24,8 +25,6 @@ import { decodePng, minAlpha, pixelAt } from './support/png.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
 if (!hasChromium) console.warn(`digest layout: ${chromiumPath} not found, the browser checks do not run here`);
 
 const artifacts = new URL('../out/test-artifacts/', import.meta.url).pathname;
@@ -50,17 +49,7 @@ function browserFor(scheme: Scheme): Promise<BrowserContext> {
       executablePath: chromiumPath,
       headless: true,
       colorScheme: scheme,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        ...(scheme === 'dark' ? ['--blink-settings=forceDarkModeEnabled=true'] : []),
-      ],
+      args: ['--headless', ...chromiumArgs, ...(scheme === 'dark' ? ['--blink-settings=forceDarkModeEnabled=true'] : [])],
     });
     browsers.set(scheme, b);
   }

@@ -1,13 +1,13 @@
 // Bull Board behind a browser login (issue 15, defect 13): a form exchanges a token for an
 // HttpOnly, SameSite=Strict session cookie; PULSE_API_TOKEN reads, only PULSE_ADMIN_TOKEN changes
 // queues (403 otherwise, whatever the UI offers). Plain HTTP first, then a real Chromium session.
-import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
 import { buildServer, type ServerDeps } from '../src/http/server.ts';
 import { openQueues, type Queues } from '../src/jobs/queues.ts';
+import { chromiumArgs, chromiumPath, hasChromium } from './support/browser.ts';
 import { freshDatabase } from './support/db.ts';
 import { inCi } from './support/fixture-data.ts';
 import { dropQueueKeys, serviceConfig } from './support/jobs.ts';
@@ -17,8 +17,6 @@ const ADMIN = 'admin-token-fedcba9876543210';
 const FORBIDDEN = { error: 'forbidden', details: 'changing queues needs the admin token (PULSE_ADMIN_TOKEN)' };
 const STRAY_JOBS = 3;
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
 if (!hasChromium)
   console.warn(`board login: ${chromiumPath} not found, the browser session test ${inCi ? 'fails (CI)' : 'does not run here'}`);
 
@@ -231,15 +229,7 @@ describe('Bull Board login', () => {
       browser = await chromium.launch({
         executablePath: chromiumPath,
         headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+        args: chromiumArgs,
       });
       const context = await browser.newContext();
       // Bull Board's page asks for web fonts; this test talks to the server under test only.

@@ -14,6 +14,7 @@ import type {
 import { TRAILING_WEEKS, transitions } from '../pipeline/alerts/conditions.ts';
 import { addDays, type Period } from '../pipeline/shared/calendar.ts';
 import { normalised, type Slice, sliceHalves } from '../pipeline/shared/slice.ts';
+import { claimable } from './claims.ts';
 import type { DbOrTrx } from './database.ts';
 import { takeAlertsLock } from './locks.ts';
 import { adFilter, creatorsOf } from './slice-sql.ts';
@@ -168,10 +169,6 @@ export async function dueAlerts(db: DbOrTrx, subscription: string, recipient: st
   return r.rows;
 }
 
-// A claim in state 'sending' is taken over when its run has ended (a killed process), by a later
-// attempt of the same run (a job retried after its worker died), or once older than this.
-const STALE_CLAIM_MINUTES = 15;
-
 export interface AlertDeliveryKey {
   subscription: string;
   recipient: string;
@@ -190,10 +187,7 @@ export async function claimAlertDeliveries(
     FROM unnest(${d.alerts.map((a) => a.key)}::text[], ${d.alerts.map((a) => a.occurrence)}::int[]) AS x(k, o)
     ON CONFLICT (subscription, alert_key, occurrence, recipient) DO UPDATE SET state = 'sending', run_id = excluded.run_id,
       attempts = d.attempts + 1, claimed_at = now(), error = NULL
-    WHERE d.state = 'failed'
-       OR (d.state = 'sending' AND (d.run_id = ${d.runId}
-             OR d.claimed_at < now() - make_interval(mins => ${STALE_CLAIM_MINUTES})
-             OR NOT EXISTS (SELECT 1 FROM ops.pipeline_runs r WHERE r.run_id = d.run_id AND r.state = 'running')))
+    WHERE ${claimable(d.runId)}
     RETURNING alert_key`.execute(db);
   return r.rows.map((x) => x.alert_key);
 }

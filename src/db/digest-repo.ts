@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely';
+import { type RawBuilder, sql, type UpdateObject } from 'kysely';
 import { type Period, previousWeek } from '../pipeline/shared/calendar.ts';
 import { isEverything, normalised, type Slice, sliceHalves, sliceLabel } from '../pipeline/shared/slice.ts';
 import { studentTQuantile } from '../pipeline/shared/statistics.ts';
@@ -20,8 +20,10 @@ import type {
   SliceTotalsRow,
   WeekRow,
 } from '../report/digest-data.ts';
+import { claimable } from './claims.ts';
 import type { DbOrTrx } from './database.ts';
 import { adFilter, creatorsOf } from './slice-sql.ts';
+import type { DB } from './tables.ts';
 
 /** Reads everything a digest shows for one period, for everything or a subscription's slice (read-only). */
 export async function loadDigestData(
@@ -312,10 +314,7 @@ export async function latestWeekWithData(db: DbOrTrx): Promise<string | null> {
 }
 
 // ops.digests: one row per period, subscription and recipient (an address or a webhook URL), so a
-// digest is delivered once however often its job is retried. A claim in state 'sending' is taken
-// over when its run has ended (a killed inline run is marked failed by the next start), by a later
-// attempt of the same run (a job retried after its worker died), or once older than this.
-const STALE_CLAIM_MINUTES = 15;
+// digest is delivered once however often its job is retried (the claim rule: src/db/claims.ts).
 
 /** One delivery: which period, for which subscription, to whom. */
 export interface DeliveryKey {
@@ -346,11 +345,7 @@ export async function claimDelivery(
     VALUES (${d.period}, ${d.subscription}, ${d.recipient}, ${d.channel}, ${d.runId}, 'sending', ${d.subject}, ${d.html}, 1)
     ON CONFLICT (period, subscription, recipient) DO UPDATE SET state = 'sending', subject = excluded.subject, html = excluded.html,
       run_id = excluded.run_id, attempts = d.attempts + 1, claimed_at = now(), error = NULL
-    WHERE d.state = 'failed'
-       OR (d.state = 'sending' AND (d.run_id = ${d.runId}
-             OR d.claimed_at < now() - make_interval(mins => ${STALE_CLAIM_MINUTES})
-             OR NOT EXISTS (SELECT 1 FROM ops.pipeline_runs r WHERE r.run_id = d.run_id AND r.state = 'running')))
-       OR (${d.resend} AND d.state IN ('sent', 'skipped'))
+    WHERE ${claimable(d.runId)} OR (${d.resend} AND d.state IN ('sent', 'skipped'))
     RETURNING 1`.execute(db);
   return r.rows.length > 0;
 }
@@ -358,21 +353,17 @@ export async function claimDelivery(
 // Only the claim's holder settles it: a run whose claim was taken over must not turn another's
 // 'sent' back into 'failed' (which would send again).
 export async function markDelivered(db: DbOrTrx, d: DeliveryKey & { runId: string }, messageId: string | null): Promise<void> {
-  await db
-    .updateTable('ops.digests')
-    .set({ state: 'sent', message_id: messageId, sent_at: sql`now()`, error: null })
-    .where('period', '=', d.period)
-    .where('subscription', '=', d.subscription)
-    .where('recipient', '=', d.recipient)
-    .where('state', '=', 'sending')
-    .where('run_id', '=', d.runId)
-    .execute();
+  await settle(db, d, { state: 'sent', message_id: messageId, sent_at: sql`now()`, error: null });
 }
 
 export async function markDeliveryFailed(db: DbOrTrx, d: DeliveryKey & { runId: string }, error: string): Promise<void> {
+  await settle(db, d, { state: 'failed', error });
+}
+
+async function settle(db: DbOrTrx, d: DeliveryKey & { runId: string }, set: UpdateObject<DB, 'ops.digests'>): Promise<void> {
   await db
     .updateTable('ops.digests')
-    .set({ state: 'failed', error })
+    .set(set)
     .where('period', '=', d.period)
     .where('subscription', '=', d.subscription)
     .where('recipient', '=', d.recipient)

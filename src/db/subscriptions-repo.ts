@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { timeZone } from '../config.ts';
 import { InputError } from '../errors.ts';
-import { checkSlice, isSliceKey, type Slice, type SliceKey, sliceKeys } from '../pipeline/shared/slice.ts';
+import { checkSlice, DIGEST_TO_NAME, isSliceKey, type Slice, type SliceKey, sliceKeys } from '../pipeline/shared/slice.ts';
 import { checkWebhookUrl, urlOrigin } from '../pipeline/shared/webhook-url.ts';
 import type { DbOrTrx } from './database.ts';
 
@@ -53,6 +53,19 @@ export const subscriptionInput = z
   .strict()
   .refine((s) => s.to.length > 0 || s.webhook, { message: 'give recipients (to) or a webhook', path: ['to'] });
 export type SubscriptionInput = z.input<typeof subscriptionInput>;
+
+/** While no subscription is stored, DIGEST_TO is one unfiltered subscription, for the digest and the alerts. */
+export const digestToSubscription = (
+  config: { DIGEST_TO: string[]; PULSE_TIMEZONE: string },
+  recipients = config.DIGEST_TO,
+): Subscription => ({
+  name: DIGEST_TO_NAME,
+  recipients,
+  slice: {},
+  cadence: 'both',
+  timezone: config.PULSE_TIMEZONE,
+  webhook_url: null,
+});
 
 /** Every value each slice key has in the marts (what a subscription may ask for). */
 export async function knownSliceValues(db: DbOrTrx): Promise<Record<SliceKey, string[]>> {

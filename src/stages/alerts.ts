@@ -11,7 +11,7 @@ import {
   sliceLossMakers,
   sliceWeeklyRoas,
 } from '../db/alerts-repo.ts';
-import { listSubscriptions, type Subscription } from '../db/subscriptions-repo.ts';
+import { digestToSubscription, listSubscriptions, type Subscription } from '../db/subscriptions-repo.ts';
 import { ConfigError, DeliveryError, messageOf } from '../errors.ts';
 import { type AlertRules, TRAILING_WEEKS, trueConditions } from '../pipeline/alerts/conditions.ts';
 import { addDays, lastCompleteWeek, localDate, weekOf } from '../pipeline/shared/calendar.ts';
@@ -51,11 +51,7 @@ export interface AlertsDetail {
  */
 export async function alertTargets(deps: StageDeps): Promise<Subscription[]> {
   const stored = await listSubscriptions(deps.store.db);
-  if (stored.length) return stored.filter((s) => s.cadence !== 'weekly');
-  const { config } = deps;
-  return [
-    { name: DIGEST_TO_NAME, recipients: config.DIGEST_TO, slice: {}, cadence: 'both', timezone: config.PULSE_TIMEZONE, webhook_url: null },
-  ];
+  return stored.length ? stored.filter((s) => s.cadence !== 'weekly') : [digestToSubscription(deps.config)];
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   markDelivered,
   markDeliveryFailed,
 } from '../db/digest-repo.ts';
-import { listSubscriptions, type Subscription } from '../db/subscriptions-repo.ts';
+import { digestToSubscription, listSubscriptions, type Subscription } from '../db/subscriptions-repo.ts';
 import { ConfigError, DeliveryError, InputError, messageOf } from '../errors.ts';
 import { lastCompleteWeek, type Period, parsePeriod } from '../pipeline/shared/calendar.ts';
 import { DIGEST_TO_NAME, type Slice, sliceId } from '../pipeline/shared/slice.ts';
@@ -55,15 +55,7 @@ export async function resolvePeriod(deps: StageDeps, period: string | undefined)
  */
 export async function digestTargets(deps: StageDeps, params: StageParams<'digest'>): Promise<Subscription[]> {
   const { config } = deps;
-  const digestTo = (recipients: string[]): Subscription => ({
-    name: DIGEST_TO_NAME,
-    recipients,
-    slice: {},
-    cadence: 'weekly',
-    timezone: config.PULSE_TIMEZONE,
-    webhook_url: null,
-  });
-  if (params.to?.length) return [digestTo(params.to)];
+  if (params.to?.length) return [digestToSubscription(config, params.to)];
   const stored = await listSubscriptions(deps.store.db);
   if (params.subscription !== undefined) {
     const one = stored.find((s) => s.name === params.subscription);
@@ -71,7 +63,7 @@ export async function digestTargets(deps: StageDeps, params: StageParams<'digest
       throw new InputError(`no subscription named ${params.subscription}; there are: ${stored.map((s) => s.name).join(', ') || 'none'}`);
     return [one];
   }
-  const all = stored.length ? stored.filter((s) => s.cadence !== 'alerts') : [digestTo(config.DIGEST_TO)];
+  const all = stored.length ? stored.filter((s) => s.cadence !== 'alerts') : [digestToSubscription(config)];
   return params.timezone === undefined ? all : all.filter((s) => s.timezone === params.timezone);
 }
 
