@@ -11,6 +11,11 @@ export class ServiceConfigError extends Error {
   override name = 'ServiceConfigError';
 }
 
+/** Postgres or Redis did not answer a one-shot command: the message names which, at which address. */
+export class UnreachableError extends Error {
+  override name = 'UnreachableError';
+}
+
 /**
  * Input no retry can fix: run parameters that fail their schema, a period that does not
  * exist, an inbox that is not a readable folder. Jobs fail at once on it; HTTP answers 400;

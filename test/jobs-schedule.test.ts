@@ -3,6 +3,7 @@
 // exits non-zero when a run fails.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -17,6 +18,15 @@ import { inboxWith } from './support/inbox.ts';
 import { configEnv, dropQueueKeys, fastRetry, fastWorker, repoRoot, serviceConfig, waitFor } from './support/jobs.ts';
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
+
+/** A port nothing listens on: one the OS handed out and took back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 function pulse(config: Config, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -169,6 +179,20 @@ describe('schedules', () => {
     expect(noRedis.code).toBe(1);
     expect(noRedis.stderr.trim()).toMatch(
       /^pulse: set REDIS_URL \(e\.g\. redis:\/\/127\.0\.0\.1:6379\): queues and workers need Redis and Postgres$/,
+    );
+    // A store that is down: one line naming it, within seconds, not a wait forever or a stack.
+    const closed = await closedPort();
+    const redisDown = await pulse({ ...cfg, REDIS_URL: `redis://127.0.0.1:${closed}` }, ['trigger', 'kpis']);
+    expect(redisDown.code).toBe(1);
+    expect(redisDown.stderr.trim().split('\n').at(-1)).toBe(
+      `pulse: Redis at redis://127.0.0.1:${closed} cannot be reached (no answer after 4 tries)`,
+    );
+    const pgDown = await pulse({ ...cfg, DATABASE_URL: `postgres://pulse:secret@127.0.0.1:${closed}/x` }, ['trigger', 'kpis']);
+    expect(pgDown.code).toBe(1);
+    expect(pgDown.stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^pulse: Postgres at postgres://pulse:\\*\\*\\*@127\\.0\\.0\\.1:${closed}/x cannot be reached \\(connect ECONNREFUSED [^)]+\\)$`,
+      ),
     );
   });
 });

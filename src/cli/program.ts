@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { config } from '../config.ts';
-import { ConfigError, InputError, ServiceConfigError } from '../errors.ts';
+import { ConfigError, InputError, ServiceConfigError, UnreachableError } from '../errors.ts';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v.replace(/_/g, ''));
@@ -141,7 +141,7 @@ async function main() {
     await program.parseAsync(process.argv);
   } catch (e) {
     // What the user can fix is one line; anything else keeps its stack for the bug report.
-    const known = e instanceof ConfigError || e instanceof InputError || e instanceof ServiceConfigError;
+    const known = e instanceof ConfigError || e instanceof InputError || e instanceof ServiceConfigError || e instanceof UnreachableError;
     process.stderr.write(`pulse: ${known ? (e as Error).message : ((e as Error)?.stack ?? String(e))}\n`);
     // 2: the environment is wrong (nothing can run); 1: this command failed, or was asked for something invalid.
     process.exitCode = e instanceof ConfigError ? 2 : 1;

@@ -58,7 +58,7 @@ export async function workerCommand(o: { concurrency: number }) {
 export async function scheduleCommand(o: { remove?: boolean; list?: boolean }) {
   const cfg = requireService(config());
   const { listSchedules, removeSchedules, upsertSchedules } = await import('../jobs/scheduler.ts');
-  const queues = await openQueues(cfg);
+  const queues = await openQueues(cfg, { role: 'command' });
   try {
     if (o.remove) {
       await removeSchedules(queues);
@@ -94,8 +94,13 @@ export async function triggerCommand(target: string, o: { wait?: boolean; period
   for (const period of periods) parseRunParams({ stages, period, rebuild: o.rebuild });
   const cfg = requireService(config());
   // A connection without Kysely: the run rows go through statement files (src/db/runs-repo.ts).
-  const connection = await openAppConnection(cfg);
-  const queues = await openQueues(cfg);
+  // Postgres and Redis are opened side by side (each is a few round trips); if one fails, the other is closed.
+  const [pg, redis] = await Promise.allSettled([openAppConnection(cfg), openQueues(cfg, { role: 'command' })]);
+  if (pg.status === 'rejected' || redis.status === 'rejected') {
+    await Promise.allSettled([pg.status === 'fulfilled' && pg.value.close(), redis.status === 'fulfilled' && redis.value.close()]);
+    throw pg.status === 'rejected' ? pg.reason : (redis as PromiseRejectedResult).reason;
+  }
+  const [connection, queues] = [pg.value, redis.value];
   try {
     await connection.session((s) => queueRuns(s, queues, stages, periods, o));
   } finally {

@@ -84,7 +84,7 @@ async function syncSchedules(store: Awaited<ReturnType<typeof openApp>>) {
   }
   const { openQueues } = await import('../jobs/queues.ts');
   const { syncSchedules: sync } = await import('../jobs/scheduler.ts');
-  const queues = await openQueues(cfg);
+  const queues = await openQueues(cfg, { role: 'command' });
   try {
     const zones = [...new Set((await listSubscriptions(store.db)).map((s) => s.timezone))];
     if (await sync(queues, cfg, zones)) out(`digest schedules updated for ${zones.join(', ') || cfg.PULSE_TIMEZONE}`);

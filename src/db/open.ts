@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { Config } from '../config.ts';
+import { type Config, redactCredentials } from '../config.ts';
+import { UnreachableError } from '../errors.ts';
 import { type Connection, openConnection } from './connection.ts';
 import type { Store } from './database.ts';
 import { migrate } from './migrate.ts';
@@ -11,7 +12,11 @@ export async function openApp(config: Config): Promise<Store> {
   // Kysely loads with the store, not with this module (see openAppConnection)
   const { openStore } = await import('./database.ts');
   const store = openStore(where(config));
-  await migrate(store);
+  await reached(
+    config,
+    () => migrate(store),
+    () => store.close(),
+  );
   return store;
 }
 
@@ -22,6 +27,27 @@ export async function openApp(config: Config): Promise<Store> {
  */
 export async function openAppConnection(config: Config): Promise<Connection> {
   const connection = openConnection(where(config));
-  await migrate(connection);
+  await reached(
+    config,
+    () => migrate(connection),
+    () => connection.close(),
+  );
   return connection;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/** The first statement on a new connection: a server that does not answer is said in one line, naming it. */
+async function reached(config: Config, first: () => Promise<unknown>, close: () => Promise<void>): Promise<void> {
+  try {
+    await first();
+  } catch (e) {
+    await close().catch(() => undefined); // the connection failed already; its close has nothing to report
+    const code = (e as { code?: string }).code;
+    const timedOut = e instanceof Error && /timeout/i.test(e.message) && !code;
+    if (!config.DATABASE_URL || !(NETWORK_CODES.has(code ?? '') || timedOut)) throw e;
+    throw new UnreachableError(`Postgres at ${redactCredentials(config.DATABASE_URL)} cannot be reached (${(e as Error).message})`, {
+      cause: e,
+    });
+  }
 }

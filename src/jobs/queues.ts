@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import type { Config } from '../config.ts';
-import { ServiceConfigError } from '../errors.ts';
+import { type Config, redactCredentials } from '../config.ts';
+import { ServiceConfigError, UnreachableError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { FlowProducer, Queue } from './bullmq.ts';
 import type { QueueName } from './catalog.ts';
@@ -19,12 +19,18 @@ export function requireService(config: Config): Config & { DATABASE_URL: string;
  * Workers block on Redis and must ride out restarts, so their commands wait for the
  * connection instead of failing (`maxRetriesPerRequest: null`). Producers (CLI, HTTP)
  * fail after a few retries, so a request answers instead of hanging while Redis is down.
+ * A one-shot command (`pulse trigger`, `schedule`, `subscriptions`) also stops reconnecting
+ * after those tries (about 1 s): BullMQ waits for a connection until it ends, so without
+ * an end the command would wait forever for a Redis that is down.
  */
-export function redisConnection(url: string, role: 'worker' | 'producer'): Redis {
+export type RedisRole = 'worker' | 'producer' | 'command';
+const COMMAND_TRIES = 4;
+
+export function redisConnection(url: string, role: RedisRole): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: role === 'worker' ? null : 3,
-    // Reconnect forever, backing off to 2 s between tries.
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    // Reconnect forever (a command: four times), backing off to 2 s between tries.
+    retryStrategy: (times) => (role === 'command' && times >= COMMAND_TRIES ? null : Math.min(times * 200, 2_000)),
     connectionName: `campaign-pulse:${role}`,
   });
 }
@@ -61,10 +67,7 @@ export interface Queues {
  * time, on any number of workers (ingest also locks in Postgres; this keeps kpis, which
  * clears the dirty-week list, from racing a load).
  */
-export async function openQueues(
-  config: Config,
-  opts: { connection?: Redis; role?: 'worker' | 'producer'; log?: Logger } = {},
-): Promise<Queues> {
+export async function openQueues(config: Config, opts: { connection?: Redis; role?: RedisRole; log?: Logger } = {}): Promise<Queues> {
   const { REDIS_URL } = requireService(config);
   const connection = opts.connection ?? redisConnection(REDIS_URL, opts.role ?? 'producer');
   const prefix = config.PULSE_QUEUE_PREFIX;
@@ -81,7 +84,11 @@ export async function openQueues(
   } catch (e) {
     await Promise.allSettled([control.close(), pipeline.close(), flow.close()]);
     if (!opts.connection) connection.disconnect();
-    throw e;
+    throw connection.status === 'end'
+      ? new UnreachableError(`Redis at ${redactCredentials(REDIS_URL)} cannot be reached (no answer after ${COMMAND_TRIES} tries)`, {
+          cause: e,
+        })
+      : e;
   }
   return {
     control,
