@@ -3437,6 +3437,71 @@ COMMENT ON COLUMN ops.subscriptions.timezone IS 'IANA time zone in which DIGEST_
 COMMENT ON COLUMN ops.subscriptions.webhook_url IS 'Slack incoming-webhook URL (https, or http on a loopback address) that also gets the digest summary and the alerts.';
 
 --
+-- Name: training_sets; Type: TABLE; Schema: ops; Owner: -
+--
+
+CREATE TABLE ops.training_sets (
+    entity text NOT NULL,
+    purpose text NOT NULL,
+    run_id text NOT NULL,
+    input_hash text NOT NULL,
+    options_hash text NOT NULL,
+    rows json NOT NULL,
+    fitted_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT training_sets_entity_check CHECK ((entity = ANY (ARRAY['influencer'::text, 'ad_campaign'::text]))),
+    CONSTRAINT training_sets_purpose_check CHECK ((purpose = ANY (ARRAY['models'::text, 'clustering'::text]))),
+    CONSTRAINT training_sets_rows_check CHECK ((json_typeof(rows) = 'array'::text))
+);
+
+--
+-- Name: TABLE training_sets; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON TABLE ops.training_sets IS 'The training set the newest models (purpose models) and clustering (purpose clustering) of each entity were fitted on, kept to measure how far later inputs drifted from it.';
+
+--
+-- Name: COLUMN training_sets.entity; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.training_sets.entity IS 'influencer or ad_campaign.';
+
+--
+-- Name: COLUMN training_sets.purpose; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.training_sets.purpose IS 'models (classifier and regressor) or clustering.';
+
+--
+-- Name: COLUMN training_sets.run_id; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.training_sets.run_id IS 'The pipeline run that fitted them (ops.pipeline_runs.run_id).';
+
+--
+-- Name: COLUMN training_sets.input_hash; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.training_sets.input_hash IS 'ops.model_runs.input_hash of that fit: the set stands for the newest runs only while theirs is this hash.';
+
+--
+-- Name: COLUMN training_sets.options_hash; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.training_sets.options_hash IS 'Hash of the fitting options alone (seed, folds, learners, version): other options make a different fit.';
+
+--
+-- Name: COLUMN training_sets.rows; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.training_sets.rows IS 'Per row, in input order: id, the values that must not change (features a score is computed from) and those that may drift (targets, outcome features).';
+
+--
+-- Name: COLUMN training_sets.fitted_at; Type: COMMENT; Schema: ops; Owner: -
+--
+
+COMMENT ON COLUMN ops.training_sets.fitted_at IS 'When the fit was recorded.';
+
+--
 -- Name: ingest_files file_id; Type: DEFAULT; Schema: ops; Owner: -
 --
 
@@ -3734,6 +3799,13 @@ ALTER TABLE ONLY ops.stage_runs
 
 ALTER TABLE ONLY ops.subscriptions
     ADD CONSTRAINT subscriptions_pkey PRIMARY KEY (name);
+
+--
+-- Name: training_sets training_sets_pkey; Type: CONSTRAINT; Schema: ops; Owner: -
+--
+
+ALTER TABLE ONLY ops.training_sets
+    ADD CONSTRAINT training_sets_pkey PRIMARY KEY (entity, purpose);
 
 --
 -- Name: posts_influencer_id_post_date_idx; Type: INDEX; Schema: core; Owner: -

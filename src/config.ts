@@ -116,6 +116,8 @@ export const configSchema = z
     PORT: setting(number('3000').int().min(1).max(65535), 3000),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     PULSE_SEED: setting(number('42').int(), 42),
+    // Models and segments are refitted when their training set changed, or its targets and outcome figures moved by more than this share.
+    MODEL_REFIT_DRIFT: setting(number('0.05').min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'), 0.05),
   })
   .superRefine(
     (c, ctx) => {

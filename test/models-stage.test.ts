@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RawBuilder, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -210,15 +210,25 @@ describe('models and clusters on generated influencers and ad campaigns', () => 
     expect(fromRun[0]!.n).toBe(influencers);
     expect(after.scores.map((s) => s.score_kind)).toEqual(before.scores.map((s) => s.score_kind));
 
-    // One ad row's CTR moves (a model and a clustering input of ad campaigns): the ad tasks run again, the influencer ones stand.
-    await sql`UPDATE mart.ad_campaign_kpis SET ctr = ctr * 1.5 WHERE ad_key = (SELECT min(ad_key) FROM mart.ad_campaign_kpis WHERE ctr > 0)`.execute(
-      db.store.db,
-    );
+    // One ad row's CTR moves: a model feature of ad campaigns (their models are fitted again) and an
+    // outcome figure of their segments, moved by less than MODEL_REFIT_DRIFT in all (the segments stand).
+    const ctrs = await q(sql<{ ad_key: string; ctr: number }>`SELECT ad_key, ctr FROM mart.ad_campaign_kpis WHERE ctr > 0 ORDER BY ad_key`);
+    await sql`UPDATE mart.ad_campaign_kpis SET ctr = ctr * 1.5 WHERE ad_key = ${ctrs[0]!.ad_key}`.execute(db.store.db);
     const adChanged = await runModels(db.store);
-    expect(await recorded(adChanged.runId)).toEqual(['ad_campaign classification', 'ad_campaign clustering', 'ad_campaign regression']);
+    expect(await recorded(adChanged.runId)).toEqual(['ad_campaign classification', 'ad_campaign regression']);
     expect(String(adChanged.models.detail!.influencer_classification)).toBe(`inputs unchanged since run ${retrained.runId}: models reused`);
     expect(String(adChanged.clusters.detail!.influencer)).toMatch(/^inputs unchanged since run .*: clusters reused$/);
+    // the drift the note gives is the one moved CTR over every CTR
+    const drift = (0.5 * ctrs[0]!.ctr) / ctrs.reduce((t, r) => t + r.ctr, 0);
+    expect(drift).toBeLessThan(0.05);
+    expect(String(adChanged.clusters.detail!.ad_campaign)).toBe(
+      `inputs within 5.0 % of run ${newest}'s; ctr moved most, ${(100 * drift).toFixed(1)} %: clusters reused`,
+    );
     expect((await marts()).scores).toEqual(after.scores);
+    // with no drift allowed, the same move segments the ad campaigns again
+    const strict = await runModels(db.store, testConfig({ MODEL_REFIT_DRIFT: '0' }));
+    expect(await recorded(strict.runId)).toEqual(['ad_campaign clustering']);
+    expect(String(strict.clusters.detail!.ad_campaign)).toMatch(/^k=\d+, silhouette/);
 
     // A new seed retrains and re-clusters every task; the same seed again reuses all of it.
     const reseeded = await runModels(db.store, testConfig({ PULSE_SEED: '7' }));
@@ -275,5 +285,118 @@ describe('guards', () => {
     const n = (await sql<{ n: number }>`SELECT count(predicted_roas)::int AS n FROM mart.influencer_scores`.execute(db.store.db)).rows[0]!
       .n;
     expect(n).toBe(influencers);
+  });
+});
+
+describe('the nightly cycle: a new day moves the inputs a little', () => {
+  let db: Db;
+  let inbox: Awaited<ReturnType<typeof generatedInbox>>;
+  beforeAll(async () => {
+    db = await freshDatabase();
+    inbox = await generatedInbox({ orders: 20_000, seed: 11, influencers: 200, files: influencerFiles });
+    await ingest(db.store, inbox);
+    await kpis(db.store);
+  });
+  afterAll(() => db.drop());
+
+  /** The orders of the last `days` days of the source file again, a day later each and bought by new users. */
+  function appendDays(days: number, tag: string) {
+    const [header, ...lines] = readFileSync(join(inbox.source, 'orders.csv'), 'utf8').trimEnd().split('\n');
+    const col = header!.split(',');
+    const [dateAt, userAt] = [col.indexOf('date'), col.indexOf('user_id')];
+    const dates = [...new Set(lines.map((l) => l.split(',')[dateAt]!))].sort();
+    const last = new Set(dates.slice(-days));
+    const out = lines
+      .filter((l) => last.has(l.split(',')[dateAt]!))
+      .map((l) => {
+        const c = l.split(',');
+        c[dateAt] = new Date(Date.parse(`${c[dateAt]}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+        c[userAt] = `${c[userAt]}-${tag}`;
+        return c.join(',');
+      });
+    writeFileSync(join(inbox.inbox, `orders-${tag}.csv`), `${[header, ...out].join('\n')}\n`);
+  }
+  type Kpi = { id: string; roas: number | null; iroas: number | null; engagement_rate: number | null; cost_per_order: number | null };
+  const influencerKpis = async () =>
+    (
+      await sql<Kpi>`SELECT influencer_id AS id, roas, iroas, engagement_rate, cost_per_order FROM mart.influencer_kpis ORDER BY influencer_id`.execute(
+        db.store.db,
+      )
+    ).rows;
+  /** Σ|now − then| / Σ|then| of one column, a missing value counted as 0. */
+  const drift = (then: Kpi[], now: Kpi[], value: (k: Kpi) => number | null) => {
+    let [moved, size] = [0, 0];
+    then.forEach((t, i) => {
+      const [a, b] = [value(t) ?? 0, value(now[i]!) ?? 0];
+      moved += Math.abs(b - a);
+      size += Math.abs(a);
+    });
+    return moved / size;
+  };
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+  it('one day stands on the fitted models and segments with the drift it measured; more days, or MODEL_REFIT_DRIFT=0, refit', async () => {
+    const fitted = await runModels(db.store);
+    expect(String(fitted.models.detail!.influencer_regression)).not.toMatch(/reused/);
+    const then = await influencerKpis();
+
+    appendDays(1, 'day1');
+    await ingest(db.store, inbox);
+    await kpis(db.store);
+    const now = await influencerKpis();
+    expect(now.map((k) => k.id)).toEqual(then.map((k) => k.id));
+    // the models' drifting values: ROAS and its profitable label; the segments': all four figures (of creators with a ROAS)
+    const roas = drift(then, now, (k) => k.roas);
+    const label = drift(then, now, (k) => (k.roas === null ? null : k.roas > 1 ? 1 : 0));
+    expect(roas).toBeGreaterThan(0);
+    expect(Math.max(roas, label)).toBeLessThan(0.05);
+    const withRoas = (ks: Kpi[]) => ks.filter((k) => k.roas !== null);
+    const columns = (['roas', 'iroas', 'engagement_rate', 'cost_per_order'] as const).map(
+      (c) => [c, drift(withRoas(then), withRoas(now), (k) => k[c])] as const,
+    );
+    const [worst, worstDrift] = columns.reduce((a, b) => (b[1] > a[1] ? b : a));
+    expect(worstDrift).toBeLessThan(0.05);
+
+    const night = await runModels(db.store);
+    const [modelColumn, modelDrift] = label > roas ? ['profitable (ROAS > 1)', label] : ['roas', roas];
+    expect(night.models.detail!.influencer_regression).toBe(
+      `inputs within 5.0 % of run ${fitted.runId}'s; ${modelColumn} moved most, ${pct(modelDrift)}: models reused`,
+    );
+    expect(night.clusters.detail!.influencer).toBe(
+      `inputs within 5.0 % of run ${fitted.runId}'s; ${worst} moved most, ${pct(worstDrift)}: clusters reused`,
+    );
+    expect(night.models.rows).toBe(0);
+    const sets = async () =>
+      (
+        await sql<{
+          purpose: string;
+          run_id: string;
+        }>`SELECT purpose, run_id FROM ops.training_sets WHERE entity = 'influencer' ORDER BY purpose`.execute(db.store.db)
+      ).rows;
+    expect(await sets()).toEqual([
+      { purpose: 'clustering', run_id: fitted.runId },
+      { purpose: 'models', run_id: fitted.runId },
+    ]);
+
+    // with no drift allowed, the same day refits both
+    const strict = await runModels(db.store, testConfig({ MODEL_REFIT_DRIFT: '0' }));
+    expect(String(strict.models.detail!.influencer_regression)).not.toMatch(/reused/);
+    expect(String(strict.clusters.detail!.influencer)).not.toMatch(/reused/);
+    expect(await sets()).toEqual([
+      { purpose: 'clustering', run_id: strict.runId },
+      { purpose: 'models', run_id: strict.runId },
+    ]);
+
+    // a fortnight more moves ROAS by more than 5 % from that fit: the default refits, and the next run stands on the new fit
+    const before = await influencerKpis();
+    appendDays(14, 'fortnight');
+    await ingest(db.store, inbox);
+    await kpis(db.store);
+    expect(drift(before, await influencerKpis(), (k) => k.roas)).toBeGreaterThan(0.05);
+    const refit = await runModels(db.store);
+    expect(String(refit.models.detail!.influencer_regression)).not.toMatch(/reused/);
+    expect(String(refit.clusters.detail!.influencer)).not.toMatch(/reused/);
+    const again = await runModels(db.store);
+    expect(again.models.detail!.influencer_regression).toBe(`inputs unchanged since run ${refit.runId}: models reused`);
   });
 });

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ClusterInput, ClusterResult } from '../pipeline/clusters/clusters.ts';
 import type { EntityScore, ModelInput, TaskResult } from '../pipeline/models/train.ts';
+import type { TrainingRow } from '../pipeline/shared/drift.ts';
 import type { DbOrTrx } from './database.ts';
 
 export type Entity = 'influencer' | 'ad_campaign';
@@ -30,6 +31,31 @@ export async function reusableRun(db: DbOrTrx, entity: Entity, tasks: ModelTask[
   const runs = tasks.map((t) => latest.get(t));
   if (!runs.every((r) => r?.inputHash === inputHash)) return null;
   return runs[0]!.runId ?? '(unnamed)';
+}
+
+export type Purpose = 'models' | 'clustering';
+
+/** What an entity's newest models or clustering were fitted on (ops.training_sets). */
+export interface TrainingSet {
+  runId: string;
+  inputHash: string;
+  optionsHash: string;
+  rows: TrainingRow[];
+}
+
+export async function fittedTrainingSet(db: DbOrTrx, entity: Entity, purpose: Purpose): Promise<TrainingSet | null> {
+  const r = await sql<{ run_id: string; input_hash: string; options_hash: string; rows: TrainingRow[] }>`
+    SELECT run_id, input_hash, options_hash, rows FROM ops.training_sets WHERE entity = ${entity} AND purpose = ${purpose}`.execute(db);
+  const row = r.rows[0];
+  return row ? { runId: row.run_id, inputHash: row.input_hash, optionsHash: row.options_hash, rows: row.rows } : null;
+}
+
+export async function saveTrainingSet(db: DbOrTrx, entity: Entity, purpose: Purpose, set: TrainingSet): Promise<void> {
+  await sql`
+    INSERT INTO ops.training_sets (entity, purpose, run_id, input_hash, options_hash, rows)
+    VALUES (${entity}, ${purpose}, ${set.runId}, ${set.inputHash}, ${set.optionsHash}, ${JSON.stringify(set.rows)}::json)
+    ON CONFLICT (entity, purpose) DO UPDATE SET run_id = excluded.run_id, input_hash = excluded.input_hash,
+      options_hash = excluded.options_hash, rows = excluded.rows, fitted_at = now()`.execute(db);
 }
 
 /** Pre-spend features only: nothing derived from revenue goes in (the target is ROAS). */

@@ -1865,6 +1865,37 @@ export interface OpsSubscriptions {
   webhook_url: string | null;
 }
 
+export interface OpsTrainingSets {
+  /**
+   * influencer or ad_campaign.
+   */
+  entity: string;
+  /**
+   * When the fit was recorded.
+   */
+  fitted_at: Generated<Timestamp>;
+  /**
+   * ops.model_runs.input_hash of that fit: the set stands for the newest runs only while theirs is this hash.
+   */
+  input_hash: string;
+  /**
+   * Hash of the fitting options alone (seed, folds, learners, version): other options make a different fit.
+   */
+  options_hash: string;
+  /**
+   * models (classifier and regressor) or clustering.
+   */
+  purpose: string;
+  /**
+   * Per row, in input order: id, the values that must not change (features a score is computed from) and those that may drift (targets, outcome features).
+   */
+  rows: Json;
+  /**
+   * The pipeline run that fitted them (ops.pipeline_runs.run_id).
+   */
+  run_id: string;
+}
+
 export interface DB {
   "core.ad_campaigns": CoreAdCampaigns;
   "core.group_stats": CoreGroupStats;
@@ -1912,4 +1943,5 @@ export interface DB {
   "ops.skipped_files": OpsSkippedFiles;
   "ops.stage_runs": OpsStageRuns;
   "ops.subscriptions": OpsSubscriptions;
+  "ops.training_sets": OpsTrainingSets;
 }

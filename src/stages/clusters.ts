@@ -1,12 +1,20 @@
-import { adCampaignClusterInputs, type Entity, influencerClusterInputs, recordClusters, reusableRun } from '../db/models-repo.ts';
-import { type ClusterInput, type ClusterResult, clusterEntities, clusteringInputHash } from '../pipeline/clusters/clusters.ts';
+import { adCampaignClusterInputs, type Entity, influencerClusterInputs, recordClusters } from '../db/models-repo.ts';
+import {
+  type ClusterInput,
+  type ClusterResult,
+  clusterEntities,
+  clusteringInputHash,
+  clusterTrainingRows,
+} from '../pipeline/clusters/clusters.ts';
+import { type FitInputs, keepTrainingSet, standingFit } from './refit.ts';
 import { defineStage } from './stage.ts';
 
-type Planned = { entity: Entity; hash: string | null } & ({ reusedFrom: string } | { result: ClusterResult });
+type Planned = { entity: Entity; inputs: FitInputs } & ({ reusedFrom: string; note: string } | { result: ClusterResult });
 
 /**
- * k-means segments of influencers and ad campaigns, k chosen by silhouette. An entity whose inputs
- * hash as its newest clustering run did (issue 19) is not clustered again: its segments stand.
+ * k-means segments of influencers and ad campaigns, k chosen by silhouette. An entity whose
+ * segments still stand (src/stages/refit.ts: the same inputs, or the same creators or campaigns
+ * with their figures moved by at most MODEL_REFIT_DRIFT) is not clustered again.
  */
 export const clustersStage = defineStage({
   name: 'clusters',
@@ -14,20 +22,30 @@ export const clustersStage = defineStage({
     const { store, runId, log } = deps;
     const seed = deps.config.PULSE_SEED;
     const plan = async (entity: Entity, rows: ClusterInput[]): Promise<Planned> => {
-      const hash = clusteringInputHash(rows, { seed });
-      const reusedFrom = await reusableRun(store.db, entity, ['clustering'], hash);
-      return reusedFrom !== null ? { entity, hash, reusedFrom } : { entity, hash, result: clusterEntities(rows, { seed }) };
+      const inputs = {
+        hash: clusteringInputHash(rows, { seed }),
+        optionsHash: clusteringInputHash([], { seed }),
+        rows: clusterTrainingRows(rows),
+      };
+      const standing = await standingFit(deps, entity, 'clustering', ['clustering'], inputs);
+      if ('runId' in standing) return { entity, inputs, reusedFrom: standing.runId, note: standing.note };
+      log.info({ entity, reason: standing.refit }, 'clustering');
+      return { entity, inputs, result: clusterEntities(rows, { seed }) };
     };
     const inf = await plan('influencer', await influencerClusterInputs(store.db));
     const ad = await plan('ad_campaign', await adCampaignClusterInputs(store.db));
     let rows = 0;
     await store.db.transaction().execute(async (trx) => {
-      for (const p of [inf, ad]) if ('result' in p) rows += await recordClusters(trx, runId, p.entity, p.result, p.hash);
+      for (const p of [inf, ad]) {
+        if (!('result' in p)) continue;
+        rows += await recordClusters(trx, runId, p.entity, p.result, p.inputs.hash);
+        await keepTrainingSet(trx, p.entity, 'clustering', runId, p.inputs);
+      }
     });
     const describe = (p: Planned) => {
       if ('reusedFrom' in p) {
-        log.info({ entity: p.entity, run: p.reusedFrom }, 'cluster inputs unchanged: clusters reused');
-        return `inputs unchanged since run ${p.reusedFrom}: clusters reused`;
+        log.info({ entity: p.entity, run: p.reusedFrom, note: p.note }, 'clusters reused');
+        return p.note;
       }
       const r = p.result;
       return 'skipped' in r

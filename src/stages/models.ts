@@ -1,23 +1,25 @@
+import { adCampaignModelInputs, type Entity, influencerModelInputs, recordTask, replaceInfluencerScores } from '../db/models-repo.ts';
 import {
-  adCampaignModelInputs,
-  type Entity,
-  influencerModelInputs,
-  recordTask,
-  replaceInfluencerScores,
-  reusableRun,
-} from '../db/models-repo.ts';
-import { type ModelInput, type ModelOptions, type ModelResult, trainAndScore, trainingInputHash } from '../pipeline/models/train.ts';
+  type ModelInput,
+  type ModelOptions,
+  type ModelResult,
+  modelTrainingRows,
+  trainAndScore,
+  trainingInputHash,
+} from '../pipeline/models/train.ts';
+import { type FitInputs, keepTrainingSet, standingFit } from './refit.ts';
 import { defineStage } from './stage.ts';
 
-type Planned = { entity: Entity; hash: string | null } & ({ reusedFrom: string } | { result: ModelResult });
+type Planned = { entity: Entity; inputs: FitInputs } & ({ reusedFrom: string; note: string } | { result: ModelResult });
 
 /**
  * Trains the profitability classifier and ROAS regressor for influencers and ad campaigns,
  * records every candidate in ops.model_runs and writes the chosen models' influencer scores
  * (out-of-fold for influencers with a ROAS, the final model's prediction for the others).
  * A task that cannot be trained (too few rows, one class) is recorded as skipped with its reason.
- * An entity whose inputs hash as its newest recorded runs did (issue 19) is not trained again:
- * its runs and scores stand, and nothing new is recorded for it.
+ * An entity whose models still stand (src/stages/refit.ts: the same inputs, or the same set with
+ * its targets moved by at most MODEL_REFIT_DRIFT) is not trained again: its runs and scores
+ * stand, and nothing new is recorded for it.
  */
 export const modelsStage = defineStage({
   name: 'models',
@@ -25,23 +27,26 @@ export const modelsStage = defineStage({
     const { store, runId, log } = deps;
     const seed = deps.config.PULSE_SEED;
     const plan = async (entity: Entity, rows: ModelInput[], opts: ModelOptions): Promise<Planned> => {
-      const hash = trainingInputHash(rows, opts);
-      const reusedFrom = await reusableRun(store.db, entity, ['classification', 'regression'], hash);
-      return reusedFrom !== null ? { entity, hash, reusedFrom } : { entity, hash, result: trainAndScore(rows, opts) };
+      const inputs = { hash: trainingInputHash(rows, opts), optionsHash: trainingInputHash([], opts), rows: modelTrainingRows(rows) };
+      const standing = await standingFit(deps, entity, 'models', ['classification', 'regression'], inputs);
+      if ('runId' in standing) return { entity, inputs, reusedFrom: standing.runId, note: standing.note };
+      log.info({ entity, reason: standing.refit }, 'fitting models');
+      return { entity, inputs, result: trainAndScore(rows, opts) };
     };
     const inf = await plan('influencer', await influencerModelInputs(store.db), { seed });
     // A campaign's days are alike: folds keep each campaign whole, or the metrics reward recognising it.
     const ad = await plan('ad_campaign', await adCampaignModelInputs(store.db), { seed, groupedBy: 'campaign' });
     await store.db.transaction().execute(async (trx) => {
       if ('result' in inf) {
-        const classifier = await recordTask(trx, runId, 'influencer', 'classification', inf.result.classification, inf.hash);
-        const regressor = await recordTask(trx, runId, 'influencer', 'regression', inf.result.regression, inf.hash);
+        const classifier = await recordTask(trx, runId, 'influencer', 'classification', inf.result.classification, inf.inputs.hash);
+        const regressor = await recordTask(trx, runId, 'influencer', 'regression', inf.result.regression, inf.inputs.hash);
         await replaceInfluencerScores(trx, classifier || regressor ? inf.result.scores : [], classifier, regressor);
       }
       if ('result' in ad) {
-        await recordTask(trx, runId, 'ad_campaign', 'classification', ad.result.classification, ad.hash);
-        await recordTask(trx, runId, 'ad_campaign', 'regression', ad.result.regression, ad.hash);
+        await recordTask(trx, runId, 'ad_campaign', 'classification', ad.result.classification, ad.inputs.hash);
+        await recordTask(trx, runId, 'ad_campaign', 'regression', ad.result.regression, ad.inputs.hash);
       }
+      for (const p of [inf, ad]) if ('result' in p) await keepTrainingSet(trx, p.entity, 'models', runId, p.inputs);
     });
     const detail: Record<string, string> = {};
     for (const [prefix, p] of [
@@ -49,10 +54,9 @@ export const modelsStage = defineStage({
       ['ad', ad],
     ] as const) {
       if ('reusedFrom' in p) {
-        const note = `inputs unchanged since run ${p.reusedFrom}: models reused`;
-        detail[`${prefix}_classification`] = note;
-        detail[`${prefix}_regression`] = note;
-        log.info({ entity: p.entity, run: p.reusedFrom }, 'model inputs unchanged: models reused');
+        detail[`${prefix}_classification`] = p.note;
+        detail[`${prefix}_regression`] = p.note;
+        log.info({ entity: p.entity, run: p.reusedFrom, note: p.note }, 'models reused');
         continue;
       }
       for (const [task, t] of [

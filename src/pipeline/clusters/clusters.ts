@@ -7,6 +7,7 @@
 import { kmeans } from 'ml-kmeans';
 import { isPresent, quantileSorted, wantsLog } from '../models/features.ts';
 import { silhouette } from '../models/metrics.ts';
+import type { TrainingRow } from '../shared/drift.ts';
 import { inputHash } from '../shared/hash.ts';
 import { sampleIndices, seededRandom } from '../shared/random.ts';
 
@@ -177,6 +178,11 @@ export function clusteringInputHash(rows: ClusterInput[], opts: ClusterOptions):
     // Entries, not objects: the canonical JSON sorts keys, and the order of features is the order of columns.
     rows: rows.map((r) => ({ id: r.id, features: Object.entries(r.features ?? {}) })),
   });
+}
+
+/** The set clusterEntities segments, as trainingSetDrift compares it: every feature is an outcome that may drift. */
+export function clusterTrainingRows(rows: ClusterInput[]): TrainingRow[] {
+  return rows.map((r) => ({ id: r.id, fixed: [], drifting: { ...r.features } }));
 }
 
 export function clusterEntities(rows: ClusterInput[], opts: ClusterOptions): ClusterResult {

@@ -15,6 +15,7 @@
  * linear.ts (log1p linear regression); each says why it is not the installed mljs one.
  */
 
+import type { TrainingRow } from '../shared/drift.ts';
 import { inputHash } from '../shared/hash.ts';
 import { seededRandom, shuffleInPlace } from '../shared/random.ts';
 import { type BoostParams, fitBoost, predictBoost } from './boost.ts';
@@ -408,6 +409,21 @@ export function trainingInputHash(rows: ModelInput[], opts: ModelOptions): strin
       roas: r.roas ?? null,
       group: r.group ?? null,
     })),
+  });
+}
+
+/**
+ * The set trainAndScore fits, as trainingSetDrift compares it: the features are fixed (scores are
+ * computed from them, so a changed one means new scores), the target and its label may drift.
+ */
+export function modelTrainingRows(rows: ModelInput[]): TrainingRow[] {
+  return rows.map((r) => {
+    const roas = isPresent(r.roas) ? r.roas : null;
+    return {
+      id: r.id,
+      fixed: [...Object.entries(r.categorical ?? {}).flat(), ...Object.entries(r.numeric ?? {}).flat(), r.group ?? null],
+      drifting: { roas, 'profitable (ROAS > 1)': roas === null ? null : roas > 1 ? 1 : 0 },
+    };
   });
 }
 
