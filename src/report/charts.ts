@@ -1,4 +1,5 @@
 import type { Config, TopLevelSpec } from 'vega-lite';
+import { sampleIndices, seededRandom } from '../pipeline/shared/random.ts';
 import type { AdSegmentPoint, ModelCandidate } from './digest-data.ts';
 import { fmtMoney, fmtPct, fmtRatio } from './format.ts';
 import { CHART_FONT, CHART_WIDTH, palette, TREND_WEEKS } from './theme.ts';
@@ -239,6 +240,21 @@ function planAxis(values: number[], log: boolean): AxisPlan {
   return { domain, zeroAt, zeros, ticks };
 }
 
+/**
+ * The dots a scatter draws: every one up to SCATTER_POINTS; past that, a random sample of that many
+ * (seeded, so a digest draws the same dots each time) that keeps the dots named on the chart. Tens
+ * of thousands of dots on a 420 px chart are one blot that takes a second and 100 MB to draw; a
+ * uniform sample keeps where the dots lie and how densely.
+ */
+const SCATTER_POINTS = 2_000;
+function drawnPoints<T extends object>(points: T[], keep: T[]): T[] {
+  if (points.length <= SCATTER_POINTS) return points;
+  const kept = new Set(keep);
+  const rest = points.filter((p) => !kept.has(p));
+  const sample = sampleIndices(rest.length, SCATTER_POINTS - kept.size, seededRandom(points.length)).map((i) => rest[i]!);
+  return [...sample, ...kept];
+}
+
 export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null {
   const points = rows.filter(
     (r) => finite(r.revenue) && finite(r.payout) && r.revenue >= 0 && r.payout >= 0 && (r.revenue > 0 || r.payout > 0),
@@ -272,7 +288,22 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
     c === UNCLUSTERED ? palette.faint : palette.categories[named.indexOf(c) % palette.categories.length],
   );
 
-  const values = points
+  const losers = points
+    .filter((r) => r.revenue < r.payout)
+    .sort((a, b) => b.payout - b.revenue - (a.payout - a.revenue) || byText(a.name, b.name));
+  // Name the three biggest losses, the ones to act on; skip one that would print over another.
+  const labels: { row: RevenuePayoutRow; name: string; x: number; y: number; fx: number; fy: number }[] = [];
+  for (const r of losers) {
+    if (labels.length === 3) break;
+    const fx = fraction(r.payout, px);
+    const fy = fraction(r.revenue, py);
+    if (labels.some((l) => Math.abs(l.fx - fx) < 0.3 && Math.abs(l.fy - fy) < 0.06)) continue;
+    labels.push({ row: r, name: r.name, x: place(r.payout, px), y: place(r.revenue, py), fx, fy });
+  }
+  const values = drawnPoints(
+    points,
+    labels.map((l) => l.row),
+  )
     .map((r) => ({
       name: r.name,
       revenue: r.revenue,
@@ -282,18 +313,6 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
       cluster: r.cluster ?? UNCLUSTERED,
     }))
     .sort((a, b) => byText(a.cluster, b.cluster) || b.payout - a.payout || byText(a.name, b.name));
-  const losers = points
-    .filter((r) => r.revenue < r.payout)
-    .sort((a, b) => b.payout - b.revenue - (a.payout - a.revenue) || byText(a.name, b.name));
-  // Name the three biggest losses, the ones to act on; skip one that would print over another.
-  const labels: { name: string; x: number; y: number; fx: number; fy: number }[] = [];
-  for (const r of losers) {
-    if (labels.length === 3) break;
-    const fx = fraction(r.payout, px);
-    const fy = fraction(r.revenue, py);
-    if (labels.some((l) => Math.abs(l.fx - fx) < 0.3 && Math.abs(l.fy - fy) < 0.06)) continue;
-    labels.push({ name: r.name, x: place(r.payout, px), y: place(r.revenue, py), fx, fy });
-  }
   const labelData = (right: boolean) => labels.filter((l) => l.fx > 0.6 === right).map(({ name, x, y }) => ({ name, x, y }));
 
   const axisFor = (title: string, a: AxisPlan) => ({
@@ -321,6 +340,8 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
 
   const zeros = points.filter((r) => r.revenue === 0 || r.payout === 0).length;
   const subtitle = ['Each dot is an influencer; above the dashed line revenue exceeds payout.'];
+  if (values.length < points.length)
+    subtitle.push(`A random ${values.length.toLocaleString('en-US')} of the ${points.length.toLocaleString('en-US')} are drawn.`);
   if (log) subtitle.push(`Log scales${zeros > 0 ? `; ${plural(zeros, 'zero')} drawn on the axis marked 0` : ''}.`);
   const title = 'Revenue vs payout';
   const above = points.length - losers.length;
