@@ -194,6 +194,12 @@ export async function benchPeer(o: PeerBenchOptions): Promise<void> {
   const again = openStore({ databaseUrl: url.toString(), dataDir: '' });
   try {
     report('nightly cycle: seconds by stage (ops.stage_runs)', '', await stageSplit(again.db, nightly.seconds), null, '', null);
+    // whether the day refitted the influencer models and segments, or their fit stood (MODEL_REFIT_DRIFT)
+    const { rows: fits } = await sql<{ models: string | null; clusters: string | null }>`
+      SELECT max(detail->>'influencer_regression') FILTER (WHERE stage = 'models') AS models,
+             max(detail->>'influencer') FILTER (WHERE stage = 'clusters') AS clusters
+      FROM ops.stage_runs WHERE run_id = (SELECT run_id FROM ops.pipeline_runs ORDER BY started_at DESC LIMIT 1)`.execute(again.db);
+    report('nightly cycle: influencer models / segments', '', `${fits[0]?.models} / ${fits[0]?.clusters}`, null, '', null);
   } finally {
     await again.close();
   }
