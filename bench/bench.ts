@@ -302,7 +302,9 @@ if (stages.has('cli')) {
   const { tmpdir } = await import('node:os');
   const emptyDir = mkdtempSync(join(tmpdir(), 'pulse-bench-npm-'));
   // Beside the empty script, the floor under `pulse trigger`: the libraries it needs, alone.
-  const producer = `${process.execPath} ${fileURLToPath(new URL('reference/producer.js', import.meta.url))}`;
+  const producer = [process.execPath, fileURLToPath(new URL('reference/producer.js', import.meta.url))]
+    .map((a) => JSON.stringify(a))
+    .join(' ');
   writeFileSync(join(emptyDir, 'package.json'), JSON.stringify({ name: 'empty', private: true, scripts: { empty: 'true', producer } }));
   const once = (cwd: string, args: string[], env: Record<string, string | undefined> = {}) => {
     const t = performance.now();
@@ -350,7 +352,7 @@ if (stages.has('cli')) {
   }
   {
     // `pulse trigger` against the bare libraries it needs (bench/reference/producer.js: commander,
-    // zod, pg, BullMQ doing the same round trips), alternated as above. Loading those alone
+    // zod, pg, BullMQ, each doing its part once), alternated as above. Loading those alone
     // takes about 2.8 × an empty npm run, so the ≤ 3 target above leaves our own code ~20 ms;
     // this ratio is the part the project controls.
     const env = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, PULSE_QUEUE_PREFIX: queuePrefix };

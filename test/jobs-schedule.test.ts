@@ -185,13 +185,23 @@ describe('schedules', () => {
     const redisDown = await pulse({ ...cfg, REDIS_URL: `redis://127.0.0.1:${closed}` }, ['trigger', 'kpis']);
     expect(redisDown.code).toBe(1);
     expect(redisDown.stderr.trim().split('\n').at(-1)).toBe(
-      `pulse: Redis at redis://127.0.0.1:${closed} cannot be reached (no answer after 4 tries)`,
+      `pulse: Redis at redis://127.0.0.1:${closed} cannot be reached (connect ECONNREFUSED 127.0.0.1:${closed}; gave up after 4 tries)`,
     );
     const pgDown = await pulse({ ...cfg, DATABASE_URL: `postgres://pulse:secret@127.0.0.1:${closed}/x` }, ['trigger', 'kpis']);
     expect(pgDown.code).toBe(1);
     expect(pgDown.stderr.trim().split('\n').at(-1)).toMatch(
       new RegExp(
         `^pulse: Postgres at postgres://pulse:\\*\\*\\*@127\\.0\\.0\\.1:${closed}/x cannot be reached \\(connect ECONNREFUSED [^)]+\\)$`,
+      ),
+    );
+    const bothDown = await pulse({ ...cfg, DATABASE_URL: `postgres://127.0.0.1:${closed}/x`, REDIS_URL: `redis://127.0.0.1:${closed}` }, [
+      'trigger',
+      'kpis',
+    ]);
+    expect(bothDown.code).toBe(1);
+    expect(bothDown.stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^pulse: Postgres at postgres://127\\.0\\.0\\.1:${closed}/x cannot be reached \\(.+\\); and Redis at redis://127\\.0\\.0\\.1:${closed} cannot be reached \\(.+; gave up after 4 tries\\)$`,
       ),
     );
   });

@@ -323,11 +323,13 @@ describe('the nightly cycle: a new day moves the inputs a little', () => {
         db.store.db,
       )
     ).rows;
-  /** Σ|now − then| / Σ|then| of one column, a missing value counted as 0. */
+  /** Σ|now − then| / Σ|then| of one column over the rows with a value (a value that appears or goes would make another set). */
   const drift = (then: Kpi[], now: Kpi[], value: (k: Kpi) => number | null) => {
     let [moved, size] = [0, 0];
     then.forEach((t, i) => {
-      const [a, b] = [value(t) ?? 0, value(now[i]!) ?? 0];
+      const [a, b] = [value(t), value(now[i]!)];
+      expect(a === null, `${t.id} keeps a value or keeps none`).toBe(b === null);
+      if (a === null || b === null) return;
       moved += Math.abs(b - a);
       size += Math.abs(a);
     });
@@ -381,6 +383,10 @@ describe('the nightly cycle: a new day moves the inputs a little', () => {
     // with no drift allowed, the same day refits both
     const strict = await runModels(db.store, testConfig({ MODEL_REFIT_DRIFT: '0' }));
     expect(String(strict.models.detail!.influencer_regression)).not.toMatch(/reused/);
+    // the stage says why it fitted again
+    expect(strict.models.detail!.influencer_fitted_because).toBe(
+      `${modelColumn} moved ${pct(modelDrift)} since run ${fitted.runId}, over MODEL_REFIT_DRIFT 0.0 %`,
+    );
     expect(String(strict.clusters.detail!.influencer)).not.toMatch(/reused/);
     expect(await sets()).toEqual([
       { purpose: 'clustering', run_id: strict.runId },
@@ -395,6 +401,9 @@ describe('the nightly cycle: a new day moves the inputs a little', () => {
     expect(drift(before, await influencerKpis(), (k) => k.roas)).toBeGreaterThan(0.05);
     const refit = await runModels(db.store);
     expect(String(refit.models.detail!.influencer_regression)).not.toMatch(/reused/);
+    expect(String(refit.models.detail!.influencer_fitted_because)).toMatch(
+      new RegExp(`moved \\d+\\.\\d % since run ${strict.runId}, over MODEL_REFIT_DRIFT 5\\.0 %$|appeared since run ${strict.runId}$`),
+    );
     expect(String(refit.clusters.detail!.influencer)).not.toMatch(/reused/);
     const again = await runModels(db.store);
     expect(again.models.detail!.influencer_regression).toBe(`inputs unchanged since run ${refit.runId}: models reused`);

@@ -7,6 +7,7 @@ import type { Session } from '../db/connection.ts';
 import type { Store } from '../db/database.ts';
 import { openApp, openAppConnection } from '../db/open.ts';
 import { type RunView, waitForRuns } from '../db/runs-repo.ts';
+import { messageOf, UnreachableError } from '../errors.ts';
 import { enqueueRun } from '../jobs/flow.ts';
 import { openQueues, type Queues, requireService } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
@@ -98,6 +99,9 @@ export async function triggerCommand(target: string, o: { wait?: boolean; period
   const [pg, redis] = await Promise.allSettled([openAppConnection(cfg), openQueues(cfg, { role: 'command' })]);
   if (pg.status === 'rejected' || redis.status === 'rejected') {
     await Promise.allSettled([pg.status === 'fulfilled' && pg.value.close(), redis.status === 'fulfilled' && redis.value.close()]);
+    // both down: say both, in the words of the first (an UnreachableError prints on one line)
+    if (pg.status === 'rejected' && redis.status === 'rejected' && pg.reason instanceof UnreachableError)
+      throw new UnreachableError(`${pg.reason.message}; and ${messageOf(redis.reason)}`, { cause: pg.reason });
     throw pg.status === 'rejected' ? pg.reason : (redis as PromiseRejectedResult).reason;
   }
   const [connection, queues] = [pg.value, redis.value];

@@ -20,19 +20,6 @@ export async function latestRuns(db: DbOrTrx, entity: Entity): Promise<Map<Model
   return new Map(rows.rows.map((r) => [r.task, { runId: r.run_id, inputHash: r.input_hash }]));
 }
 
-/**
- * The run whose results still stand for these tasks: when the newest run of every one of them was
- * computed from inputs with this hash, its run_id (the same inputs would give the same results);
- * otherwise null. A null hash never matches.
- */
-export async function reusableRun(db: DbOrTrx, entity: Entity, tasks: ModelTask[], inputHash: string | null): Promise<string | null> {
-  if (inputHash === null) return null;
-  const latest = await latestRuns(db, entity);
-  const runs = tasks.map((t) => latest.get(t));
-  if (!runs.every((r) => r?.inputHash === inputHash)) return null;
-  return runs[0]!.runId ?? '(unnamed)';
-}
-
 export type Purpose = 'models' | 'clustering';
 
 /** What an entity's newest models or clustering were fitted on (ops.training_sets). */

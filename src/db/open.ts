@@ -35,7 +35,17 @@ export async function openAppConnection(config: Config): Promise<Connection> {
   return connection;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'ETIMEDOUT',
+]);
 
 /** The first statement on a new connection: a server that does not answer is said in one line, naming it. */
 async function reached(config: Config, first: () => Promise<unknown>, close: () => Promise<void>): Promise<void> {
@@ -43,11 +53,12 @@ async function reached(config: Config, first: () => Promise<unknown>, close: () 
     await first();
   } catch (e) {
     await close().catch(() => undefined); // the connection failed already; its close has nothing to report
-    const code = (e as { code?: string }).code;
-    const timedOut = e instanceof Error && /timeout/i.test(e.message) && !code;
-    if (!config.DATABASE_URL || !(NETWORK_CODES.has(code ?? '') || timedOut)) throw e;
-    throw new UnreachableError(`Postgres at ${redactCredentials(config.DATABASE_URL)} cannot be reached (${(e as Error).message})`, {
-      cause: e,
-    });
+    const err = e as Error & { code?: string; errors?: Error[] };
+    // pg's own words for a server that went away or never answered carry no code
+    const unanswered = !err.code && /timeout|terminated unexpectedly/i.test(err.message ?? '');
+    if (!config.DATABASE_URL || !(NETWORK_CODES.has(err.code ?? '') || unanswered)) throw e;
+    // a host with IPv4 and IPv6 addresses fails with an AggregateError whose own message is empty
+    const why = err.message || err.errors?.map((x) => x.message).join('; ') || err.code;
+    throw new UnreachableError(`Postgres at ${redactCredentials(config.DATABASE_URL)} cannot be reached (${why})`, { cause: e });
   }
 }

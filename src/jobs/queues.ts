@@ -75,7 +75,12 @@ export async function openQueues(config: Config, opts: { connection?: Redis; rol
   const control = make('control');
   const pipeline = make('pipeline');
   const flow = new FlowProducer({ connection, prefix });
-  const onError = connectionErrorLogger(opts.log, 'queue');
+  const logError = connectionErrorLogger(opts.log, 'queue');
+  let lastError: Error | undefined;
+  const onError = (err: Error) => {
+    lastError = err;
+    logError(err);
+  };
   control.on('error', onError);
   pipeline.on('error', onError);
   flow.on('error', onError);
@@ -84,11 +89,12 @@ export async function openQueues(config: Config, opts: { connection?: Redis; rol
   } catch (e) {
     await Promise.allSettled([control.close(), pipeline.close(), flow.close()]);
     if (!opts.connection) connection.disconnect();
-    throw connection.status === 'end'
-      ? new UnreachableError(`Redis at ${redactCredentials(REDIS_URL)} cannot be reached (no answer after ${COMMAND_TRIES} tries)`, {
-          cause: e,
-        })
-      : e;
+    // a command's connection ends after its last try: BullMQ then fails with "Connection is closed"
+    if (opts.role !== 'command' || connection.status !== 'end') throw e;
+    const why = lastError ? `${lastError.message}; ` : '';
+    throw new UnreachableError(`Redis at ${redactCredentials(REDIS_URL)} cannot be reached (${why}gave up after ${COMMAND_TRIES} tries)`, {
+      cause: lastError ?? e,
+    });
   }
   return {
     control,

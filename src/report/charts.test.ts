@@ -215,14 +215,14 @@ describe('revenueVsPayoutChart', () => {
     expect(JSON.stringify(chart.spec)).toContain('"name":"b","revenue":0,"payout":5000,"x":5000,"y":0');
   });
 
-  it('draws a random 2,000 of more creators, the same each time, with the named losses among them and every one counted', () => {
+  it('draws a sample of 2,000 of more creators, the same each time, with the named losses among them and every one counted', () => {
     const many = Array.from({ length: 5_000 }, (_, i) => ({
       name: `@c${i}`,
       revenue: 1_000 + ((i * 7_919) % 90_000),
       payout: 500 + ((i * 104_729) % 60_000),
       cluster: ['A', 'B', 'C'][i % 3]!,
     }));
-    // three clear losses (no revenue), far apart, so all three are named
+    // two clear losses (no revenue), far apart, so both are named
     many[17] = { name: '@worst', revenue: 0, payout: 200_000, cluster: 'A' };
     many[4_001] = { name: '@second', revenue: 0, payout: 150_000, cluster: 'B' };
     const chart = revenueVsPayoutChart(many)!;
@@ -233,15 +233,20 @@ describe('revenueVsPayoutChart', () => {
     const named = layer.slice(2).flatMap((l) => l.data!.values!.map((v) => v.name!));
     expect(named).toContain('@worst');
     for (const name of named) expect(dots.some((d) => d.name === name)).toBe(true);
-    expect(JSON.stringify(chart.spec)).toContain('A random 2,000 of the 5,000 are drawn.');
+    expect(JSON.stringify(chart.spec)).toContain('A sample of 2,000 of the 5,000 is drawn.');
     // the alt text counts every creator, drawn or not
     const losers = many.filter((r) => r.revenue < r.payout).length;
     expect(chart.alt).toContain(`for 5000 influencers in 3 clusters: ${5_000 - losers} at or above break-even, ${losers} below`);
     expect(revenueVsPayoutChart(many)).toEqual(chart);
+    // a creator more moves at most one dot: the sample goes by name, not by position or count
+    const more = revenueVsPayoutChart([...many, { name: '@new', revenue: 5_000, payout: 1_000, cluster: 'A' }])!;
+    const dotsMore = (more.spec as typeof chart.spec & { layer: { data: { values: { name: string }[] } }[] }).layer[1]!.data.values;
+    const before = new Set(dots.map((d) => d.name));
+    expect(dotsMore.filter((d) => !before.has(d.name)).length).toBeLessThanOrEqual(1);
     // up to 2,000, every one is drawn and nothing is said
     const few = revenueVsPayoutChart(many.slice(0, 2_000))!;
     expect((few.spec as { layer: { data: { values: unknown[] } }[] }).layer[1]!.data.values).toHaveLength(2_000);
-    expect(JSON.stringify(few.spec)).not.toContain('are drawn');
+    expect(JSON.stringify(few.spec)).not.toContain('is drawn');
   });
 
   it('gives each cluster a fixed colour and greys the unclustered', () => {

@@ -1,5 +1,5 @@
 import type { Config, TopLevelSpec } from 'vega-lite';
-import { sampleIndices, seededRandom } from '../pipeline/shared/random.ts';
+import { textHash32 } from '../pipeline/shared/random.ts';
 import type { AdSegmentPoint, ModelCandidate } from './digest-data.ts';
 import { fmtMoney, fmtPct, fmtRatio } from './format.ts';
 import { CHART_FONT, CHART_WIDTH, palette, TREND_WEEKS } from './theme.ts';
@@ -240,19 +240,22 @@ function planAxis(values: number[], log: boolean): AxisPlan {
   return { domain, zeroAt, zeros, ticks };
 }
 
-/**
- * The dots a scatter draws: every one up to SCATTER_POINTS; past that, a random sample of that many
- * (seeded, so a digest draws the same dots each time) that keeps the dots named on the chart. Tens
- * of thousands of dots on a 420 px chart are one blot that takes a second and 100 MB to draw; a
- * uniform sample keeps where the dots lie and how densely.
- */
 const SCATTER_POINTS = 2_000;
-function drawnPoints<T extends object>(points: T[], keep: T[]): T[] {
+
+/**
+ * The dots a scatter draws: every one up to SCATTER_POINTS; past that, that many chosen by a hash
+ * of their names (so a creator who joins or leaves moves one dot, not the whole sample), the dots
+ * named on the chart among them. Tens of thousands of dots on a 420 px chart are one blot that takes
+ * a second and 100 MB to draw; a sample that ignores the values keeps where the dots lie and how densely.
+ */
+function drawnPoints<T extends { name: string }>(points: T[], keep: T[]): T[] {
   if (points.length <= SCATTER_POINTS) return points;
   const kept = new Set(keep);
-  const rest = points.filter((p) => !kept.has(p));
-  const sample = sampleIndices(rest.length, SCATTER_POINTS - kept.size, seededRandom(points.length)).map((i) => rest[i]!);
-  return [...sample, ...kept];
+  const rest = points
+    .filter((p) => !kept.has(p))
+    .map((p) => ({ p, rank: textHash32(p.name) }))
+    .sort((a, b) => a.rank - b.rank || byText(a.p.name, b.p.name));
+  return [...rest.slice(0, SCATTER_POINTS - kept.size).map((r) => r.p), ...kept];
 }
 
 export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null {
@@ -338,10 +341,10 @@ export function revenueVsPayoutChart(rows: RevenuePayoutRow[]): ChartSpec | null
       encoding: { x, y, text: { field: 'name' } },
     }));
 
-  const zeros = points.filter((r) => r.revenue === 0 || r.payout === 0).length;
+  const zeros = values.filter((r) => r.revenue === 0 || r.payout === 0).length;
   const subtitle = ['Each dot is an influencer; above the dashed line revenue exceeds payout.'];
   if (values.length < points.length)
-    subtitle.push(`A random ${values.length.toLocaleString('en-US')} of the ${points.length.toLocaleString('en-US')} are drawn.`);
+    subtitle.push(`A sample of ${values.length.toLocaleString('en-US')} of the ${points.length.toLocaleString('en-US')} is drawn.`);
   if (log) subtitle.push(`Log scales${zeros > 0 ? `; ${plural(zeros, 'zero')} drawn on the axis marked 0` : ''}.`);
   const title = 'Revenue vs payout';
   const above = points.length - losers.length;

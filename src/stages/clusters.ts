@@ -9,7 +9,7 @@ import {
 import { type FitInputs, keepTrainingSet, standingFit } from './refit.ts';
 import { defineStage } from './stage.ts';
 
-type Planned = { entity: Entity; inputs: FitInputs } & ({ reusedFrom: string; note: string } | { result: ClusterResult });
+type Planned = { entity: Entity; inputs: FitInputs } & ({ reusedFrom: string; note: string } | { refit: string; result: ClusterResult });
 
 /**
  * k-means segments of influencers and ad campaigns, k chosen by silhouette. An entity whose
@@ -27,10 +27,10 @@ export const clustersStage = defineStage({
         optionsHash: clusteringInputHash([], { seed }),
         rows: clusterTrainingRows(rows),
       };
-      const standing = await standingFit(deps, entity, 'clustering', ['clustering'], inputs);
+      const standing = await standingFit(store.db, entity, 'clustering', ['clustering'], inputs, deps.config.MODEL_REFIT_DRIFT);
       if ('runId' in standing) return { entity, inputs, reusedFrom: standing.runId, note: standing.note };
       log.info({ entity, reason: standing.refit }, 'clustering');
-      return { entity, inputs, result: clusterEntities(rows, { seed }) };
+      return { entity, inputs, refit: standing.refit, result: clusterEntities(rows, { seed }) };
     };
     const inf = await plan('influencer', await influencerClusterInputs(store.db));
     const ad = await plan('ad_campaign', await adCampaignClusterInputs(store.db));
@@ -52,6 +52,12 @@ export const clustersStage = defineStage({
         ? `skipped: ${r.skipped}`
         : `k=${r.k}, silhouette ${r.silhouette.toFixed(2)}: ${r.centroids.map((c) => `${c.label} (${c.size})`).join(', ')}`;
     };
-    return { rows, detail: { influencer: describe(inf), ad_campaign: describe(ad) } };
+    const detail: Record<string, string> = { influencer: describe(inf), ad_campaign: describe(ad) };
+    for (const [key, p] of [
+      ['influencer', inf],
+      ['ad_campaign', ad],
+    ] as const)
+      if ('refit' in p) detail[`${key}_fitted_because`] = p.refit;
+    return { rows, detail };
   },
 });

@@ -10,7 +10,7 @@ import {
 import { type FitInputs, keepTrainingSet, standingFit } from './refit.ts';
 import { defineStage } from './stage.ts';
 
-type Planned = { entity: Entity; inputs: FitInputs } & ({ reusedFrom: string; note: string } | { result: ModelResult });
+type Planned = { entity: Entity; inputs: FitInputs } & ({ reusedFrom: string; note: string } | { refit: string; result: ModelResult });
 
 /**
  * Trains the profitability classifier and ROAS regressor for influencers and ad campaigns,
@@ -28,10 +28,17 @@ export const modelsStage = defineStage({
     const seed = deps.config.PULSE_SEED;
     const plan = async (entity: Entity, rows: ModelInput[], opts: ModelOptions): Promise<Planned> => {
       const inputs = { hash: trainingInputHash(rows, opts), optionsHash: trainingInputHash([], opts), rows: modelTrainingRows(rows) };
-      const standing = await standingFit(deps, entity, 'models', ['classification', 'regression'], inputs);
+      const standing = await standingFit(
+        store.db,
+        entity,
+        'models',
+        ['classification', 'regression'],
+        inputs,
+        deps.config.MODEL_REFIT_DRIFT,
+      );
       if ('runId' in standing) return { entity, inputs, reusedFrom: standing.runId, note: standing.note };
       log.info({ entity, reason: standing.refit }, 'fitting models');
-      return { entity, inputs, result: trainAndScore(rows, opts) };
+      return { entity, inputs, refit: standing.refit, result: trainAndScore(rows, opts) };
     };
     const inf = await plan('influencer', await influencerModelInputs(store.db), { seed });
     // A campaign's days are alike: folds keep each campaign whole, or the metrics reward recognising it.
@@ -59,6 +66,7 @@ export const modelsStage = defineStage({
         log.info({ entity: p.entity, run: p.reusedFrom, note: p.note }, 'models reused');
         continue;
       }
+      detail[`${prefix}_fitted_because`] = p.refit;
       for (const [task, t] of [
         ['classification', p.result.classification],
         ['regression', p.result.regression],

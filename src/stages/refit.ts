@@ -1,7 +1,6 @@
 import type { DbOrTrx } from '../db/database.ts';
-import { type Entity, fittedTrainingSet, type ModelTask, type Purpose, reusableRun, saveTrainingSet } from '../db/models-repo.ts';
+import { type Entity, fittedTrainingSet, latestRuns, type ModelTask, type Purpose, saveTrainingSet } from '../db/models-repo.ts';
 import { type TrainingRow, trainingSetDrift } from '../pipeline/shared/drift.ts';
-import type { StageDeps } from './stage.ts';
 
 /** The inputs of one entity's fit: their exact hash, the hash of the options alone, the rows as drift compares them. */
 export interface FitInputs {
@@ -13,35 +12,41 @@ export interface FitInputs {
 /** Why the newest fit stands (its run and a line for the stage's detail), or why it must be refitted. */
 export type Standing = { runId: string; note: string } | { refit: string };
 
+const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : 'from all zeros');
+
 /**
  * Whether an entity's newest models (or clustering) stand for these inputs: when they were
  * computed from the same inputs (the hash), or from the same set whose drifting values have
- * moved by at most MODEL_REFIT_DRIFT since (a nightly day's orders, say). Otherwise they are
- * refitted, and the caller saves the new training set (saveTrainingSet) with its runs.
+ * moved by at most `maxDrift` (MODEL_REFIT_DRIFT) since (a nightly day's orders, say).
+ * Otherwise they are refitted, and the caller keeps the new training set (keepTrainingSet).
  */
 export async function standingFit(
-  deps: StageDeps,
+  db: DbOrTrx,
   entity: Entity,
   purpose: Purpose,
   tasks: ModelTask[],
   inputs: FitInputs,
+  maxDrift: number,
 ): Promise<Standing> {
-  const db = deps.store.db;
   const what = purpose === 'models' ? 'models' : 'clusters';
-  const exact = await reusableRun(db, entity, tasks, inputs.hash);
+  const latest = await latestRuns(db, entity);
+  // the run whose results every task's newest run still carries, when all were computed from inputs with this hash
+  const standingOn = (hash: string | null) => {
+    const runs = tasks.map((t) => latest.get(t));
+    return hash !== null && runs.every((r) => r?.inputHash === hash) ? (runs[0]!.runId ?? '(unnamed)') : null;
+  };
+  const exact = standingOn(inputs.hash);
   if (exact !== null) return { runId: exact, note: `inputs unchanged since run ${exact}: ${what} reused` };
   const set = await fittedTrainingSet(db, entity, purpose);
   if (!set || inputs.optionsHash === null || set.optionsHash !== inputs.optionsHash) return { refit: 'no earlier fit with these options' };
   // the set must be the one behind the newest runs (a fit recorded without its set is not compared)
-  if ((await reusableRun(db, entity, tasks, set.inputHash)) === null) return { refit: 'newest runs were not fitted on the kept set' };
+  if (standingOn(set.inputHash) === null) return { refit: 'the newest runs were not fitted on the kept set' };
   const drift = trainingSetDrift(set.rows, inputs.rows);
-  if ('different' in drift) return { refit: drift.different };
-  const limit = deps.config.MODEL_REFIT_DRIFT;
-  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-  if (drift.drift > limit)
-    return { refit: `${drift.column} moved ${pct(drift.drift)} since run ${set.runId}, over MODEL_REFIT_DRIFT ${pct(limit)}` };
+  if ('different' in drift) return { refit: `${drift.different} since run ${set.runId}` };
+  if (drift.drift > maxDrift)
+    return { refit: `${drift.column} moved ${pct(drift.drift)} since run ${set.runId}, over MODEL_REFIT_DRIFT ${pct(maxDrift)}` };
   const most = drift.column ? `; ${drift.column} moved most, ${pct(drift.drift)}` : '';
-  return { runId: set.runId, note: `inputs within ${pct(limit)} of run ${set.runId}'s${most}: ${what} reused` };
+  return { runId: set.runId, note: `inputs within ${pct(maxDrift)} of run ${set.runId}'s${most}: ${what} reused` };
 }
 
 /** Keeps the set a fit was made on beside its runs, for the next run to measure drift against (when its inputs could be hashed). */

@@ -182,7 +182,12 @@ export function clusteringInputHash(rows: ClusterInput[], opts: ClusterOptions):
 
 /** The set clusterEntities segments, as trainingSetDrift compares it: every feature is an outcome that may drift. */
 export function clusterTrainingRows(rows: ClusterInput[]): TrainingRow[] {
-  return rows.map((r) => ({ id: r.id, fixed: [], drifting: { ...r.features } }));
+  return rows.map((r) => ({
+    id: r.id,
+    fixed: [],
+    // as clustering reads them: a value that is not a finite number is missing
+    drifting: Object.fromEntries(Object.entries(r.features ?? {}).map(([k, v]) => [k, isPresent(v) ? v : null])),
+  }));
 }
 
 export function clusterEntities(rows: ClusterInput[], opts: ClusterOptions): ClusterResult {

@@ -21,13 +21,13 @@ describe('trainingSetDrift', () => {
     expect(d).toEqual({ drift: 1 / 6, column: 'roas' });
   });
 
-  it('counts a value that appears or goes as moved by all of it', () => {
+  it('calls a value that appears or goes a different set, and a move from all zeros infinite', () => {
     const then = [row('a', 2), row('b', null), row('c', 4)];
-    const now = [row('a', 2), row('b', 3), row('c', null)];
-    // (0 + 3 + 4) / (2 + 0 + 4)
-    expect(trainingSetDrift(then, now)).toEqual({ drift: 7 / 6, column: 'roas' });
-    // from nothing at all, any move is infinite drift
-    expect(trainingSetDrift([row('a', null)], [row('a', 1)])).toEqual({ drift: Infinity, column: 'roas' });
+    expect(trainingSetDrift(then, [row('a', 2), row('b', 3), row('c', 4)])).toEqual({ different: "b's roas appeared" });
+    expect(trainingSetDrift(then, [row('a', 2), row('b', null), row('c', null)])).toEqual({ different: "c's roas went" });
+    // a first value of 0 is a value: the row is not the one the fit saw
+    expect(trainingSetDrift(then, [row('a', 2), row('b', 0), row('c', 4)])).toEqual({ different: "b's roas appeared" });
+    expect(trainingSetDrift([row('a', 0)], [row('a', 1)])).toEqual({ drift: Infinity, column: 'roas' });
   });
 
   it('calls other rows, another order, other columns or a changed fixed value a different set', () => {

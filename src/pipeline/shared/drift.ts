@@ -22,9 +22,9 @@ export type Drift =
 /**
  * A column's drift is Σ |now − then| / Σ |then| over the rows (the share its values moved in
  * all, so a few small creators with large swings count for what they weigh); the set's is the
- * largest column's. A missing value counts as 0: one that appears (a creator's first holdout
- * result) has moved by all of it. Other ids, another order, other columns or a changed fixed
- * value make a different set.
+ * largest column's. Other ids, another order, other columns, a changed fixed value, or a value
+ * that appears or goes (a creator's first ROAS or holdout result: a row the fit saw without it)
+ * make a different set.
  */
 export function trainingSetDrift(then: readonly TrainingRow[], now: readonly TrainingRow[]): Drift {
   if (then.length !== now.length) return { different: `${now.length} rows, fitted on ${then.length}` };
@@ -38,7 +38,9 @@ export function trainingSetDrift(then: readonly TrainingRow[], now: readonly Tra
     if (columns.length !== Object.keys(a.drifting).length || columns.some((c) => !(c in a.drifting)))
       return { different: `${b.id}'s columns changed` };
     for (const column of columns) {
-      const [before, after] = [a.drifting[column] ?? 0, b.drifting[column] ?? 0];
+      const [before, after] = [a.drifting[column]!, b.drifting[column]!];
+      if ((before === null) !== (after === null)) return { different: `${b.id}'s ${column} ${before === null ? 'appeared' : 'went'}` };
+      if (before === null || after === null) continue;
       moved.set(column, (moved.get(column) ?? 0) + Math.abs(after - before));
       size.set(column, (size.get(column) ?? 0) + Math.abs(before));
     }

@@ -53,6 +53,13 @@ function fmix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** A 32-bit hash of a text (FNV-1a, then mixed): a rank that stays with the text, for samples that must not reshuffle when rows come and go. */
+export function textHash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return fmix32(h);
+}
+
 /** sfc32 keyed by a list of integers: independent streams per (seed, purpose, influencer). */
 export function keyedRng(...keys: number[]): Rng {
   let h = 0x9e3779b9;
