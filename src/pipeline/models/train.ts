@@ -413,15 +413,17 @@ export function trainingInputHash(rows: ModelInput[], opts: ModelOptions): strin
 }
 
 /**
- * The set trainAndScore fits, as trainingSetDrift compares it: the features are fixed (scores are
- * computed from them, so a changed one means new scores), the target and its label may drift.
+ * The set trainAndScore fits, as trainingSetDrift compares it: the features and which rows have a
+ * ROAS are fixed (scores are computed from the features, and the rows with a ROAS are the ones
+ * trained on), the target and its label may drift.
  */
 export function modelTrainingRows(rows: ModelInput[]): TrainingRow[] {
   return rows.map((r) => {
     const roas = isPresent(r.roas) ? r.roas : null;
     return {
       id: r.id,
-      fixed: [...Object.entries(r.categorical ?? {}).flat(), ...Object.entries(r.numeric ?? {}).flat(), r.group ?? null],
+      // which rows have a target is fixed too: they are the rows trained on and scored out of fold
+      fixed: [...Object.entries(r.categorical ?? {}).flat(), ...Object.entries(r.numeric ?? {}).flat(), r.group ?? null, roas !== null],
       drifting: { roas, 'profitable (ROAS > 1)': roas === null ? null : roas > 1 ? 1 : 0 },
     };
   });

@@ -21,12 +21,15 @@ describe('trainingSetDrift', () => {
     expect(d).toEqual({ drift: 1 / 6, column: 'roas' });
   });
 
-  it('calls a value that appears or goes a different set, and a move from all zeros infinite', () => {
+  it('counts a value that appears or goes as a move by the column mean size, a first 0 included', () => {
     const then = [row('a', 2), row('b', null), row('c', 4)];
-    expect(trainingSetDrift(then, [row('a', 2), row('b', 3), row('c', 4)])).toEqual({ different: "b's roas appeared" });
-    expect(trainingSetDrift(then, [row('a', 2), row('b', null), row('c', null)])).toEqual({ different: "c's roas went" });
-    // a first value of 0 is a value: the row is not the one the fit saw
-    expect(trainingSetDrift(then, [row('a', 2), row('b', 0), row('c', 4)])).toEqual({ different: "b's roas appeared" });
+    // one switch in a column of mean size (2 + 4) / 2 = 3: (0 + 3 + 0) / 6
+    expect(trainingSetDrift(then, [row('a', 2), row('b', 0), row('c', 4)])).toEqual({ drift: 0.5, column: 'roas' });
+    expect(trainingSetDrift(then, [row('a', 2), row('b', 30), row('c', 4)])).toEqual({ drift: 0.5, column: 'roas' });
+    // a value that goes: |2 − 2.5| plus 3 for c, over 6
+    expect(trainingSetDrift(then, [row('a', 2.5), row('b', null), row('c', null)])).toEqual({ drift: 3.5 / 6, column: 'roas' });
+    // from nothing at all, any move is infinite drift
+    expect(trainingSetDrift([row('a', null)], [row('a', 1)])).toEqual({ drift: Infinity, column: 'roas' });
     expect(trainingSetDrift([row('a', 0)], [row('a', 1)])).toEqual({ drift: Infinity, column: 'roas' });
   });
 

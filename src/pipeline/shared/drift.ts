@@ -8,7 +8,7 @@
 export interface TrainingRow {
   id: string;
   /** Values that must be equal (categorical features, groups, numeric features a score is computed from). */
-  fixed: readonly (string | number | null)[];
+  fixed: readonly (string | number | boolean | null)[];
   /** Values that may move a little (targets, outcome features), by column name. */
   drifting: Record<string, number | null>;
 }
@@ -22,14 +22,13 @@ export type Drift =
 /**
  * A column's drift is Σ |now − then| / Σ |then| over the rows (the share its values moved in
  * all, so a few small creators with large swings count for what they weigh); the set's is the
- * largest column's. Other ids, another order, other columns, a changed fixed value, or a value
- * that appears or goes (a creator's first ROAS or holdout result: a row the fit saw without it)
- * make a different set.
+ * largest column's. A value that appears or goes (a creator's first holdout result) counts as a
+ * move by the column's mean size, whatever the value (a first 0 is a change too). Other ids,
+ * another order, other columns or a changed fixed value make a different set.
  */
 export function trainingSetDrift(then: readonly TrainingRow[], now: readonly TrainingRow[]): Drift {
   if (then.length !== now.length) return { different: `${now.length} rows, fitted on ${then.length}` };
-  const moved = new Map<string, number>();
-  const size = new Map<string, number>();
+  const sums = new Map<string, { moved: number; size: number; values: number; switched: number }>();
   for (let i = 0; i < now.length; i++) {
     const [a, b] = [then[i]!, now[i]!];
     if (a.id !== b.id) return { different: `row ${i + 1} is ${b.id}, fitted on ${a.id}` };
@@ -39,16 +38,20 @@ export function trainingSetDrift(then: readonly TrainingRow[], now: readonly Tra
       return { different: `${b.id}'s columns changed` };
     for (const column of columns) {
       const [before, after] = [a.drifting[column]!, b.drifting[column]!];
-      if ((before === null) !== (after === null)) return { different: `${b.id}'s ${column} ${before === null ? 'appeared' : 'went'}` };
-      if (before === null || after === null) continue;
-      moved.set(column, (moved.get(column) ?? 0) + Math.abs(after - before));
-      size.set(column, (size.get(column) ?? 0) + Math.abs(before));
+      let sum = sums.get(column);
+      if (!sum) sums.set(column, (sum = { moved: 0, size: 0, values: 0, switched: 0 }));
+      if (before !== null) {
+        sum.size += Math.abs(before);
+        sum.values++;
+      }
+      if ((before === null) !== (after === null)) sum.switched++;
+      else if (before !== null && after !== null) sum.moved += Math.abs(after - before);
     }
   }
   let worst: { drift: number; column: string | null } = { drift: 0, column: null };
-  for (const [column, m] of moved) {
-    const s = size.get(column)!;
-    const drift = m === 0 ? 0 : s === 0 ? Infinity : m / s;
+  for (const [column, { moved, size, values, switched }] of sums) {
+    const total = moved + (switched && (values ? (switched * size) / values : Infinity));
+    const drift = total === 0 ? 0 : size === 0 ? Infinity : total / size;
     if (drift > worst.drift) worst = { drift, column };
   }
   return worst;
