@@ -6,10 +6,8 @@ import {
   clusteringInputHash,
   clusterTrainingRows,
 } from '../pipeline/clusters/clusters.ts';
-import { type FitInputs, keepTrainingSet, standingFit } from './refit.ts';
+import { keepTrainingSet, type Planned, planFit } from './refit.ts';
 import { defineStage } from './stage.ts';
-
-type Planned = { entity: Entity; inputs: FitInputs } & ({ reusedFrom: string; note: string } | { refit: string; result: ClusterResult });
 
 /**
  * k-means segments of influencers and ad campaigns, k chosen by silhouette. An entity whose
@@ -19,19 +17,17 @@ type Planned = { entity: Entity; inputs: FitInputs } & ({ reusedFrom: string; no
 export const clustersStage = defineStage({
   name: 'clusters',
   async run(deps) {
-    const { store, runId, log } = deps;
+    const { store, runId } = deps;
     const seed = deps.config.PULSE_SEED;
-    const plan = async (entity: Entity, rows: ClusterInput[]): Promise<Planned> => {
-      const inputs = {
-        hash: clusteringInputHash(rows, { seed }),
-        optionsHash: clusteringInputHash([], { seed }),
-        rows: clusterTrainingRows(rows),
-      };
-      const standing = await standingFit(store.db, entity, 'clustering', ['clustering'], inputs, deps.config.MODEL_REFIT_DRIFT);
-      if ('runId' in standing) return { entity, inputs, reusedFrom: standing.runId, note: standing.note };
-      log.info({ entity, reason: standing.refit }, 'clustering');
-      return { entity, inputs, refit: standing.refit, result: clusterEntities(rows, { seed }) };
-    };
+    const plan = (entity: Entity, rows: ClusterInput[]) =>
+      planFit(
+        deps,
+        entity,
+        'clustering',
+        ['clustering'],
+        { hash: clusteringInputHash(rows, { seed }), optionsHash: clusteringInputHash([], { seed }), rows: clusterTrainingRows(rows) },
+        () => clusterEntities(rows, { seed }),
+      );
     const inf = await plan('influencer', await influencerClusterInputs(store.db));
     const ad = await plan('ad_campaign', await adCampaignClusterInputs(store.db));
     let rows = 0;
@@ -42,11 +38,8 @@ export const clustersStage = defineStage({
         await keepTrainingSet(trx, p.entity, 'clustering', runId, p.inputs);
       }
     });
-    const describe = (p: Planned) => {
-      if ('reusedFrom' in p) {
-        log.info({ entity: p.entity, run: p.reusedFrom, note: p.note }, 'clusters reused');
-        return p.note;
-      }
+    const describe = (p: Planned<ClusterResult>) => {
+      if ('reusedFrom' in p) return p.note;
       const r = p.result;
       return 'skipped' in r
         ? `skipped: ${r.skipped}`

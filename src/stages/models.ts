@@ -1,16 +1,7 @@
 import { adCampaignModelInputs, type Entity, influencerModelInputs, recordTask, replaceInfluencerScores } from '../db/models-repo.ts';
-import {
-  type ModelInput,
-  type ModelOptions,
-  type ModelResult,
-  modelTrainingRows,
-  trainAndScore,
-  trainingInputHash,
-} from '../pipeline/models/train.ts';
-import { type FitInputs, keepTrainingSet, standingFit } from './refit.ts';
+import { type ModelInput, type ModelOptions, modelTrainingRows, trainAndScore, trainingInputHash } from '../pipeline/models/train.ts';
+import { keepTrainingSet, planFit } from './refit.ts';
 import { defineStage } from './stage.ts';
-
-type Planned = { entity: Entity; inputs: FitInputs } & ({ reusedFrom: string; note: string } | { refit: string; result: ModelResult });
 
 /**
  * Trains the profitability classifier and ROAS regressor for influencers and ad campaigns,
@@ -26,20 +17,15 @@ export const modelsStage = defineStage({
   async run(deps) {
     const { store, runId, log } = deps;
     const seed = deps.config.PULSE_SEED;
-    const plan = async (entity: Entity, rows: ModelInput[], opts: ModelOptions): Promise<Planned> => {
-      const inputs = { hash: trainingInputHash(rows, opts), optionsHash: trainingInputHash([], opts), rows: modelTrainingRows(rows) };
-      const standing = await standingFit(
-        store.db,
+    const plan = (entity: Entity, rows: ModelInput[], opts: ModelOptions) =>
+      planFit(
+        deps,
         entity,
         'models',
         ['classification', 'regression'],
-        inputs,
-        deps.config.MODEL_REFIT_DRIFT,
+        { hash: trainingInputHash(rows, opts), optionsHash: trainingInputHash([], opts), rows: modelTrainingRows(rows) },
+        () => trainAndScore(rows, opts),
       );
-      if ('runId' in standing) return { entity, inputs, reusedFrom: standing.runId, note: standing.note };
-      log.info({ entity, reason: standing.refit }, 'fitting models');
-      return { entity, inputs, refit: standing.refit, result: trainAndScore(rows, opts) };
-    };
     const inf = await plan('influencer', await influencerModelInputs(store.db), { seed });
     // A campaign's days are alike: folds keep each campaign whole, or the metrics reward recognising it.
     const ad = await plan('ad_campaign', await adCampaignModelInputs(store.db), { seed, groupedBy: 'campaign' });
@@ -63,7 +49,6 @@ export const modelsStage = defineStage({
       if ('reusedFrom' in p) {
         detail[`${prefix}_classification`] = p.note;
         detail[`${prefix}_regression`] = p.note;
-        log.info({ entity: p.entity, run: p.reusedFrom, note: p.note }, 'models reused');
         continue;
       }
       detail[`${prefix}_fitted_because`] = p.refit;

@@ -1,6 +1,7 @@
 import type { DbOrTrx } from '../db/database.ts';
 import { type Entity, fittedTrainingSet, latestRuns, type ModelTask, type Purpose, saveTrainingSet } from '../db/models-repo.ts';
 import { type TrainingRow, trainingSetDrift } from '../pipeline/shared/drift.ts';
+import type { StageDeps } from './stage.ts';
 
 /** The inputs of one entity's fit: their exact hash, the hash of the options alone, the rows as drift compares them. */
 export interface FitInputs {
@@ -47,6 +48,27 @@ export async function standingFit(
     return { refit: `${drift.column} moved ${pct(drift.drift)} since run ${set.runId}, over MODEL_REFIT_DRIFT ${pct(maxDrift)}` };
   const most = drift.column ? `; ${drift.column} moved most, ${pct(drift.drift)}` : '';
   return { runId: set.runId, note: `inputs within ${pct(maxDrift)} of run ${set.runId}'s${most}: ${what} reused` };
+}
+
+/** One entity's plan: its newest fit stands (with the line saying so), or a new fit and why it was made. */
+export type Planned<R> = { entity: Entity; inputs: FitInputs } & ({ reusedFrom: string; note: string } | { refit: string; result: R });
+
+/** Fits an entity's models or segments again (`train`) unless its newest fit stands (standingFit); logs which, and why. */
+export async function planFit<R>(
+  deps: StageDeps,
+  entity: Entity,
+  purpose: Purpose,
+  tasks: ModelTask[],
+  inputs: FitInputs,
+  train: () => R,
+): Promise<Planned<R>> {
+  const standing = await standingFit(deps.store.db, entity, purpose, tasks, inputs, deps.config.MODEL_REFIT_DRIFT);
+  if ('runId' in standing) {
+    deps.log.info({ entity, run: standing.runId, note: standing.note }, `${purpose} reused`);
+    return { entity, inputs, reusedFrom: standing.runId, note: standing.note };
+  }
+  deps.log.info({ entity, reason: standing.refit }, `fitting ${purpose}`);
+  return { entity, inputs, refit: standing.refit, result: train() };
 }
 
 /** Keeps the set a fit was made on beside its runs, for the next run to measure drift against (when its inputs could be hashed). */
