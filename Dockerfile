@@ -26,5 +26,5 @@ COPY templates ./templates
 RUN mkdir -p inbox/archive out .pulse && chown -R node:node inbox out .pulse
 USER node
 # As `npm run pulse`, without npm in between (signals reach node, which shuts down cleanly).
-ENTRYPOINT ["node", "--max-semi-space-size=16", "src/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=16", "--max-old-space-size=2000", "src/cli/main.js"]
 CMD ["--help"]

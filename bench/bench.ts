@@ -20,7 +20,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { generateDataset } from '../src/generate/generate.ts';
 
 // as package.json runs the CLI (see README "Performance")
-const NODE_FLAGS = ['--max-semi-space-size=16'];
+const NODE_FLAGS = ['--max-semi-space-size=16', '--max-old-space-size=2000'];
 const { values } = parseArgs({
   options: {
     orders: { type: 'string', default: '1000000' },

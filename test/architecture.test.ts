@@ -164,6 +164,14 @@ describe('the import graph of src/', () => {
     }
   });
 
+  it('the digest stage draws in its renderer process (report/renderer.ts): the stage loads no Vega, resvg or MJML itself', () => {
+    const drawing = /^npm:(vega|vega-lite|mjml|@resvg\/resvg-js)$/;
+    expect([...staticClosure(graph, 'stages/digest.ts')].filter((m) => drawing.test(m))).toEqual([]);
+    // (the renderer does load them: the check sees them where they are)
+    expect(graph).toContainEqual(expect.objectContaining({ from: 'report/renderer.ts', to: 'report/render-chart.ts', dynamic: true }));
+    expect([...staticClosure(graph, 'report/render-chart.ts')]).toContain('npm:vega');
+  });
+
   it('pulse status, migrate and trigger load no Kysely: they run on a connection alone, through statement files', () => {
     // status: main.js → program.ts → basic.ts, then stages/run.ts (dynamic) for ending dead runs;
     // trigger: service.ts (its other commands load the rest when they run)

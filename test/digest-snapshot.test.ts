@@ -3,7 +3,8 @@ import { loadDigestData } from '../src/db/digest-repo.ts';
 import { parsePeriod } from '../src/pipeline/shared/calendar.ts';
 import type { DigestData } from '../src/report/digest-data.ts';
 import { buildDigestModel, LOSS_MAKERS_SHOWN } from '../src/report/digest-model.ts';
-import { type InlineChart, type OmittedChart, renderDigestHtml, renderDigestText } from '../src/report/render-email.ts';
+import { mjmlToHtml } from '../src/report/mjml.ts';
+import { digestMjml, type InlineChart, type OmittedChart, renderDigestText } from '../src/report/render-email.ts';
 import { AD_POINTS_SHOWN, TREND_WEEKS } from '../src/report/theme.ts';
 import { ingest, kpis, testConfig, testRun } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
@@ -71,8 +72,8 @@ describe('digest snapshots (generated data)', () => {
     expect(shown.footer).toContain(`Last successful run: ${lastRun}.`);
     expect(shown).toMatchSnapshot();
 
-    const html = await renderDigestHtml(model, charts, omitted);
-    expect(await renderDigestHtml(model, charts, omitted)).toBe(html);
+    const html = await mjmlToHtml(digestMjml(model, charts, omitted));
+    expect(await mjmlToHtml(digestMjml(model, charts, omitted))).toBe(html);
     expect([...html.matchAll(/src="cid:([^"]+)"/g)].map((x) => x[1])).toEqual(charts.map((c) => c.cid));
     await expect(html).toMatchFileSnapshot('__snapshots__/digest-generated-2026-W46.html');
     await expect(renderDigestText(model, omitted)).toMatchFileSnapshot('__snapshots__/digest-generated-2026-W46.txt');
@@ -94,7 +95,7 @@ describe('digest snapshots (generated data)', () => {
     expect(model.lossMakers.map((l) => l.name)).toEqual(lossMakers.slice(0, LOSS_MAKERS_SHOWN).map((l) => l.name));
     expect(model.lossMakersTotal).toBe(30);
     const more = `…and ${30 - LOSS_MAKERS_SHOWN} more with smaller losses`;
-    const html = await renderDigestHtml(model, charts, omitted);
+    const html = await mjmlToHtml(digestMjml(model, charts, omitted));
     expect(html).toContain('Loss-makers (30)');
     expect(html).toContain(more);
     expect(html).not.toContain(`@loss${LOSS_MAKERS_SHOWN}<`);
@@ -108,7 +109,7 @@ describe('digest snapshots (generated data)', () => {
     const model = buildDigestModel(await load('2024-W10'), { minWinnerSpend: 1000 });
     expect(model).toMatchSnapshot();
     expect(model.leaderboardCsv).toBeNull();
-    const html = await renderDigestHtml(model, [], []);
+    const html = await mjmlToHtml(digestMjml(model, [], []));
     expect(html).not.toContain('cid:');
     await expect(html).toMatchFileSnapshot('__snapshots__/digest-2024-W10-empty.html');
     await expect(renderDigestText(model, [])).toMatchFileSnapshot('__snapshots__/digest-2024-W10-empty.txt');

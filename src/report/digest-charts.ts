@@ -11,7 +11,7 @@ import {
   weeklyTrendChart,
 } from './charts.ts';
 import type { DigestData } from './digest-data.ts';
-import { type ChartCache, renderCharts } from './render-chart.ts';
+import type { RenderedChart } from './render-chart.ts';
 import type { InlineChart, OmittedChart } from './render-email.ts';
 import { TREND_WEEKS } from './theme.ts';
 
@@ -71,19 +71,23 @@ export function digestChartSpecs(d: DigestData): { title: string; chart: ChartSp
   return [...(d.influencers.length > 0 ? influencerCharts : []), ...(d.adCampaigns.length > 0 ? adCharts : []), ...modelCharts];
 }
 
-/** Builds the digest's charts from its data and renders them to PNG; empty ones are listed as omitted. */
-export async function digestCharts(d: DigestData, opts: { cache?: ChartCache } = {}): Promise<DigestCharts> {
+/**
+ * Builds the digest's charts from its data and has them drawn (`render`: by the renderer process,
+ * src/report/renderer.ts, or by render-chart.ts's renderCharts here); empty ones are listed as omitted.
+ */
+export async function digestCharts(
+  d: DigestData,
+  render: (charts: ChartSpec[]) => Promise<(ChartSpec & RenderedChart)[]>,
+): Promise<DigestCharts> {
   const candidates = digestChartSpecs(d);
   const out: DigestCharts = { inline: [], omitted: [], images: [] };
   for (const { title, chart } of candidates) if (!chart) out.omitted.push({ title, reason: 'no data for it yet' });
   // rendered together: one chart's rasterising (libuv's pool) overlaps the next one's layout
-  for (const chart of await renderCharts(
-    candidates.flatMap((c) => (c.chart ? [c.chart] : [])),
-    opts,
-  )) {
+  for (const chart of await render(candidates.flatMap((c) => (c.chart ? [c.chart] : [])))) {
     const cid = `${chart.id}@campaign-pulse`;
     out.inline.push({ cid, title: chart.title, alt: chart.alt, width: chart.width, height: chart.height });
-    out.images.push({ cid, filename: `${chart.id}.png`, png: chart.png });
+    // (from the renderer process, a Buffer arrives as a Uint8Array)
+    out.images.push({ cid, filename: `${chart.id}.png`, png: Buffer.from(chart.png) });
   }
   return out;
 }

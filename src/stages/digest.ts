@@ -10,13 +10,14 @@ import {
 } from '../db/digest-repo.ts';
 import { digestToSubscription, listSubscriptions, type Subscription } from '../db/subscriptions-repo.ts';
 import { ConfigError, DeliveryError, InputError, messageOf } from '../errors.ts';
+import { type Helper, openHelper } from '../helper-process.ts';
 import { lastCompleteWeek, type Period, parsePeriod } from '../pipeline/shared/calendar.ts';
 import { DIGEST_TO_NAME, type Slice, sliceId } from '../pipeline/shared/slice.ts';
 import { digestCharts } from '../report/digest-charts.ts';
 import { buildDigestModel, type DigestModel } from '../report/digest-model.ts';
 import { type DigestMessage, type MailTransport, openMailTransport } from '../report/mail.ts';
-import type { ChartCache } from '../report/render-chart.ts';
-import { renderDigestHtml, renderDigestText } from '../report/render-email.ts';
+import { digestMjml, renderDigestText } from '../report/render-email.ts';
+import type { RendererMethods } from '../report/renderer.ts';
 import { AD_POINTS_SHOWN, TREND_WEEKS } from '../report/theme.ts';
 import type { StageParams } from './params.ts';
 import { defineStage, type StageDeps } from './stage.ts';
@@ -131,40 +132,48 @@ export const digestStage = defineStage({
   },
 });
 
-/** Slices rendered at once: one's queries and layout overlap another's rasterising (libuv's pool). */
+/** Slices rendered at once: one's queries overlap another's drawing in the renderer. */
 const RENDER_CONCURRENCY = 3;
 
-/** Each distinct slice's digest, rendered once (charts shared between slices drawn once). */
+/**
+ * Each distinct slice's digest, rendered once (charts shared between slices drawn once), its
+ * charts and HTML drawn by a renderer process started here, whose modules load while the first
+ * slices' data is read.
+ */
 async function renderSlices(deps: StageDeps, period: Period, subs: Subscription[]): Promise<Map<string, Rendered | null>> {
   const slices = [...new Map(subs.map((s) => [sliceId(s.slice), s.slice])).entries()];
-  const cache: ChartCache = new Map();
   const out = new Map<string, Rendered | null>();
-  let next = 0;
-  const work = async () => {
-    while (next < slices.length) {
-      const [id, slice] = slices[next++]!;
-      out.set(id, await renderSlice(deps, period, slice, cache));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(RENDER_CONCURRENCY, slices.length) }, work));
+  const renderer = openHelper<RendererMethods>(new URL('../report/renderer.ts', import.meta.url), 'digest renderer');
+  try {
+    let next = 0;
+    const work = async () => {
+      while (next < slices.length) {
+        const [id, slice] = slices[next++]!;
+        out.set(id, await renderSlice(deps, period, slice, renderer));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(RENDER_CONCURRENCY, slices.length) }, work));
+  } finally {
+    renderer.close();
+  }
   return out;
 }
 
 /** The digest of one slice, or null when its week is empty and DIGEST_EMPTY_WEEK=skip. */
-async function renderSlice(deps: StageDeps, period: Period, slice: Slice, cache: ChartCache): Promise<Rendered | null> {
+async function renderSlice(deps: StageDeps, period: Period, slice: Slice, renderer: Helper<RendererMethods>): Promise<Rendered | null> {
   const { config } = deps;
   const data = await loadDigestData(deps.store.db, period, { trendWeeks: TREND_WEEKS, adPoints: AD_POINTS_SHOWN, slice });
   const model = buildDigestModel(data, { minWinnerSpend: config.MIN_WINNER_SPEND });
   if (model.empty && config.DIGEST_EMPTY_WEEK === 'skip') return null;
   // An empty week's digest is the short notice: no charts to draw.
-  const charts = model.empty ? { inline: [], omitted: [], images: [] } : await digestCharts(data, { cache });
+  const charts = model.empty ? { inline: [], omitted: [], images: [] } : await digestCharts(data, (c) => renderer.call('charts', c));
   return {
     model,
     message: {
       period: period.label,
       from: config.DIGEST_FROM,
       subject: model.subject,
-      html: await renderDigestHtml(model, charts.inline, charts.omitted),
+      html: await renderer.call('html', digestMjml(model, charts.inline, charts.omitted)),
       text: renderDigestText(model, charts.omitted),
       csv: model.leaderboardCsv,
       campaignsCsv: model.campaignsCsv,

@@ -1,5 +1,7 @@
 import { adCampaignModelInputs, type Entity, influencerModelInputs, recordTask, replaceInfluencerScores } from '../db/models-repo.ts';
-import { type ModelInput, type ModelOptions, modelTrainingRows, trainAndScore, trainingInputHash } from '../pipeline/models/train.ts';
+import { type Helper, openHelper } from '../helper-process.ts';
+import { type ModelInput, type ModelOptions, modelTrainingRows, trainingInputHash } from '../pipeline/models/train.ts';
+import type { FitterMethods } from './fitter.ts';
 import { keepTrainingSet, planFit } from './refit.ts';
 import { defineStage } from './stage.ts';
 
@@ -10,13 +12,15 @@ import { defineStage } from './stage.ts';
  * A task that cannot be trained (too few rows, one class) is recorded as skipped with its reason.
  * An entity whose models still stand (src/stages/refit.ts: the same inputs, or the same set with
  * its targets moved by at most MODEL_REFIT_DRIFT) is not trained again: its runs and scores
- * stand, and nothing new is recorded for it.
+ * stand, and nothing new is recorded for it. Fits run in a helper process (src/stages/fitter.ts),
+ * started when the first one is needed.
  */
 export const modelsStage = defineStage({
   name: 'models',
   async run(deps) {
     const { store, runId, log } = deps;
     const seed = deps.config.PULSE_SEED;
+    let fitter: Helper<FitterMethods> | undefined;
     const plan = (entity: Entity, rows: ModelInput[], opts: ModelOptions) =>
       planFit(
         deps,
@@ -24,11 +28,18 @@ export const modelsStage = defineStage({
         'models',
         ['classification', 'regression'],
         { hash: trainingInputHash(rows, opts), optionsHash: trainingInputHash([], opts), rows: modelTrainingRows(rows) },
-        () => trainAndScore(rows, opts),
+        () =>
+          (fitter ??= openHelper<FitterMethods>(new URL('./fitter.ts', import.meta.url), 'model fitter')).call('trainAndScore', rows, opts),
       );
-    const inf = await plan('influencer', await influencerModelInputs(store.db), { seed });
-    // A campaign's days are alike: folds keep each campaign whole, or the metrics reward recognising it.
-    const ad = await plan('ad_campaign', await adCampaignModelInputs(store.db), { seed, groupedBy: 'campaign' });
+    let inf: Awaited<ReturnType<typeof plan>>;
+    let ad: typeof inf;
+    try {
+      inf = await plan('influencer', await influencerModelInputs(store.db), { seed });
+      // A campaign's days are alike: folds keep each campaign whole, or the metrics reward recognising it.
+      ad = await plan('ad_campaign', await adCampaignModelInputs(store.db), { seed, groupedBy: 'campaign' });
+    } finally {
+      fitter?.close();
+    }
     await store.db.transaction().execute(async (trx) => {
       if ('result' in inf) {
         const classifier = await recordTask(trx, runId, 'influencer', 'classification', inf.result.classification, inf.inputs.hash);

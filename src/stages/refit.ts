@@ -60,7 +60,7 @@ export async function planFit<R>(
   purpose: Purpose,
   tasks: ModelTask[],
   inputs: FitInputs,
-  train: () => R,
+  train: () => R | Promise<R>,
 ): Promise<Planned<R>> {
   const standing = await standingFit(deps.store.db, entity, purpose, tasks, inputs, deps.config.MODEL_REFIT_DRIFT);
   if ('runId' in standing) {
@@ -68,7 +68,7 @@ export async function planFit<R>(
     return { entity, inputs, reusedFrom: standing.runId, note: standing.note };
   }
   deps.log.info({ entity, reason: standing.refit }, `fitting ${purpose}`);
-  return { entity, inputs, refit: standing.refit, result: train() };
+  return { entity, inputs, refit: standing.refit, result: await train() };
 }
 
 /** Keeps the set a fit was made on beside its runs, for the next run to measure drift against (when its inputs could be hashed). */

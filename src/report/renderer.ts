@@ -1,0 +1,20 @@
+// The digest's renderer, a helper process (src/helper-process.ts) of whichever process runs the
+// digest stage: it draws the charts (Vega → SVG → PNG) and turns the mail's MJML into HTML. Vega,
+// Vega-Lite, resvg and MJML are ≈ 100 MB of code and native memory before the first chart is
+// drawn; they load here while the stage reads its data.
+import { enableCompileCache } from 'node:module';
+import { serveHelper } from '../helper-process.ts';
+import type { ChartSpec } from './charts.ts';
+
+enableCompileCache?.();
+// Charts shared by several digests of one stage run (a subscription's slice that equals another's) are drawn once.
+const cache = new Map();
+
+const methods = Promise.all([import('./render-chart.ts'), import('./mjml.ts')]).then(([{ renderCharts }, { mjmlToHtml }]) => ({
+  /** Each chart's fields with its SVG and PNG (CHART_SCALE×); rejects if Vega reports an error. */
+  charts: <T extends ChartSpec>(charts: T[]) => renderCharts(charts, { cache }),
+  html: mjmlToHtml,
+}));
+export type RendererMethods = Awaited<typeof methods>;
+
+serveHelper(methods);

@@ -1,0 +1,93 @@
+// The helper processes the models stage fits in and the digest stage draws in (src/helper-process.ts):
+// answers, errors, a helper that dies, and no helper left behind by a parent that ends.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { openHelper } from '../src/helper-process.ts';
+import type { RendererMethods } from '../src/report/renderer.ts';
+import type { EntryMethods } from './support/helper-entry.ts';
+
+const entry = new URL('./support/helper-entry.ts', import.meta.url);
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const gone = async (pid: number) => {
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  return !alive(pid);
+};
+
+describe('a helper process', () => {
+  it('answers calls made while its modules load, in another process; a Buffer comes back as bytes', async () => {
+    const helper = openHelper<EntryMethods>(entry, 'test helper');
+    try {
+      const [a, b, pid, bytes] = await Promise.all([
+        helper.call('double', 21),
+        helper.call('double', 2),
+        helper.call('pid'),
+        helper.call('bytes'),
+      ]);
+      expect([a, b]).toEqual([42, 4]);
+      expect(pid).not.toBe(process.pid);
+      expect(Buffer.from(bytes).toString()).toBe('PNG bytes');
+    } finally {
+      helper.close();
+    }
+  });
+
+  it('rejects with the error the method threw, and goes on answering', async () => {
+    const helper = openHelper<EntryMethods>(entry, 'test helper');
+    try {
+      await expect(helper.call('fail', 'chart failed to render: no data')).rejects.toThrow('chart failed to render: no data');
+      expect(await helper.call('double', 5)).toBe(10);
+    } finally {
+      helper.close();
+    }
+  });
+
+  it('rejects what it was asked, and what it is asked later, when it dies (no call waits forever)', async () => {
+    const helper = openHelper<EntryMethods>(entry, 'test helper');
+    const pid = await helper.call('pid');
+    const waiting = helper.call('hang');
+    process.kill(pid, 'SIGKILL');
+    await expect(waiting).rejects.toThrow('the test helper process stopped (SIGKILL) before it answered');
+    await expect(helper.call('double', 1)).rejects.toThrow('stopped (SIGKILL)');
+    helper.close();
+  });
+
+  it('ends when closed, and when the process that opened it ends without closing it', async () => {
+    const helper = openHelper<EntryMethods>(entry, 'test helper');
+    const pid = await helper.call('pid');
+    helper.close();
+    expect(await gone(pid)).toBe(true);
+    await expect(helper.call('double', 1)).rejects.toThrow('the test helper process was closed');
+
+    const parent = spawnSync(process.execPath, [new URL('./support/helper-parent.ts', import.meta.url).pathname], { encoding: 'utf8' });
+    expect(parent.status, parent.stderr).toBe(0);
+    const orphan = Number(parent.stdout.trim());
+    expect(orphan).toBeGreaterThan(0);
+    expect(await gone(orphan)).toBe(true);
+  });
+
+  it('the digest renderer turns MJML into HTML, and says what is wrong with invalid MJML', async () => {
+    const renderer = openHelper<RendererMethods>(new URL('../src/report/renderer.ts', import.meta.url), 'digest renderer');
+    try {
+      const html = await renderer.call(
+        'html',
+        '<mjml><mj-body><mj-section><mj-column><mj-text>Week 46</mj-text></mj-column></mj-section></mj-body></mjml>',
+      );
+      expect(html).toContain('Week 46');
+      await expect(
+        renderer.call(
+          'html',
+          '<mjml><mj-body><mj-section><mj-column><mj-text colour="red">x</mj-text></mj-column></mj-section></mj-body></mjml>',
+        ),
+      ).rejects.toThrow('Attribute colour is illegal');
+    } finally {
+      renderer.close();
+    }
+  });
+});
