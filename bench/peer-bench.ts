@@ -164,7 +164,7 @@ export async function benchPeer(o: PeerBenchOptions): Promise<void> {
   );
   report('first full run: seconds by stage (ops.stage_runs)', '', firstSplit, null, '', null);
   report(
-    'first full run peak RSS (MB)',
+    'first full run peak RSS (MB, the largest of its processes)',
     mb(first.rssMb),
     '',
     null,
@@ -204,7 +204,7 @@ export async function benchPeer(o: PeerBenchOptions): Promise<void> {
     await again.close();
   }
   report(
-    'nightly cycle peak RSS (MB)',
+    'nightly cycle peak RSS (MB, the largest of its processes)',
     mb(nightly.rssMb),
     '',
     null,

@@ -6,6 +6,9 @@
 // worker that must renew its job locks. The child runs the entry module's `serveHelper` and ends
 // when its parent closes it or ends.
 import { fork } from 'node:child_process';
+import { getCompileCacheDir } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // biome-ignore lint/suspicious/noExplicitAny: any function a helper serves; callers see its own types
@@ -25,7 +28,11 @@ export interface Helper<M extends Methods> {
  * flags; it loads its modules while the caller goes on. `name` is what errors call it.
  */
 export function openHelper<M extends Methods>(entry: URL, name: string): Helper<M> {
-  const child = fork(fileURLToPath(entry), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Node's compile cache from the child's first module on (src/cli/main.js says why; the folder
+  // main.js uses, or Node's default one): most of a helper's start is loading modules.
+  const cache = getCompileCacheDir?.();
+  const env = { ...process.env, NODE_COMPILE_CACHE: cache ? dirname(cache) : join(tmpdir(), 'node-compile-cache') };
+  const child = fork(fileURLToPath(entry), [], { env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiting = new Map<number, { resolve: (v: never) => void; reject: (e: Error) => void }>();
   let next = 0;
   let ended: Error | undefined;

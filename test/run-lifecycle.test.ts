@@ -54,6 +54,31 @@ describe('run parameters are checked before any stage touches data', () => {
   });
 });
 
+describe('a run that fails before its digest', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    db = await freshDatabase();
+  });
+  afterAll(() => db?.drop());
+
+  it('exits with the failure at once: the renderer it started for the digest ends with it', async () => {
+    const inbox = await generatedInbox({ orders: 5_000, seed: 6 });
+    // a table the kpis stage writes, gone: the run fails in its second stage, the renderer already started
+    await sql`DROP TABLE core.holdout_stats`.execute(db.store.db);
+    const started = Date.now();
+    const r = pulse(['run', '--inbox', inbox.inbox], {
+      DATABASE_URL: db.url,
+      ARCHIVE_DIR: inbox.archive,
+      OUT_DIR: join(inbox.inbox, 'out'),
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/holdout_stats/);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const run = await sql<{ state: string; error: string }>`SELECT state, error FROM ops.pipeline_runs`.execute(db.store.db);
+    expect(run.rows).toEqual([{ state: 'failed', error: expect.stringMatching(/^kpis: .*holdout_stats/) }]);
+  });
+});
+
 describe('a killed inline run', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   beforeAll(async () => {

@@ -1,12 +1,10 @@
 // The digest's renderer, a helper process (src/helper-process.ts) of whichever process runs the
 // digest stage: it draws the charts (Vega → SVG → PNG) and turns the mail's MJML into HTML. Vega,
 // Vega-Lite, resvg and MJML are ≈ 100 MB of code and native memory before the first chart is
-// drawn; they load here while the stage reads its data.
-import { enableCompileCache } from 'node:module';
+// drawn; they load here while the run's earlier stages run, or while the stage reads its data.
 import { serveHelper } from '../helper-process.ts';
 import type { ChartSpec } from './charts.ts';
 
-enableCompileCache?.();
 // Charts shared by several digests of one stage run (a subscription's slice that equals another's) are drawn once.
 const cache = new Map();
 

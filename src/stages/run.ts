@@ -66,6 +66,8 @@ export async function runStages(deps: StageDeps, params: RunParams, opts: RunSta
   const outcomes: Outcomes = {};
   const only = opts.only ?? params.stages;
   let current: StageName | undefined;
+  // the digest's renderer loads its modules while the stages before the digest run
+  const closeRenderer = only.length > 1 && only.includes('digest') ? (await import('./digest.ts')).startRenderer() : undefined;
   try {
     for (const stage of only) {
       current = stage;
@@ -80,6 +82,8 @@ export async function runStages(deps: StageDeps, params: RunParams, opts: RunSta
       );
     }
     throw e;
+  } finally {
+    closeRenderer?.();
   }
 }
 
