@@ -1,24 +1,22 @@
 import { adCampaignClusterInputs, type Entity, influencerClusterInputs, recordClusters } from '../db/models-repo.ts';
-import {
-  type ClusterInput,
-  type ClusterResult,
-  clusterEntities,
-  clusteringInputHash,
-  clusterTrainingRows,
-} from '../pipeline/clusters/clusters.ts';
-import { keepTrainingSet, type Planned, planFit } from './refit.ts';
+import type { Helper } from '../helper-process.ts';
+import { type ClusterInput, type ClusterResult, clusteringInputHash, clusterTrainingRows } from '../pipeline/clusters/clusters.ts';
+import type { FitterMethods } from './fitter.ts';
+import { keepTrainingSet, openFitter, type Planned, planFit } from './refit.ts';
 import { defineStage } from './stage.ts';
 
 /**
  * k-means segments of influencers and ad campaigns, k chosen by silhouette. An entity whose
  * segments still stand (src/stages/refit.ts: the same inputs, or the same creators or campaigns
- * with their figures moved by at most MODEL_REFIT_DRIFT) is not clustered again.
+ * with their figures moved by at most MODEL_REFIT_DRIFT) is not clustered again. Fits run in a
+ * helper process (src/stages/fitter.ts), started when the first one is needed.
  */
 export const clustersStage = defineStage({
   name: 'clusters',
   async run(deps) {
     const { store, runId } = deps;
     const seed = deps.config.PULSE_SEED;
+    let fitter: Helper<FitterMethods> | undefined;
     const plan = (entity: Entity, rows: ClusterInput[]) =>
       planFit(
         deps,
@@ -26,10 +24,16 @@ export const clustersStage = defineStage({
         'clustering',
         ['clustering'],
         { hash: clusteringInputHash(rows, { seed }), optionsHash: clusteringInputHash([], { seed }), rows: clusterTrainingRows(rows) },
-        () => clusterEntities(rows, { seed }),
+        () => (fitter ??= openFitter()).call('clusterEntities', rows, { seed }),
       );
-    const inf = await plan('influencer', await influencerClusterInputs(store.db));
-    const ad = await plan('ad_campaign', await adCampaignClusterInputs(store.db));
+    let inf: Planned<ClusterResult>;
+    let ad: Planned<ClusterResult>;
+    try {
+      inf = await plan('influencer', await influencerClusterInputs(store.db));
+      ad = await plan('ad_campaign', await adCampaignClusterInputs(store.db));
+    } finally {
+      fitter?.close();
+    }
     let rows = 0;
     await store.db.transaction().execute(async (trx) => {
       for (const p of [inf, ad]) {

@@ -1,9 +1,12 @@
-// The models' fits, in a helper process (src/helper-process.ts) of the process running the
-// models stage: cross-validating six learners holds ≈ 150 MB for a few seconds at 20,000
-// influencers, memory the stage's process would otherwise keep to its end.
+// The models' and segments' fits, in a helper process (src/helper-process.ts) of the process
+// running their stage: cross-validating six learners holds ≈ 150 MB for a few seconds at 20,000
+// influencers, and k-means with its silhouettes tens more, memory the stage's process would
+// otherwise keep to its end.
 import { serveHelper } from '../helper-process.ts';
 
-const methods = import('../pipeline/models/train.ts').then(({ trainAndScore }) => ({ trainAndScore }));
+const methods = Promise.all([import('../pipeline/models/train.ts'), import('../pipeline/clusters/clusters.ts')]).then(
+  ([{ trainAndScore }, { clusterEntities }]) => ({ trainAndScore, clusterEntities }),
+);
 export type FitterMethods = Awaited<typeof methods>;
 
 serveHelper(methods);

@@ -1,8 +1,8 @@
 import { adCampaignModelInputs, type Entity, influencerModelInputs, recordTask, replaceInfluencerScores } from '../db/models-repo.ts';
-import { type Helper, openHelper } from '../helper-process.ts';
+import type { Helper } from '../helper-process.ts';
 import { type ModelInput, type ModelOptions, modelTrainingRows, trainingInputHash } from '../pipeline/models/train.ts';
 import type { FitterMethods } from './fitter.ts';
-import { keepTrainingSet, planFit } from './refit.ts';
+import { keepTrainingSet, openFitter, planFit } from './refit.ts';
 import { defineStage } from './stage.ts';
 
 /**
@@ -28,8 +28,7 @@ export const modelsStage = defineStage({
         'models',
         ['classification', 'regression'],
         { hash: trainingInputHash(rows, opts), optionsHash: trainingInputHash([], opts), rows: modelTrainingRows(rows) },
-        () =>
-          (fitter ??= openHelper<FitterMethods>(new URL('./fitter.ts', import.meta.url), 'model fitter')).call('trainAndScore', rows, opts),
+        () => (fitter ??= openFitter()).call('trainAndScore', rows, opts),
       );
     let inf: Awaited<ReturnType<typeof plan>>;
     let ad: typeof inf;
