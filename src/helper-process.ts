@@ -2,9 +2,10 @@
 // child process of the one running the stage. A process does not give back memory it has used
 // (V8 keeps its heap's pages, glibc its arenas), so one that loads a day's orders, fits the
 // models and draws the digest holds the sum of their peaks to its end: ≈ 400–550 MB at 10 M
-// orders; apart, none passes 300 MB. A fit's seconds of CPU also stay off the event loop of a
+// orders; apart, none passes ≈ 250 MB. A fit's seconds of CPU also stay off the event loop of a
 // worker that must renew its job locks. The child runs the entry module's `serveHelper` and ends
-// when its parent closes it or ends.
+// when its parent closes it or ends (not on Ctrl-C or SIGTERM: those are for the parent, which
+// lets its current job finish).
 import { fork } from 'node:child_process';
 import { getCompileCacheDir } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -14,12 +15,18 @@ import { fileURLToPath } from 'node:url';
 // biome-ignore lint/suspicious/noExplicitAny: any function a helper serves; callers see its own types
 type Methods = Record<string, (...args: any[]) => unknown>;
 type Call = { id: number; method: string; args: unknown[] };
-type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
+type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string; stack?: string };
 
 export interface Helper<M extends Methods> {
-  /** Calls `method` in the child; arguments and result cross as structured clones (a Buffer arrives as a Uint8Array). */
+  /**
+   * Calls `method` in the child; arguments and result cross as structured clones (plain data,
+   * typed arrays and Buffers, never functions: an option that is a function cannot be passed).
+   * Rejects with the child's error (its stack as the `cause`), or when the child ends first.
+   */
   call<K extends keyof M & string>(method: K, ...args: Parameters<M[K]>): Promise<Awaited<ReturnType<M[K]>>>;
-  /** Ends the child (calls still waiting are rejected). */
+  /** Whether the child is still there to answer (not closed, not ended). */
+  alive(): boolean;
+  /** Ends the child (calls still waiting are rejected). Until then it keeps this process running. */
   close(): void;
 }
 
@@ -45,7 +52,7 @@ export function openHelper<M extends Methods>(entry: URL, name: string): Helper<
     const w = waiting.get(r.id);
     waiting.delete(r.id);
     if (r.ok) w?.resolve(r.value as never);
-    else w?.reject(new Error(r.message));
+    else w?.reject(new Error(r.message, { cause: r.stack }));
   });
   child.on('error', (e) => end(new Error(`the ${name} process failed: ${e.message}`)));
   child.on('exit', (code, signal) => end(new Error(`the ${name} process stopped (${signal ?? `exit code ${code}`}) before it answered`)));
@@ -57,6 +64,7 @@ export function openHelper<M extends Methods>(entry: URL, name: string): Helper<
         waiting.set(id, { resolve, reject });
         child.send({ id, method, args } satisfies Call);
       }),
+    alive: () => ended === undefined,
     close() {
       end(new Error(`the ${name} process was closed`));
       if (child.connected) child.disconnect();
@@ -69,16 +77,34 @@ export function openHelper<M extends Methods>(entry: URL, name: string): Helper<
  * modules load; calls made meanwhile wait), and exits when the parent closes it or ends.
  */
 export function serveHelper(methods: Methods | Promise<Methods>): void {
+  const loaded = Promise.resolve(methods);
+  // a module that fails to load is every call's answer, not an unhandled rejection that ends the child unheard
+  loaded.catch(() => {});
+  const failure = (id: number, e: unknown): Reply => ({
+    id,
+    ok: false,
+    message: e instanceof Error ? e.message : String(e),
+    stack: e instanceof Error ? e.stack : undefined,
+  });
   process.on('message', async ({ id, method, args }: Call) => {
     let reply: Reply;
     try {
-      const m = await methods;
+      const m = await loaded;
       if (!Object.hasOwn(m, method)) throw new Error(`no method ${method}`);
       reply = { id, ok: true, value: await m[method]!(...args) };
     } catch (e) {
-      reply = { id, ok: false, message: e instanceof Error ? e.message : String(e) };
+      reply = failure(id, e);
     }
-    process.send!(reply);
+    try {
+      process.send!(reply);
+    } catch (e) {
+      // a result that cannot cross (a function in it, say): the caller hears why
+      process.send!(failure(id, e));
+    }
   });
+  // Ctrl-C in a terminal (or a service manager's SIGTERM to the process group) reaches the helper
+  // too: the parent decides when it ends, by closing it or by ending.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {});
   process.on('disconnect', () => process.exit(0));
 }

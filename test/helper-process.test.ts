@@ -38,11 +38,40 @@ describe('a helper process', () => {
     }
   });
 
-  it('rejects with the error the method threw, and goes on answering', async () => {
+  it('rejects with the error the method threw (its stack as the cause), and goes on answering', async () => {
     const helper = openHelper<EntryMethods>(entry, 'test helper');
     try {
-      await expect(helper.call('fail', 'chart failed to render: no data')).rejects.toThrow('chart failed to render: no data');
+      const error = await helper.call('fail', 'chart failed to render: no data').catch((e: Error) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toBe('chart failed to render: no data');
+      expect(String((error as Error).cause)).toMatch(/helper-entry\.ts/);
+      // a result that cannot cross to the parent is an error too, not a dead helper
+      await expect(helper.call('unclonable')).rejects.toThrow(/could not be cloned/);
       expect(await helper.call('double', 5)).toBe(10);
+    } finally {
+      helper.close();
+    }
+  });
+
+  it('a helper whose modules fail to load answers every call with that failure', async () => {
+    const helper = openHelper<{ anything: () => number }>(new URL('./support/helper-broken.ts', import.meta.url), 'broken helper');
+    try {
+      await expect(helper.call('anything')).rejects.toThrow(/no-such-module/);
+      expect(helper.alive()).toBe(true);
+    } finally {
+      helper.close();
+    }
+    expect(helper.alive()).toBe(false);
+  });
+
+  it("leaves Ctrl-C and SIGTERM to its parent: a worker's current job finishes", async () => {
+    const helper = openHelper<EntryMethods>(entry, 'test helper');
+    try {
+      const pid = await helper.call('pid');
+      process.kill(pid, 'SIGINT');
+      process.kill(pid, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await helper.call('double', 4)).toBe(8);
     } finally {
       helper.close();
     }
@@ -55,12 +84,15 @@ describe('a helper process', () => {
     process.kill(pid, 'SIGKILL');
     await expect(waiting).rejects.toThrow('the test helper process stopped (SIGKILL) before it answered');
     await expect(helper.call('double', 1)).rejects.toThrow('stopped (SIGKILL)');
+    expect(helper.alive()).toBe(false);
     helper.close();
   });
 
-  it('ends when closed, and when the process that opened it ends without closing it', async () => {
+  it('ends when closed, and when the process that opened it ends without closing it, even while busy', async () => {
     const helper = openHelper<EntryMethods>(entry, 'test helper');
     const pid = await helper.call('pid');
+    // a timer of its own would keep it running if it did not end on its parent's word
+    await helper.call('busy');
     helper.close();
     expect(await gone(pid)).toBe(true);
     await expect(helper.call('double', 1)).rejects.toThrow('the test helper process was closed');

@@ -73,7 +73,7 @@ export function digestChartSpecs(d: DigestData): { title: string; chart: ChartSp
 
 /**
  * Builds the digest's charts from its data and has them drawn (`render`: by the renderer process,
- * src/report/renderer.ts, or by render-chart.ts's renderCharts here); empty ones are listed as omitted.
+ * src/report/renderer.ts); empty ones are listed as omitted.
  */
 export async function digestCharts(
   d: DigestData,

@@ -4,9 +4,10 @@
 // drawn; they load here while the run's earlier stages run, or while the stage reads its data.
 import { serveHelper } from '../helper-process.ts';
 import type { ChartSpec } from './charts.ts';
+import type { ChartCache } from './render-chart.ts';
 
 // Charts shared by several digests of one stage run (a subscription's slice that equals another's) are drawn once.
-const cache = new Map();
+const cache: ChartCache = new Map();
 
 const methods = Promise.all([import('./render-chart.ts'), import('./mjml.ts')]).then(([{ renderCharts }, { mjmlToHtml }]) => ({
   /** Each chart's fields with its SVG and PNG (CHART_SCALE×); rejects if Vega reports an error. */

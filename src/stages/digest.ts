@@ -136,18 +136,19 @@ export const digestStage = defineStage({
 const RENDER_CONCURRENCY = 3;
 
 const openRenderer = () => openHelper<RendererMethods>(new URL('../report/renderer.ts', import.meta.url), 'digest renderer');
-let early: Helper<RendererMethods> | undefined;
+let early: { runId: string; renderer: Helper<RendererMethods> } | undefined;
 
 /**
  * Starts the digest's renderer now, for a run whose digest comes after other stages: its modules
- * load (≈ 0.5 s of CPU) while they run. The digest stage takes it; the returned function closes
- * it if no digest did (the run failed first).
+ * load (≈ 0.5 s of CPU) while they run. That run's digest stage takes it (or opens another if it
+ * has died meanwhile); the returned function closes it whatever happened.
  */
-export function startRenderer(): () => void {
-  const renderer = (early = openRenderer());
+export function startRenderer(runId: string): () => void {
+  const started = { runId, renderer: openRenderer() };
+  early = started;
   return () => {
-    renderer.close();
-    if (early === renderer) early = undefined;
+    started.renderer.close();
+    if (early === started) early = undefined;
   };
 }
 
@@ -159,8 +160,9 @@ export function startRenderer(): () => void {
 async function renderSlices(deps: StageDeps, period: Period, subs: Subscription[]): Promise<Map<string, Rendered | null>> {
   const slices = [...new Map(subs.map((s) => [sliceId(s.slice), s.slice])).entries()];
   const out = new Map<string, Rendered | null>();
-  const renderer = early ?? openRenderer();
-  early = undefined;
+  const mine = early?.runId === deps.runId ? early.renderer : undefined;
+  if (mine) early = undefined;
+  const renderer = mine?.alive() ? mine : openRenderer();
   try {
     let next = 0;
     const work = async () => {

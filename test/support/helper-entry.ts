@@ -2,27 +2,33 @@
 // helper's modules do.
 import { serveHelper } from '../../src/helper-process.ts';
 
-const methods = new Promise<Record<string, (...args: never[]) => unknown>>((resolve) =>
-  setTimeout(
-    () =>
-      resolve({
-        double: (x: number) => x * 2,
-        fail: (message: string) => {
-          throw new Error(message);
-        },
-        bytes: () => Buffer.from('PNG bytes'),
-        pid: () => process.pid,
-        hang: () => new Promise(() => {}),
-      }),
-    200,
-  ),
-);
 export type EntryMethods = {
   double: (x: number) => number;
   fail: (message: string) => never;
   bytes: () => Buffer;
   pid: () => number;
   hang: () => Promise<never>;
+  /** Starts a timer that would keep the process running on its own. */
+  busy: () => boolean;
+  unclonable: () => unknown;
 };
+
+const methods = new Promise<EntryMethods>((resolve) =>
+  setTimeout(
+    () =>
+      resolve({
+        double: (x) => x * 2,
+        fail: (message) => {
+          throw new Error(message);
+        },
+        bytes: () => Buffer.from('PNG bytes'),
+        pid: () => process.pid,
+        hang: () => new Promise(() => {}),
+        busy: () => Boolean(setInterval(() => {}, 1000)),
+        unclonable: () => ({ f: () => 1 }),
+      }),
+    200,
+  ),
+);
 
 serveHelper(methods);
