@@ -26,21 +26,29 @@ export interface Helper<M extends Methods> {
   call<K extends keyof M & string>(method: K, ...args: Parameters<M[K]>): Promise<Awaited<ReturnType<M[K]>>>;
   /** Whether the child is still there to answer (not closed, not ended). */
   alive(): boolean;
-  /** Ends the child (calls still waiting are rejected). Until then it keeps this process running. */
+  /** Ends the child (calls still waiting are rejected). Until then it keeps this process running (but see `lingers`). */
   close(): void;
 }
 
 /**
  * Starts `entry` (a module that calls serveHelper) in a child process with this process's Node
- * flags; it loads its modules while the caller goes on. `name` is what errors call it.
+ * flags; it loads its modules while the caller goes on. `name` is what errors call it. A helper
+ * that `lingers` is kept for later calls: it keeps this process running only while a call waits.
  */
-export function openHelper<M extends Methods>(entry: URL, name: string): Helper<M> {
+export function openHelper<M extends Methods>(entry: URL, name: string, opts: { lingers?: boolean } = {}): Helper<M> {
   // Node's compile cache from the child's first module on (src/cli/main.js says why; the folder
   // main.js uses, or Node's default one): most of a helper's start is loading modules.
   const cache = getCompileCacheDir?.();
   const env = { ...process.env, NODE_COMPILE_CACHE: cache ? dirname(cache) : join(tmpdir(), 'node-compile-cache') };
   const child = fork(fileURLToPath(entry), [], { env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiting = new Map<number, { resolve: (v: never) => void; reject: (e: Error) => void }>();
+  // whether the child (and its channel) keep this process running: always, or while a call waits
+  const hold = () => {
+    if (!opts.lingers) return;
+    const on = waiting.size > 0;
+    for (const handle of [child, child.channel]) if (handle) on ? handle.ref() : handle.unref();
+  };
+  hold();
   let next = 0;
   let ended: Error | undefined;
   const end = (e: Error) => {
@@ -51,6 +59,7 @@ export function openHelper<M extends Methods>(entry: URL, name: string): Helper<
   child.on('message', (r: Reply) => {
     const w = waiting.get(r.id);
     waiting.delete(r.id);
+    hold();
     if (r.ok) w?.resolve(r.value as never);
     else w?.reject(new Error(r.message, { cause: r.stack }));
   });
@@ -62,6 +71,7 @@ export function openHelper<M extends Methods>(entry: URL, name: string): Helper<
         if (ended) return reject(ended);
         const id = next++;
         waiting.set(id, { resolve, reject });
+        hold();
         child.send({ id, method, args } satisfies Call);
       }),
     alive: () => ended === undefined,

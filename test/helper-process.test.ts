@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { openHelper } from '../src/helper-process.ts';
-import type { RendererMethods } from '../src/report/renderer.ts';
+import { digestRenderer } from '../src/stages/digest.ts';
 import type { EntryMethods } from './support/helper-entry.ts';
 
 const entry = new URL('./support/helper-entry.ts', import.meta.url);
@@ -97,15 +97,22 @@ describe('a helper process', () => {
     expect(await gone(pid)).toBe(true);
     await expect(helper.call('double', 1)).rejects.toThrow('the test helper process was closed');
 
-    const parent = spawnSync(process.execPath, [new URL('./support/helper-parent.ts', import.meta.url).pathname], { encoding: 'utf8' });
-    expect(parent.status, parent.stderr).toBe(0);
-    const orphan = Number(parent.stdout.trim());
-    expect(orphan).toBeGreaterThan(0);
-    expect(await gone(orphan)).toBe(true);
+    for (const how of ['exit', 'linger']) {
+      // 'linger': the parent ends by running out of work, which it could not while the helper kept it running
+      const parent = spawnSync(process.execPath, [new URL('./support/helper-parent.ts', import.meta.url).pathname, how], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(parent.status, `${how}: ${parent.stderr}`).toBe(0);
+      const orphan = Number(parent.stdout.trim());
+      expect(orphan).toBeGreaterThan(0);
+      expect(await gone(orphan), how).toBe(true);
+    }
   });
 
-  it('the digest renderer turns MJML into HTML, and says what is wrong with invalid MJML', async () => {
-    const renderer = openHelper<RendererMethods>(new URL('../src/report/renderer.ts', import.meta.url), 'digest renderer');
+  it('the digest renderer turns MJML into HTML, and says what is wrong with invalid MJML; one per process, started again when gone', async () => {
+    const renderer = digestRenderer();
+    expect(digestRenderer()).toBe(renderer);
     try {
       const html = await renderer.call(
         'html',
@@ -121,5 +128,8 @@ describe('a helper process', () => {
     } finally {
       renderer.close();
     }
+    const again = digestRenderer();
+    expect(again).not.toBe(renderer);
+    expect(await again.call('html', '<mjml><mj-body></mj-body></mjml>')).toContain('<!doctype html>');
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   claimDelivery,
   type DeliveryKey,
@@ -135,57 +136,54 @@ export const digestStage = defineStage({
 /** Slices rendered at once: one's queries overlap another's drawing in the renderer. */
 const RENDER_CONCURRENCY = 3;
 
-const openRenderer = () => openHelper<RendererMethods>(new URL('../report/renderer.ts', import.meta.url), 'digest renderer');
-let early: { runId: string; renderer: Helper<RendererMethods> } | undefined;
+let running: Helper<RendererMethods> | undefined;
 
 /**
- * Starts the digest's renderer now, for a run whose digest comes after other stages: its modules
- * load (≈ 0.5 s of CPU) while they run. That run's digest stage takes it (or opens another if it
- * has died meanwhile); the returned function closes it whatever happened.
+ * The digest's renderer (src/report/renderer.ts): one per process, started on first use, or
+ * early by a run whose digest comes after other stages (its modules load, ≈ 0.5 s of CPU, while
+ * they run). It stays for the process's next digest, warm, as a worker's would be, and keeps the
+ * process running only while it draws; one that died is started again.
  */
-export function startRenderer(runId: string): () => void {
-  const started = { runId, renderer: openRenderer() };
-  early = started;
-  return () => {
-    started.renderer.close();
-    if (early === started) early = undefined;
-  };
+export function digestRenderer(): Helper<RendererMethods> {
+  if (!running?.alive())
+    running = openHelper<RendererMethods>(new URL('../report/renderer.ts', import.meta.url), 'digest renderer', { lingers: true });
+  return running;
 }
 
-/**
- * Each distinct slice's digest, rendered once (charts shared between slices drawn once), its
- * charts and HTML drawn by a renderer process (started by the run, or here: its modules load
- * while the first slices' data is read).
- */
+/** Each distinct slice's digest, rendered once (charts shared between slices drawn once). */
 async function renderSlices(deps: StageDeps, period: Period, subs: Subscription[]): Promise<Map<string, Rendered | null>> {
   const slices = [...new Map(subs.map((s) => [sliceId(s.slice), s.slice])).entries()];
   const out = new Map<string, Rendered | null>();
-  const mine = early?.runId === deps.runId ? early.renderer : undefined;
-  if (mine) early = undefined;
-  const renderer = mine?.alive() ? mine : openRenderer();
-  try {
-    let next = 0;
-    const work = async () => {
-      while (next < slices.length) {
-        const [id, slice] = slices[next++]!;
-        out.set(id, await renderSlice(deps, period, slice, renderer));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(RENDER_CONCURRENCY, slices.length) }, work));
-  } finally {
-    renderer.close();
-  }
+  const renderer = digestRenderer();
+  // this stage run's charts: the renderer keeps them for its other slices only
+  const session = randomUUID();
+  let next = 0;
+  const work = async () => {
+    while (next < slices.length) {
+      const [id, slice] = slices[next++]!;
+      out.set(id, await renderSlice(deps, period, slice, renderer, session));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(RENDER_CONCURRENCY, slices.length) }, work));
   return out;
 }
 
 /** The digest of one slice, or null when its week is empty and DIGEST_EMPTY_WEEK=skip. */
-async function renderSlice(deps: StageDeps, period: Period, slice: Slice, renderer: Helper<RendererMethods>): Promise<Rendered | null> {
+async function renderSlice(
+  deps: StageDeps,
+  period: Period,
+  slice: Slice,
+  renderer: Helper<RendererMethods>,
+  session: string,
+): Promise<Rendered | null> {
   const { config } = deps;
   const data = await loadDigestData(deps.store.db, period, { trendWeeks: TREND_WEEKS, adPoints: AD_POINTS_SHOWN, slice });
   const model = buildDigestModel(data, { minWinnerSpend: config.MIN_WINNER_SPEND });
   if (model.empty && config.DIGEST_EMPTY_WEEK === 'skip') return null;
   // An empty week's digest is the short notice: no charts to draw.
-  const charts = model.empty ? { inline: [], omitted: [], images: [] } : await digestCharts(data, (c) => renderer.call('charts', c));
+  const charts = model.empty
+    ? { inline: [], omitted: [], images: [] }
+    : await digestCharts(data, (c) => renderer.call('charts', c, session));
   return {
     model,
     message: {

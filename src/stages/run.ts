@@ -67,7 +67,7 @@ export async function runStages(deps: StageDeps, params: RunParams, opts: RunSta
   const only = opts.only ?? params.stages;
   let current: StageName | undefined;
   // the digest's renderer loads its modules while the stages before the digest run
-  const closeRenderer = only.length > 1 && only.includes('digest') ? (await import('./digest.ts')).startRenderer(deps.runId) : undefined;
+  if (only.length > 1 && only.includes('digest')) (await import('./digest.ts')).digestRenderer();
   try {
     for (const stage of only) {
       current = stage;
@@ -82,8 +82,6 @@ export async function runStages(deps: StageDeps, params: RunParams, opts: RunSta
       );
     }
     throw e;
-  } finally {
-    closeRenderer?.();
   }
 }
 
