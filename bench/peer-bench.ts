@@ -38,9 +38,14 @@ const aptInstall = (...packages: string[]) => {
   );
 };
 
-/** Wall seconds and peak RSS of one child process (and the largest of its descendants). */
+/** Wall seconds and peak RSS of one child process and its descendants. */
 interface Measured {
   seconds: number;
+  /**
+   * The largest peak RSS of the process and its descendants: from its rusage, and (Linux) from
+   * each one's high-water mark (VmHWM) sampled every 100 ms, since a descendant the process does
+   * not wait for (the lingering digest renderer) is not in its rusage.
+   */
   rssMb: number | null;
   /** The largest sum of the RSS of the process and its descendants at one time (sampled every 100 ms; Linux). */
   treeRssMb: number | null;
@@ -69,22 +74,27 @@ function measurer(dir: string): (cmd: string, args: string[], env?: NodeJS.Proce
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     let treeKb: number | null = 0;
+    let largestKb = 0;
     const sample = setInterval(() => {
-      const kb = treeRssKb(child.pid!);
-      treeKb = kb === null || treeKb === null ? null : Math.max(treeKb, kb);
+      const now = treeRss(child.pid!);
+      treeKb = now === null || treeKb === null ? null : Math.max(treeKb, now.sumKb);
+      largestKb = Math.max(largestKb, now?.largestKb ?? 0);
     }, 100);
     const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
     clearInterval(sample);
     const seconds = (performance.now() - started) / 1000;
     if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${code ?? signal}):\n${stderr}`);
     // GNU time puts a "Command exited with…" line first when the command fails; the number is last
-    const kb = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN;
+    const kb = Math.max(existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN, largestKb);
     return { seconds, rssMb: Number.isFinite(kb) ? kb / 1024 : null, treeRssMb: treeKb ? treeKb / 1024 : null, stdout, stderr };
   };
 }
 
-/** The RSS of a process and all its descendants now, in kB, from /proc (null without it). */
-function treeRssKb(root: number): number | null {
+/**
+ * A process and all its descendants now, from /proc (null without it): the sum of their RSS and
+ * the largest high-water mark (VmHWM, the peak RSS each has had), in kB.
+ */
+function treeRss(root: number): { sumKb: number; largestKb: number } | null {
   if (!existsSync('/proc/self/stat')) return null;
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
@@ -106,15 +116,18 @@ function treeRssKb(root: number): number | null {
         grew = true;
       }
   }
-  let kb = 0;
+  let sumKb = 0;
+  let largestKb = 0;
   for (const pid of tree) {
     try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      sumKb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      largestKb = Math.max(largestKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
     } catch {
       // gone meanwhile
     }
   }
-  return kb;
+  return { sumKb, largestKb };
 }
 
 /** Seconds of each stage of the newest run (ops.stage_runs), and the rest of the process's wall time. */
