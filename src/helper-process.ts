@@ -2,7 +2,7 @@
 // child process of the one running the stage. A process does not give back memory it has used
 // (V8 keeps its heap's pages, glibc its arenas), so one that loads a day's orders, fits the
 // models and draws the digest holds the sum of their peaks to its end: ≈ 400–550 MB at 10 M
-// orders; apart, none passes ≈ 250 MB. A fit's seconds of CPU also stay off the event loop of a
+// orders; apart, none passes 300 MB. A fit's seconds of CPU also stay off the event loop of a
 // worker that must renew its job locks. The child runs the entry module's `serveHelper` and ends
 // when its parent closes it or ends (not on Ctrl-C or SIGTERM: those are for the parent, which
 // lets its current job finish).
@@ -55,6 +55,7 @@ export function openHelper<M extends Methods>(entry: URL, name: string, opts: { 
     ended ??= e;
     for (const w of waiting.values()) w.reject(ended);
     waiting.clear();
+    hold();
   };
   child.on('message', (r: Reply) => {
     const w = waiting.get(r.id);
@@ -63,7 +64,10 @@ export function openHelper<M extends Methods>(entry: URL, name: string, opts: { 
     if (r.ok) w?.resolve(r.value as never);
     else w?.reject(new Error(r.message, { cause: r.stack }));
   });
-  child.on('error', (e) => end(new Error(`the ${name} process failed: ${e.message}`)));
+  child.on('error', (e) => {
+    end(new Error(`the ${name} process failed: ${e.message}`));
+    if (child.connected) child.disconnect();
+  });
   child.on('exit', (code, signal) => end(new Error(`the ${name} process stopped (${signal ?? `exit code ${code}`}) before it answered`)));
   return {
     call: (method, ...args) =>
@@ -72,7 +76,14 @@ export function openHelper<M extends Methods>(entry: URL, name: string, opts: { 
         const id = next++;
         waiting.set(id, { resolve, reject });
         hold();
-        child.send({ id, method, args } satisfies Call);
+        try {
+          child.send({ id, method, args } satisfies Call);
+        } catch (e) {
+          // an argument that cannot cross (a function, say): this call fails, the helper stays
+          waiting.delete(id);
+          hold();
+          reject(e);
+        }
       }),
     alive: () => ended === undefined,
     close() {

@@ -4,20 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { openHelper } from '../src/helper-process.ts';
 import { digestRenderer } from '../src/stages/digest.ts';
+import { processAlive } from '../src/stages/run.ts';
 import type { EntryMethods } from './support/helper-entry.ts';
 
 const entry = new URL('./support/helper-entry.ts', import.meta.url);
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const gone = async (pid: number) => {
-  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
-  return !alive(pid);
+  for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  return !processAlive(pid);
 };
 
 describe('a helper process', () => {

@@ -77,7 +77,7 @@ export function digestChartSpecs(d: DigestData): { title: string; chart: ChartSp
  */
 export async function digestCharts(
   d: DigestData,
-  render: (charts: ChartSpec[]) => Promise<(ChartSpec & RenderedChart)[]>,
+  render: (charts: ChartSpec[]) => Promise<Omit<ChartSpec & RenderedChart, 'spec' | 'svg'>[]>,
 ): Promise<DigestCharts> {
   const candidates = digestChartSpecs(d);
   const out: DigestCharts = { inline: [], omitted: [], images: [] };

@@ -13,11 +13,11 @@ const cache: ChartCache = new Map();
 let cached: string | undefined;
 
 const methods = Promise.all([import('./render-chart.ts'), import('./mjml.ts')]).then(([{ renderCharts }, { mjmlToHtml }]) => ({
-  /** Each chart's fields with its SVG and PNG (CHART_SCALE×); rejects if Vega reports an error. */
-  charts: <T extends ChartSpec>(charts: T[], session: string) => {
+  /** Each chart's fields and PNG (CHART_SCALE×), without its spec and SVG, which the caller does not need back. */
+  charts: async <T extends ChartSpec>(charts: T[], session: string) => {
     if (session !== cached) cache.clear();
     cached = session;
-    return renderCharts(charts, { cache });
+    return (await renderCharts(charts, { cache })).map(({ spec, svg, ...drawn }) => drawn);
   },
   html: mjmlToHtml,
 }));
