@@ -1,8 +1,6 @@
 import { adCampaignClusterInputs, type Entity, influencerClusterInputs, recordClusters } from '../db/models-repo.ts';
-import type { Helper } from '../helper-process.ts';
 import { type ClusterInput, type ClusterResult, clusteringInputHash, clusterTrainingRows } from '../pipeline/clusters/clusters.ts';
-import type { FitterMethods } from './fitter.ts';
-import { keepTrainingSet, openFitter, type Planned, planFit } from './refit.ts';
+import { keepTrainingSet, type Planned, planFit, withFitter } from './refit.ts';
 import { defineStage } from './stage.ts';
 
 /**
@@ -16,24 +14,21 @@ export const clustersStage = defineStage({
   async run(deps) {
     const { store, runId } = deps;
     const seed = deps.config.PULSE_SEED;
-    let fitter: Helper<FitterMethods> | undefined;
-    const plan = (entity: Entity, rows: ClusterInput[]) =>
-      planFit(
-        deps,
-        entity,
-        'clustering',
-        ['clustering'],
-        { hash: clusteringInputHash(rows, { seed }), optionsHash: clusteringInputHash([], { seed }), rows: clusterTrainingRows(rows) },
-        () => (fitter ??= openFitter()).call('clusterEntities', rows, { seed }),
-      );
-    let inf: Planned<ClusterResult>;
-    let ad: Planned<ClusterResult>;
-    try {
-      inf = await plan('influencer', await influencerClusterInputs(store.db));
-      ad = await plan('ad_campaign', await adCampaignClusterInputs(store.db));
-    } finally {
-      fitter?.close();
-    }
+    const [inf, ad] = await withFitter(async (fitter) => {
+      const plan = (entity: Entity, rows: ClusterInput[]) =>
+        planFit(
+          deps,
+          entity,
+          'clustering',
+          ['clustering'],
+          { hash: clusteringInputHash(rows, { seed }), optionsHash: clusteringInputHash([], { seed }), rows: clusterTrainingRows(rows) },
+          () => fitter().call('clusterEntities', rows, { seed }),
+        );
+      return [
+        await plan('influencer', await influencerClusterInputs(store.db)),
+        await plan('ad_campaign', await adCampaignClusterInputs(store.db)),
+      ];
+    });
     let rows = 0;
     await store.db.transaction().execute(async (trx) => {
       for (const p of [inf, ad]) {

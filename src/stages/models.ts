@@ -1,8 +1,6 @@
 import { adCampaignModelInputs, type Entity, influencerModelInputs, recordTask, replaceInfluencerScores } from '../db/models-repo.ts';
-import type { Helper } from '../helper-process.ts';
 import { type ModelInput, type ModelOptions, modelTrainingRows, trainingInputHash } from '../pipeline/models/train.ts';
-import type { FitterMethods } from './fitter.ts';
-import { keepTrainingSet, openFitter, planFit } from './refit.ts';
+import { keepTrainingSet, planFit, withFitter } from './refit.ts';
 import { defineStage } from './stage.ts';
 
 /**
@@ -20,25 +18,22 @@ export const modelsStage = defineStage({
   async run(deps) {
     const { store, runId, log } = deps;
     const seed = deps.config.PULSE_SEED;
-    let fitter: Helper<FitterMethods> | undefined;
-    const plan = (entity: Entity, rows: ModelInput[], opts: ModelOptions) =>
-      planFit(
-        deps,
-        entity,
-        'models',
-        ['classification', 'regression'],
-        { hash: trainingInputHash(rows, opts), optionsHash: trainingInputHash([], opts), rows: modelTrainingRows(rows) },
-        () => (fitter ??= openFitter()).call('trainAndScore', rows, opts),
-      );
-    let inf: Awaited<ReturnType<typeof plan>>;
-    let ad: typeof inf;
-    try {
-      inf = await plan('influencer', await influencerModelInputs(store.db), { seed });
-      // A campaign's days are alike: folds keep each campaign whole, or the metrics reward recognising it.
-      ad = await plan('ad_campaign', await adCampaignModelInputs(store.db), { seed, groupedBy: 'campaign' });
-    } finally {
-      fitter?.close();
-    }
+    const [inf, ad] = await withFitter(async (fitter) => {
+      const plan = (entity: Entity, rows: ModelInput[], opts: ModelOptions) =>
+        planFit(
+          deps,
+          entity,
+          'models',
+          ['classification', 'regression'],
+          { hash: trainingInputHash(rows, opts), optionsHash: trainingInputHash([], opts), rows: modelTrainingRows(rows) },
+          () => fitter().call('trainAndScore', rows, opts),
+        );
+      return [
+        await plan('influencer', await influencerModelInputs(store.db), { seed }),
+        // A campaign's days are alike: folds keep each campaign whole, or the metrics reward recognising it.
+        await plan('ad_campaign', await adCampaignModelInputs(store.db), { seed, groupedBy: 'campaign' }),
+      ];
+    });
     await store.db.transaction().execute(async (trx) => {
       if ('result' in inf) {
         const classifier = await recordTask(trx, runId, 'influencer', 'classification', inf.result.classification, inf.inputs.hash);

@@ -1,12 +1,22 @@
 import type { DbOrTrx } from '../db/database.ts';
 import { type Entity, fittedTrainingSet, latestRuns, type ModelTask, type Purpose, saveTrainingSet } from '../db/models-repo.ts';
-import { openHelper } from '../helper-process.ts';
+import { type Helper, openHelper } from '../helper-process.ts';
 import { type TrainingRow, trainingSetDrift } from '../pipeline/shared/drift.ts';
 import type { FitterMethods } from './fitter.ts';
 import type { StageDeps } from './stage.ts';
 
-/** The helper process the models and clusters stages fit in (src/stages/fitter.ts); the stage closes it. */
-export const openFitter = () => openHelper<FitterMethods>(new URL('./fitter.ts', import.meta.url), 'model fitter');
+/**
+ * Runs a stage's plans with the helper process its fits run in (src/stages/fitter.ts): `fitter()`
+ * starts it at the first fit (a night whose fits stand starts none), and it is closed after.
+ */
+export async function withFitter<T>(plans: (fitter: () => Helper<FitterMethods>) => Promise<T>): Promise<T> {
+  let started: Helper<FitterMethods> | undefined;
+  try {
+    return await plans(() => (started ??= openHelper<FitterMethods>(new URL('./fitter.ts', import.meta.url), 'model fitter')));
+  } finally {
+    started?.close();
+  }
+}
 
 /** The inputs of one entity's fit: their exact hash, the hash of the options alone, the rows as drift compares them. */
 export interface FitInputs {
