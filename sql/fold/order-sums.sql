@@ -12,6 +12,9 @@
 -- first run at 10 M orders that took the three sums from 10.1 s to 6.8 s; a day's fold is too
 -- small to start workers and runs as before. Each temporary table is dropped once added, not
 -- kept to the end of the long KPI transaction.
+-- A missing or empty product (campaign) is stored as 'Unknown', the name the marts show it by,
+-- so that each creator has one row per product as the marts group them (sql/kpis/4_dimensions.sql
+-- sums each row's share of the creator's variance, which two rows for one name would split).
 -- @param $1 first_file: the first load to fold (file_id; bounds that include, so that
 --   partitions of loads outside them are never read)
 -- @param $2 last_file: the newest load to fold
@@ -28,7 +31,7 @@ ON CONFLICT (week_start, influencer_id) DO UPDATE
 DROP TABLE folded_weekly;
 
 CREATE TEMP TABLE folded_product ON COMMIT DROP AS
-SELECT influencer_id, coalesce(product, '') AS product, sum(orders) AS orders, sum(revenue) AS revenue
+SELECT influencer_id, coalesce(nullif(product, ''), 'Unknown') AS product, sum(orders) AS orders, sum(revenue) AS revenue
 FROM core.orders WHERE file_id BETWEEN $1 AND $2
 GROUP BY 1, 2;
 INSERT INTO core.orders_product AS m (influencer_id, product, orders, revenue)
@@ -37,7 +40,7 @@ ON CONFLICT (influencer_id, product) DO UPDATE SET orders = m.orders + excluded.
 DROP TABLE folded_product;
 
 CREATE TEMP TABLE folded_campaign ON COMMIT DROP AS
-SELECT influencer_id, coalesce(campaign, '') AS campaign, sum(orders) AS orders, sum(revenue) AS revenue
+SELECT influencer_id, coalesce(nullif(campaign, ''), 'Unknown') AS campaign, sum(orders) AS orders, sum(revenue) AS revenue
 FROM core.orders WHERE file_id BETWEEN $1 AND $2
 GROUP BY 1, 2;
 INSERT INTO core.orders_campaign AS m (influencer_id, campaign, orders, revenue)

@@ -1,5 +1,7 @@
 -- Rebuilds the dimension marts. Platform, category and persona group influencers; product and
--- campaign split each influencer's payout by its share of orders.
+-- campaign split each influencer's payout by its share of orders (w), and so its incremental
+-- revenue, whose variance they split by w² (the summed incremental ROAS of sql/kpis/7_slice_iroas.sql,
+-- here in the same pass over the creator-product sums: each creator has one row per product there).
 -- @param $1 baseline: revenue per order assumed without the influencer (BASELINE_REVENUE_PER_ORDER)
 TRUNCATE mart.platform_kpis, mart.category_kpis, mart.persona_kpis, mart.product_kpis, mart.campaign_kpis;
 
@@ -24,22 +26,36 @@ SELECT coalesce(category, 'Unknown'), coalesce(gender, 'Unknown'), count(*), sum
        sum(reach), (sum(likes) + sum(comments))::double precision / nullif(sum(reach), 0)
 FROM mart.influencer_kpis GROUP BY 1, 2;
 
-INSERT INTO mart.product_kpis
-SELECT coalesce(nullif(m.product, ''), 'Unknown'), count(*), sum(m.orders), sum(m.revenue),
-       round(coalesce(sum(k.payout * m.orders / nullif(k.orders, 0)), 0), 2),
-       sum(m.revenue) / nullif(sum(k.payout * m.orders / nullif(k.orders, 0)), 0),
-       (sum(m.revenue) - sum(m.orders) * $1::numeric) / nullif(sum(k.payout * m.orders / nullif(k.orders, 0)), 0),
-       count(*) FILTER (WHERE k.is_loss_maker),
-       round(coalesce(sum(greatest(k.payout * m.orders / nullif(k.orders, 0) - m.revenue, 0)) FILTER (WHERE k.is_loss_maker), 0), 2)
-FROM core.orders_product m JOIN mart.influencer_kpis k USING (influencer_id)
+INSERT INTO mart.product_kpis (product, influencers, orders, revenue, payout, roas, iroas_baseline, loss_makers, loss, holdout_influencers,
+                              holdout_payout, incremental_revenue_summed, incremental_revenue_summed_se, iroas_summed, iroas_summed_df)
+SELECT product, count(*), sum(orders), sum(revenue), round(coalesce(sum(payout), 0), 2), sum(revenue) / nullif(sum(payout), 0),
+       (sum(revenue) - sum(orders) * $1::numeric) / nullif(sum(payout), 0), count(*) FILTER (WHERE is_loss_maker),
+       round(coalesce(sum(greatest(payout - revenue, 0)) FILTER (WHERE is_loss_maker), 0), 2),
+       count(*) FILTER (WHERE held), sum(h_payout) FILTER (WHERE held), sum(h_inc) FILTER (WHERE held), sqrt(sum(h_v) FILTER (WHERE held)),
+       sum(h_inc) FILTER (WHERE held) / nullif(sum(h_payout) FILTER (WHERE held), 0),
+       (sum(h_v) FILTER (WHERE held)) ^ 2 / nullif(sum(h_v2) FILTER (WHERE held), 0)
+FROM (
+  SELECT m.product, m.orders, m.revenue, k.is_loss_maker, k.payout * m.orders / nullif(k.orders, 0) AS payout,
+         k.incremental_revenue_se IS NOT NULL AND x.w > 0 AS held, k.payout * x.w AS h_payout, k.incremental_revenue * x.w AS h_inc,
+         (k.incremental_revenue_se * x.w) ^ 2 AS h_v, (k.incremental_revenue_se * x.w) ^ 4 / nullif(k.holdout_df, 0) AS h_v2
+  FROM core.orders_product m JOIN mart.influencer_kpis k USING (influencer_id)
+  CROSS JOIN LATERAL (SELECT m.orders::float8 / nullif(k.orders, 0) AS w) x
+) r
 GROUP BY 1;
 
-INSERT INTO mart.campaign_kpis
-SELECT coalesce(nullif(m.campaign, ''), 'Unknown'), count(*), sum(m.orders), sum(m.revenue),
-       round(coalesce(sum(k.payout * m.orders / nullif(k.orders, 0)), 0), 2),
-       sum(m.revenue) / nullif(sum(k.payout * m.orders / nullif(k.orders, 0)), 0),
-       (sum(m.revenue) - sum(m.orders) * $1::numeric) / nullif(sum(k.payout * m.orders / nullif(k.orders, 0)), 0),
-       count(*) FILTER (WHERE k.is_loss_maker),
-       round(coalesce(sum(greatest(k.payout * m.orders / nullif(k.orders, 0) - m.revenue, 0)) FILTER (WHERE k.is_loss_maker), 0), 2)
-FROM core.orders_campaign m JOIN mart.influencer_kpis k USING (influencer_id)
+INSERT INTO mart.campaign_kpis (campaign, influencers, orders, revenue, payout, roas, iroas_baseline, loss_makers, loss, holdout_influencers,
+                              holdout_payout, incremental_revenue_summed, incremental_revenue_summed_se, iroas_summed, iroas_summed_df)
+SELECT campaign, count(*), sum(orders), sum(revenue), round(coalesce(sum(payout), 0), 2), sum(revenue) / nullif(sum(payout), 0),
+       (sum(revenue) - sum(orders) * $1::numeric) / nullif(sum(payout), 0), count(*) FILTER (WHERE is_loss_maker),
+       round(coalesce(sum(greatest(payout - revenue, 0)) FILTER (WHERE is_loss_maker), 0), 2),
+       count(*) FILTER (WHERE held), sum(h_payout) FILTER (WHERE held), sum(h_inc) FILTER (WHERE held), sqrt(sum(h_v) FILTER (WHERE held)),
+       sum(h_inc) FILTER (WHERE held) / nullif(sum(h_payout) FILTER (WHERE held), 0),
+       (sum(h_v) FILTER (WHERE held)) ^ 2 / nullif(sum(h_v2) FILTER (WHERE held), 0)
+FROM (
+  SELECT m.campaign, m.orders, m.revenue, k.is_loss_maker, k.payout * m.orders / nullif(k.orders, 0) AS payout,
+         k.incremental_revenue_se IS NOT NULL AND x.w > 0 AS held, k.payout * x.w AS h_payout, k.incremental_revenue * x.w AS h_inc,
+         (k.incremental_revenue_se * x.w) ^ 2 AS h_v, (k.incremental_revenue_se * x.w) ^ 4 / nullif(k.holdout_df, 0) AS h_v2
+  FROM core.orders_campaign m JOIN mart.influencer_kpis k USING (influencer_id)
+  CROSS JOIN LATERAL (SELECT m.orders::float8 / nullif(k.orders, 0) AS w) x
+) r
 GROUP BY 1;

@@ -83,12 +83,12 @@ export async function loadDigestData(
              round(coalesce(sum(greatest(c.payout - c.revenue, 0)) FILTER (WHERE k.is_loss_maker), 0), 2) AS loss
       FROM (${creators}) c JOIN mart.influencer_kpis k USING (influencer_id) GROUP BY 1 ORDER BY 2 DESC`.execute(db);
   const products = await sql<DimRow>`
-    SELECT coalesce(nullif(m.product, ''), 'Unknown') AS key, sum(m.revenue) AS revenue,
+    SELECT m.product AS key, sum(m.revenue) AS revenue,
            round(coalesce(sum(k.payout * m.orders / nullif(k.orders, 0)), 0), 2) AS payout, sum(m.orders) AS orders,
            sum(m.revenue) / nullif(sum(k.payout * m.orders / nullif(k.orders, 0)), 0) AS roas, count(*) FILTER (WHERE k.is_loss_maker) AS loss_makers,
            round(coalesce(sum(greatest(k.payout * m.orders / nullif(k.orders, 0) - m.revenue, 0)) FILTER (WHERE k.is_loss_maker), 0), 2) AS loss
     FROM core.orders_product m JOIN mart.influencer_kpis k USING (influencer_id)
-    WHERE ${inSlice} AND (${slice.product ?? null}::text[] IS NULL OR coalesce(nullif(m.product, ''), 'Unknown') = ANY(${slice.product ?? null}::text[]))
+    WHERE ${inSlice} AND (${slice.product ?? null}::text[] IS NULL OR m.product = ANY(${slice.product ?? null}::text[]))
     GROUP BY 1 ORDER BY 2 DESC`.execute(db);
   const personas = await sql<PersonaRow>`
     SELECT coalesce(k.category, 'Unknown') AS category, coalesce(k.gender, 'Unknown') AS gender,

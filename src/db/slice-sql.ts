@@ -33,7 +33,7 @@ export function creatorsOf(slice: Slice, kept: boolean): RawBuilder<unknown> {
     SELECT k.influencer_id, m.orders, m.revenue, k.payout * m.orders / nullif(k.orders, 0) AS payout, m.orders::float8 / nullif(k.orders, 0) AS w
     FROM mart.influencer_kpis k
     JOIN (SELECT influencer_id, sum(orders) AS orders, sum(revenue) AS revenue FROM ${sql.table(split.table)}
-          WHERE coalesce(nullif(${sql.ref(split.column)}, ''), 'Unknown') = ANY(${split.values}::text[]) GROUP BY 1) m USING (influencer_id)
+          WHERE ${sql.ref(split.column)} = ANY(${split.values}::text[]) GROUP BY 1) m USING (influencer_id)
     WHERE ${own}`;
 }
 
