@@ -182,8 +182,15 @@ describe('incremental recompute', () => {
     elsewhere[2] = older.map((r) => r.split(',')[2]!).find((id) => id !== again[2])!;
     elsewhere[7] = '5.67';
     appended.push(elsewhere.join(','));
-    // every revenue of the file plus the two added, summed in cents
-    const revenueCents = rows.reduce((sum, r) => sum + Math.round(Number(r.split(',')[7]) * 100), 0) + 1234 + 567;
+    // and another user of the older rows buying on the last day only through an influencer new to
+    // them: the portfolio's group still has them, with their old total
+    const moved = older.find((r) => r.split(',')[3] !== again[3])!.split(',');
+    moved[2] = older.map((r) => r.split(',')[2]!).find((id) => !older.some((o) => o.split(',')[3] === moved[3] && o.split(',')[2] === id))!;
+    moved[5] = `${lastDay} 10:00:00`;
+    moved[7] = '8.90';
+    appended.push(moved.join(','));
+    // every revenue of the file plus the three added, summed in cents
+    const revenueCents = rows.reduce((sum, r) => sum + Math.round(Number(r.split(',')[7]) * 100), 0) + 1234 + 567 + 890;
     writeFileSync(`${base.inbox}/orders.csv`, `${[header, ...older].join('\n')}\n`);
     await ingest(db.store, base);
     expect(await kpis(db.store)).toMatchObject({ full: true, folded: 'rebuilt' });
