@@ -25,6 +25,12 @@ import type { DbOrTrx } from './database.ts';
 import { adFilter, creatorsOf } from './slice-sql.ts';
 import type { DB } from './tables.ts';
 
+/** Each promise's value under its name, once all are settled (the first rejection rejects). */
+async function allOf<T extends Record<string, unknown>>(promises: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const values = await Promise.all(Object.values(promises));
+  return Object.fromEntries(Object.keys(promises).map((k, i) => [k, values[i]])) as { [K in keyof T]: Awaited<T[K]> };
+}
+
 /** Reads everything a digest shows for one period, for everything or a subscription's slice (read-only). */
 export async function loadDigestData(
   db: DbOrTrx,
@@ -37,17 +43,16 @@ export async function loadDigestData(
   const creators = creatorsOf(slice, halves.creators);
   const inSlice = sql`k.influencer_id IN (SELECT influencer_id FROM (${creators}) c)`;
   const ads = adFilter(slice, halves.ads);
+  // The queries are independent: sent at once, a pooled store runs them side by side.
   const weeks = everything
-    ? await sql<WeekRow>`
+    ? sql<WeekRow>`
         SELECT week, week_start::text AS week_start, influencers, orders, revenue, payout, roas, iroas_baseline,
                ad_campaigns, ad_spend, ad_revenue, ad_conversions, ad_roi, ad_cpa, ad_spend_change, ad_revenue_change, ad_roi_change, ad_cpa_change
         FROM mart.weekly_kpis WHERE week_start <= ${period.start}::date AND week_start > ${period.start}::date - ${7 * opts.trendWeeks}::int
         ORDER BY week_start`.execute(db)
-    : await sliceWeeks(db, period, opts.trendWeeks, creators, ads);
-  const week = weeks.rows.find((w) => w.week === period.label);
-  const latest = await sql<{ week: string | null }>`SELECT max(week) AS week FROM mart.weekly_kpis`.execute(db);
-  const previous = weeks.rows.find((w) => w.week === previousWeek(period).label);
-  const influencers = await sql<InfluencerRow>`
+    : sliceWeeks(db, period, opts.trendWeeks, creators, ads);
+  const latest = sql<{ week: string | null }>`SELECT max(week) AS week FROM mart.weekly_kpis`.execute(db);
+  const influencers = sql<InfluencerRow>`
     SELECT k.influencer_id, k.name, k.platform, k.category, k.gender, k.tier, k.orders, k.revenue, k.payout, k.payout_basis,
            k.payout_rate, k.roas, k.roi, k.engagement_rate, k.cost_per_order, k.iroas, k.iroas_method, k.iroas_baseline,
            k.iroas_holdout, k.iroas_holdout_low, k.iroas_holdout_high, k.holdout_status, k.is_loss_maker, k.loss_reasons,
@@ -57,44 +62,54 @@ export async function loadDigestData(
     LEFT JOIN mart.influencer_scores s USING (influencer_id)
     WHERE ${inSlice}
     ORDER BY k.revenue DESC, k.influencer_id`.execute(db);
-  const lossMakers = await sql<LossMakerRow>`
+  const lossMakers = sql<LossMakerRow>`
     SELECT influencer_id, name, platform, category, roas, iroas, iroas_method, payout, revenue, loss_reasons, recommended_action
     FROM mart.loss_makers k WHERE ${inSlice} ORDER BY payout - revenue DESC, influencer_id`.execute(db);
-  const adCampaigns = await sql<AdCampaignRow>`
+  const adCampaigns = sql<AdCampaignRow>`
     SELECT campaign, channel, first_day::text AS first_day, last_day::text AS last_day, impressions, clicks, conversions, spend, revenue,
            ctr, cpc, cpa, conversion_rate, roi, spend_estimated_share, revenue_estimated_share, flagged_rows
     FROM mart.ad_campaign_totals WHERE ${ads} ORDER BY spend DESC, campaign, channel`.execute(db);
   const adChannels = everything
-    ? await sql<AdChannelRow>`SELECT channel, campaigns, spend, revenue, roi, cpa FROM mart.ad_channel_kpis ORDER BY spend DESC, channel`.execute(
+    ? sql<AdChannelRow>`SELECT channel, campaigns, spend, revenue, roi, cpa FROM mart.ad_channel_kpis ORDER BY spend DESC, channel`.execute(
         db,
       )
     : // mart.ad_channel_kpis' ratios of sums, over the slice's campaigns only.
-      await sql<AdChannelRow>`
+      sql<AdChannelRow>`
         SELECT channel, count(*) AS campaigns, sum(spend) AS spend, sum(revenue) AS revenue,
                CASE WHEN sum(complete_rows) = sum(rows) THEN (sum(revenue) - sum(spend)) / nullif(sum(spend), 0) END::float8 AS roi,
                (sum(spend) / nullif(sum(conversions), 0))::float8 AS cpa
         FROM mart.ad_campaign_totals WHERE ${ads} GROUP BY channel ORDER BY sum(spend) DESC, channel`.execute(db);
-  // The dimension marts' rows, recomputed over the slice's creators (the same figures for everything).
-  const dim = (key: string) =>
-    sql<DimRow>`
-      SELECT coalesce(${sql.ref(`k.${key}`)}, 'Unknown') AS key, sum(c.revenue) AS revenue, round(sum(c.payout), 2) AS payout,
-             sum(c.orders) AS orders, sum(c.revenue) / nullif(sum(c.payout), 0) AS roas,
-             count(*) FILTER (WHERE k.is_loss_maker) AS loss_makers,
-             round(coalesce(sum(greatest(c.payout - c.revenue, 0)) FILTER (WHERE k.is_loss_maker), 0), 2) AS loss
-      FROM (${creators}) c JOIN mart.influencer_kpis k USING (influencer_id) GROUP BY 1 ORDER BY 2 DESC`.execute(db);
-  const products = await sql<DimRow>`
-    SELECT m.product AS key, sum(m.revenue) AS revenue,
-           round(coalesce(sum(k.payout * m.orders / nullif(k.orders, 0)), 0), 2) AS payout, sum(m.orders) AS orders,
-           sum(m.revenue) / nullif(sum(k.payout * m.orders / nullif(k.orders, 0)), 0) AS roas, count(*) FILTER (WHERE k.is_loss_maker) AS loss_makers,
-           round(coalesce(sum(greatest(k.payout * m.orders / nullif(k.orders, 0) - m.revenue, 0)) FILTER (WHERE k.is_loss_maker), 0), 2) AS loss
-    FROM core.orders_product m JOIN mart.influencer_kpis k USING (influencer_id)
-    WHERE ${inSlice} AND (${slice.product ?? null}::text[] IS NULL OR m.product = ANY(${slice.product ?? null}::text[]))
-    GROUP BY 1 ORDER BY 2 DESC`.execute(db);
-  const personas = await sql<PersonaRow>`
-    SELECT coalesce(k.category, 'Unknown') AS category, coalesce(k.gender, 'Unknown') AS gender,
-           sum(c.revenue) / nullif(sum(c.payout), 0) AS roas
-    FROM (${creators}) c JOIN mart.influencer_kpis k USING (influencer_id) GROUP BY 1, 2 ORDER BY 1, 2`.execute(db);
-  const quality = await sql<QualityRow>`
+  // The dimension marts' rows: read as they are for everything, recomputed over a slice's creators.
+  const dim = (key: 'platform' | 'category' | 'product') =>
+    everything
+      ? sql<DimRow>`SELECT ${sql.ref(key)} AS key, revenue, payout, orders, roas, loss_makers, loss
+                    FROM ${sql.table(`mart.${key}_kpis`)} ORDER BY revenue DESC, key`.execute(db)
+      : key === 'product'
+        ? sql<DimRow>`
+            SELECT m.product AS key, sum(m.revenue) AS revenue,
+                   round(coalesce(sum(k.payout * m.orders / nullif(k.orders, 0)), 0), 2) AS payout, sum(m.orders) AS orders,
+                   sum(m.revenue) / nullif(sum(k.payout * m.orders / nullif(k.orders, 0)), 0) AS roas,
+                   count(*) FILTER (WHERE k.is_loss_maker) AS loss_makers,
+                   round(coalesce(sum(greatest(k.payout * m.orders / nullif(k.orders, 0) - m.revenue, 0)) FILTER (WHERE k.is_loss_maker), 0), 2) AS loss
+            FROM core.orders_product m JOIN mart.influencer_kpis k USING (influencer_id)
+            WHERE ${inSlice} AND (${slice.product ?? null}::text[] IS NULL OR m.product = ANY(${slice.product ?? null}::text[]))
+            GROUP BY 1 ORDER BY 2 DESC, 1`.execute(db)
+        : sql<DimRow>`
+            SELECT coalesce(${sql.ref(`k.${key}`)}, 'Unknown') AS key, sum(c.revenue) AS revenue, round(sum(c.payout), 2) AS payout,
+                   sum(c.orders) AS orders, sum(c.revenue) / nullif(sum(c.payout), 0) AS roas,
+                   count(*) FILTER (WHERE k.is_loss_maker) AS loss_makers,
+                   round(coalesce(sum(greatest(c.payout - c.revenue, 0)) FILTER (WHERE k.is_loss_maker), 0), 2) AS loss
+            FROM (${creators}) c JOIN mart.influencer_kpis k USING (influencer_id) GROUP BY 1 ORDER BY 2 DESC, 1`.execute(db);
+  const platforms = dim('platform');
+  const categories = dim('category');
+  const products = dim('product');
+  const personas = everything
+    ? sql<PersonaRow>`SELECT category, gender, roas FROM mart.persona_kpis ORDER BY 1, 2`.execute(db)
+    : sql<PersonaRow>`
+        SELECT coalesce(k.category, 'Unknown') AS category, coalesce(k.gender, 'Unknown') AS gender,
+               sum(c.revenue) / nullif(sum(c.payout), 0) AS roas
+        FROM (${creators}) c JOIN mart.influencer_kpis k USING (influencer_id) GROUP BY 1, 2 ORDER BY 1, 2`.execute(db);
+  const quality = sql<QualityRow>`
     SELECT (SELECT count(*) FROM ops.ingest_files) AS files,
            (SELECT coalesce(sum(rows_loaded), 0) FROM ops.ingest_files) AS rows_loaded,
            (SELECT coalesce(sum(rows_rejected), 0) FROM ops.ingest_files) AS rows_rejected,
@@ -104,37 +119,57 @@ export async function loadDigestData(
               SELECT finished_at AS t FROM ops.pipeline_runs WHERE state = 'succeeded'
               UNION ALL SELECT finished_at FROM ops.stage_runs WHERE stage = 'kpis' AND state = 'succeeded') r) AS last_run,
            (SELECT count(*) FROM ops.skipped_files) AS skipped_files`.execute(db);
+  const q = await allOf({
+    weeks,
+    latest,
+    influencers,
+    lossMakers,
+    adCampaigns,
+    adChannels,
+    platforms,
+    categories,
+    products,
+    personas,
+    quality,
+    totals: everything || !halves.creators ? null : sliceTotals(db, creators),
+    models: loadModelSummary(db),
+    modelCandidates: loadModelCandidates(db),
+    clusters: loadClusterSummary(db),
+    adSegments: loadAdSegments(db, opts.adPoints, ads),
+    next: loadNextSteps(db, everything ? null : creators),
+  });
+  const trend = q.weeks.rows;
   return {
     period,
     scope: {
       label: sliceLabel(slice),
       creators: halves.creators,
       ads: halves.ads,
-      totals: everything || !halves.creators ? null : await sliceTotals(db, creators),
+      totals: q.totals,
       note: slice.product
         ? "the creators with orders of these products: the week's tiles, trend and lists show their whole weeks (every product); the all-time line counts only these products' orders and their share of the payout"
         : slice.campaign && halves.creators
           ? "the creators with orders in these campaigns: the week's tiles, trend and lists show their whole weeks (every campaign); the all-time line counts only these campaigns' orders and their share of the payout"
           : null,
     },
-    latestWeek: latest.rows[0]?.week ?? null,
-    week,
-    previous,
-    trend: weeks.rows,
-    influencers: influencers.rows,
-    lossMakers: lossMakers.rows,
-    adCampaigns: adCampaigns.rows,
-    adChannels: adChannels.rows,
-    platforms: (await dim('platform')).rows,
-    categories: (await dim('category')).rows,
-    products: products.rows,
-    personas: personas.rows,
-    quality: quality.rows[0]!,
-    models: await loadModelSummary(db),
-    modelCandidates: await loadModelCandidates(db),
-    clusters: await loadClusterSummary(db),
-    ...(await loadAdSegments(db, opts.adPoints, ads)),
-    next: await loadNextSteps(db, everything ? null : creators),
+    latestWeek: q.latest.rows[0]?.week ?? null,
+    week: trend.find((w) => w.week === period.label),
+    previous: trend.find((w) => w.week === previousWeek(period).label),
+    trend,
+    influencers: q.influencers.rows,
+    lossMakers: q.lossMakers.rows,
+    adCampaigns: q.adCampaigns.rows,
+    adChannels: q.adChannels.rows,
+    platforms: q.platforms.rows,
+    categories: q.categories.rows,
+    products: q.products.rows,
+    personas: q.personas.rows,
+    quality: q.quality.rows[0]!,
+    models: q.models,
+    modelCandidates: q.modelCandidates,
+    clusters: q.clusters,
+    ...q.adSegments,
+    next: q.next,
   };
 }
 

@@ -178,12 +178,14 @@ async function renderSlice(
 ): Promise<Rendered | null> {
   const { config } = deps;
   const data = await loadDigestData(deps.store.db, period, { trendWeeks: TREND_WEEKS, adPoints: AD_POINTS_SHOWN, slice });
+  // The charts need only the data: the renderer draws them while the model is built here. An
+  // empty week's digest (no week row) is the short notice, with no charts to draw.
+  const drawing = data.week ? digestCharts(data, (c) => renderer.call('charts', c, session)) : null;
+  // (a failure to draw is thrown where it is awaited below; if the model fails first, its error is)
+  drawing?.catch(() => undefined);
   const model = buildDigestModel(data, { minWinnerSpend: config.MIN_WINNER_SPEND });
   if (model.empty && config.DIGEST_EMPTY_WEEK === 'skip') return null;
-  // An empty week's digest is the short notice: no charts to draw.
-  const charts = model.empty
-    ? { inline: [], omitted: [], images: [] }
-    : await digestCharts(data, (c) => renderer.call('charts', c, session));
+  const charts = (await drawing) ?? { inline: [], omitted: [], images: [] };
   return {
     model,
     message: {
