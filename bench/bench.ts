@@ -21,15 +21,40 @@ import { generateDataset } from '../src/generate/generate.ts';
 
 // as package.json runs the CLI (see README "Performance")
 const NODE_FLAGS = ['--max-semi-space-size=16', '--max-old-space-size=2000'];
-const { values } = parseArgs({
-  options: {
-    orders: { type: 'string', default: '1000000' },
-    db: { type: 'string' },
-    stages: { type: 'string', default: 'cli,ingest,kpis,models,digest,peer' },
-  },
-});
+const STAGES = ['cli', 'ingest', 'kpis', 'models', 'digest', 'peer'];
+const usage = `usage: npm run bench [-- --orders N] [--stages ${STAGES.join(',')}] [--db URL]
+  --orders  orders in the generated data set (default 1000000; kept under bench-data/N)
+  --stages  which measurements to take (default all; see the top of bench/bench.ts)
+  --db      a PostgreSQL server URL to create the bench databases in (default BENCH_DATABASE_URL,
+            else postgres://postgres@127.0.0.1:5432/postgres)`;
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        orders: { type: 'string', default: '1000000' },
+        db: { type: 'string' },
+        stages: { type: 'string', default: STAGES.join(',') },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${usage}\n`);
+    process.exit(2);
+  }
+})();
+if (values.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
 const orders = Number(values.orders);
 const stages = new Set(values.stages!.split(','));
+const unknown = [...stages].filter((s) => !STAGES.includes(s));
+if (!Number.isInteger(orders) || orders <= 0 || unknown.length) {
+  process.stderr.write(
+    `${unknown.length ? `unknown stage ${unknown.join(', ')}` : `--orders must be a positive whole number, not ${values.orders}`}\n${usage}\n`,
+  );
+  process.exit(2);
+}
 const adminUrl = values.db ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dataDir = join('bench-data', String(orders));
 // lines printed under the table (why a stage did not run, mismatches)
