@@ -265,9 +265,9 @@ export async function benchPeer(o: PeerBenchOptions): Promise<void> {
     report(
       "nightly cycle: the scheduled ETL job's stages (ingest, kpis, models, clusters; s)",
       etl.toFixed(2),
-      `$peerRun.seconds.toFixed(2)pandas peer, full`,
+      `${peerRun.seconds.toFixed(2)} pandas peer, full`,
       etl / peerRun.seconds,
-      `≤ $nightlyTarget.toFixed(1)(the same target)`,
+      `≤ ${nightlyTarget.toFixed(1)} (the same target)`,
       etl / peerRun.seconds <= nightlyTarget,
     );
     // whether the day refitted the influencer models and segments, or their fit stood (MODEL_REFIT_DRIFT)
