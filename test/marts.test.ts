@@ -1,10 +1,14 @@
 // The BI contract: documented, read-only for BI, never Infinity or NaN, and the same numbers
 // whether recomputed incrementally or in full.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDictionary, dictionaryPath } from '../src/db/data-dictionary.ts';
+import { openStore, type Store } from '../src/db/database.ts';
+import { migrate } from '../src/db/migrate.ts';
 import { ingest, kpis } from './support/context.ts';
 import { freshDatabase } from './support/db.ts';
 import { generatedInbox } from './support/generated.ts';
@@ -31,9 +35,9 @@ const martTables = [
   'budget_summary',
 ];
 
-async function allMarts(db: Db) {
+async function allMarts(store: Store) {
   const out: Record<string, unknown[]> = {};
-  for (const t of martTables) out[t] = (await sql`SELECT * FROM ${sql.table(`mart.${t}`)} ORDER BY 1, 2`.execute(db.store.db)).rows;
+  for (const t of martTables) out[t] = (await sql`SELECT * FROM ${sql.table(`mart.${t}`)} ORDER BY 1, 2`.execute(store.db)).rows;
   return out;
 }
 
@@ -61,9 +65,9 @@ function martDifferences(actual: Record<string, unknown[]>, expected: Record<str
 
 // The sums the kpis stage folds new loads into, as a rebuild from every order would make them.
 const foldedTables = ['orders_weekly', 'orders_product', 'orders_campaign', 'order_users', 'holdout_stats', 'group_stats'];
-async function foldedSums(db: Db) {
+async function foldedSums(store: Store) {
   const out: Record<string, unknown[]> = {};
-  for (const t of foldedTables) out[t] = (await sql`SELECT * FROM ${sql.table(`core.${t}`)} ORDER BY 1, 2, 3`.execute(db.store.db)).rows;
+  for (const t of foldedTables) out[t] = (await sql`SELECT * FROM ${sql.table(`core.${t}`)} ORDER BY 1, 2, 3`.execute(store.db)).rows;
   return out;
 }
 
@@ -154,57 +158,84 @@ describe('division by zero', () => {
   });
 });
 
+/**
+ * A store's orders in two loads: 2,500 generated orders of 50 influencers (control and exposed
+ * groups) but their last day, then that day with returning users added.
+ */
+async function twoLoads() {
+  const base = await generatedInbox({ orders: 2500, seed: 1, influencers: 50 });
+  const lines = readFileSync(`${base.source}/orders.csv`, 'utf8').trim().split('\n');
+  const [header, ...rows] = lines;
+  const dayOf = (r: string) => r.split(',')[5]!.slice(0, 10);
+  const lastDay = rows.map(dayOf).sort().at(-1)!;
+  const older = rows.filter((r) => dayOf(r) !== lastDay);
+  const appended = rows.filter((r) => dayOf(r) === lastDay);
+  // a user of the older rows buying again on the last day: the fold adds to that user's sums
+  // rather than starting new ones
+  const again = older[0]!.split(',');
+  again[5] = `${lastDay} 09:00:00`;
+  again[7] = '12.34';
+  appended.push(again.join(','));
+  // and the same user through another influencer: new to that influencer, but not to the
+  // portfolio's group (one user there, whose total grows)
+  const elsewhere = [...again];
+  elsewhere[2] = older.map((r) => r.split(',')[2]!).find((id) => id !== again[2])!;
+  elsewhere[7] = '5.67';
+  appended.push(elsewhere.join(','));
+  // and another user of the older rows buying on the last day only through an influencer new to
+  // them: the portfolio's group still has them, with their old total
+  const moved = older.find((r) => r.split(',')[3] !== again[3])!.split(',');
+  moved[2] = older.map((r) => r.split(',')[2]!).find((id) => !older.some((o) => o.split(',')[3] === moved[3] && o.split(',')[2] === id))!;
+  moved[5] = `${lastDay} 10:00:00`;
+  moved[7] = '8.90';
+  appended.push(moved.join(','));
+  writeFileSync(`${base.inbox}/orders.csv`, `${[header, ...older].join('\n')}\n`);
+  return {
+    first: base,
+    day: inboxWith({ 'append.csv': `${[header, ...appended].join('\n')}\n` }),
+    older,
+    appended,
+    // every revenue of the file plus the three added, summed in cents
+    revenueCents: rows.reduce((sum, r) => sum + Math.round(Number(r.split(',')[7]) * 100), 0) + 1234 + 567 + 890,
+  };
+}
+
 describe('incremental recompute', () => {
   let db: Db;
-  beforeAll(async () => (db = await freshDatabase()));
-  afterAll(() => db.drop());
+  let embedded: Store;
+  beforeAll(async () => {
+    db = await freshDatabase();
+    embedded = openStore({ dataDir: mkdtempSync(join(tmpdir(), 'pulse-pglite-')) });
+    await migrate(embedded);
+  });
+  afterAll(() => Promise.all([db.drop(), embedded.close()]));
 
-  it('recomputes only touched weeks and agrees with a full recompute', async () => {
-    // 2,500 generated orders of 50 influencers, with control and exposed groups
-    const base = await generatedInbox({ orders: 2500, seed: 1, influencers: 50 });
-    const lines = readFileSync(`${base.source}/orders.csv`, 'utf8').trim().split('\n');
-    const [header, ...rows] = lines;
-    const dayOf = (r: string) => r.split(',')[5]!.slice(0, 10);
-    const lastDay = rows.map(dayOf).sort().at(-1)!;
-    const older = rows.filter((r) => dayOf(r) !== lastDay);
-    const appended = rows.filter((r) => dayOf(r) === lastDay);
-    expect(appended.length).toBeGreaterThan(0);
-    expect(older.length).toBeGreaterThan(appended.length);
-    // and a user of the older rows buying again on the last day: the fold adds to that user's
-    // sums rather than starting new ones
-    const again = older[0]!.split(',');
-    again[5] = `${lastDay} 09:00:00`;
-    again[7] = '12.34';
-    appended.push(again.join(','));
-    // and the same user through another influencer: new to that influencer, but not to the
-    // portfolio's group (one user there, whose total grows)
-    const elsewhere = [...again];
-    elsewhere[2] = older.map((r) => r.split(',')[2]!).find((id) => id !== again[2])!;
-    elsewhere[7] = '5.67';
-    appended.push(elsewhere.join(','));
-    // and another user of the older rows buying on the last day only through an influencer new to
-    // them: the portfolio's group still has them, with their old total
-    const moved = older.find((r) => r.split(',')[3] !== again[3])!.split(',');
-    moved[2] = older.map((r) => r.split(',')[2]!).find((id) => !older.some((o) => o.split(',')[3] === moved[3] && o.split(',')[2] === id))!;
-    moved[5] = `${lastDay} 10:00:00`;
-    moved[7] = '8.90';
-    appended.push(moved.join(','));
-    // every revenue of the file plus the three added, summed in cents
-    const revenueCents = rows.reduce((sum, r) => sum + Math.round(Number(r.split(',')[7]) * 100), 0) + 1234 + 567 + 890;
-    writeFileSync(`${base.inbox}/orders.csv`, `${[header, ...older].join('\n')}\n`);
-    await ingest(db.store, base);
+  it('recomputes only touched weeks and agrees with a full recompute, on PostgreSQL and on the embedded database', async () => {
+    const loads = await twoLoads();
+    expect(loads.appended.length).toBeGreaterThan(3);
+    expect(loads.older.length).toBeGreaterThan(loads.appended.length);
+    await ingest(db.store, loads.first);
     expect(await kpis(db.store)).toMatchObject({ full: true, folded: 'rebuilt' });
-    await ingest(db.store, inboxWith({ 'append.csv': `${[header, ...appended].join('\n')}\n` }));
+    await ingest(db.store, loads.day);
     const incremental = await kpis(db.store);
     expect(incremental).toMatchObject({ full: false, weeks: 1, folded: 'folded' });
-    const afterIncremental = await allMarts(db);
-    const foldedIncrementally = await foldedSums(db);
+    const afterIncremental = await allMarts(db.store);
+    const foldedIncrementally = await foldedSums(db.store);
     // everything again from the orders themselves: per-user sums rebuilt, every week recomputed
     expect(await kpis(db.store, { rebuild: true })).toMatchObject({ folded: 'rebuilt' });
-    expect(martDifferences(await allMarts(db), afterIncremental)).toEqual([]);
-    expect(await foldedSums(db)).toEqual(foldedIncrementally);
+    expect(martDifferences(await allMarts(db.store), afterIncremental)).toEqual([]);
+    expect(await foldedSums(db.store)).toEqual(foldedIncrementally);
     const [p] = (await sql<{ revenue: number }>`SELECT revenue FROM mart.portfolio_kpis`.execute(db.store.db)).rows;
-    expect(p!.revenue).toBe(revenueCents / 100);
+    expect(p!.revenue).toBe(loads.revenueCents / 100);
+
+    // the same loads folded by the embedded database (PGlite, as `npm run demo` runs): the same sums and marts
+    const again = await twoLoads();
+    await ingest(embedded, again.first);
+    expect(await kpis(embedded)).toMatchObject({ full: true, folded: 'rebuilt' });
+    await ingest(embedded, again.day);
+    expect(await kpis(embedded)).toMatchObject({ full: false, weeks: 1, folded: 'folded' });
+    expect(await foldedSums(embedded)).toEqual(foldedIncrementally);
+    expect(martDifferences(await allMarts(embedded), afterIncremental)).toEqual([]);
   });
 });
 
@@ -276,9 +307,9 @@ describe('a changed setting', () => {
     // no new rows: only the setting tells that every week's baseline iROAS is stale
     expect(await kpis(db.store, { baselineRevenuePerOrder: 200 })).toMatchObject({ full: true, folded: 'current' });
     expect(await weekly()).not.toEqual(at300);
-    const afterChange = await allMarts(db);
+    const afterChange = await allMarts(db.store);
     await kpis(db.store, { baselineRevenuePerOrder: 200, rebuild: true });
-    expect(martDifferences(await allMarts(db), afterChange)).toEqual([]);
+    expect(martDifferences(await allMarts(db.store), afterChange)).toEqual([]);
     expect(await kpis(db.store, { baselineRevenuePerOrder: 200 })).toMatchObject({ full: false, weeks: 0 });
   });
 });
