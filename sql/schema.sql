@@ -1097,13 +1097,13 @@ COMMENT ON TABLE mart.campaign_kpis IS 'One row per campaign, all time: revenue,
 -- Name: COLUMN campaign_kpis.campaign; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.campaign_kpis.campaign IS 'Campaign as tracked in orders.';
+COMMENT ON COLUMN mart.campaign_kpis.campaign IS 'Campaign as tracked in orders; Unknown for orders without one.';
 
 --
 -- Name: COLUMN campaign_kpis.influencers; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.campaign_kpis.influencers IS 'Influencers counted in this group.';
+COMMENT ON COLUMN mart.campaign_kpis.influencers IS 'Influencers with orders in this campaign, each counted once.';
 
 --
 -- Name: COLUMN campaign_kpis.orders; Type: COMMENT; Schema: mart; Owner: -
@@ -2523,13 +2523,13 @@ COMMENT ON TABLE mart.product_kpis IS 'One row per product, all time: revenue, p
 -- Name: COLUMN product_kpis.product; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.product_kpis.product IS 'Product as tracked in orders.';
+COMMENT ON COLUMN mart.product_kpis.product IS 'Product as tracked in orders; Unknown for orders without one.';
 
 --
 -- Name: COLUMN product_kpis.influencers; Type: COMMENT; Schema: mart; Owner: -
 --
 
-COMMENT ON COLUMN mart.product_kpis.influencers IS 'Influencers counted in this group.';
+COMMENT ON COLUMN mart.product_kpis.influencers IS 'Influencers with orders of this product, each counted once.';
 
 --
 -- Name: COLUMN product_kpis.orders; Type: COMMENT; Schema: mart; Owner: -

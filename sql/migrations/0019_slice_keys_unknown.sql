@@ -10,3 +10,7 @@ INSERT INTO core.orders_campaign AS m (influencer_id, campaign, orders, revenue)
 SELECT influencer_id, 'Unknown', orders, revenue FROM core.orders_campaign WHERE campaign = ''
 ON CONFLICT (influencer_id, campaign) DO UPDATE SET orders = m.orders + excluded.orders, revenue = m.revenue + excluded.revenue;
 DELETE FROM core.orders_campaign WHERE campaign = '';
+COMMENT ON COLUMN mart.product_kpis.product IS 'Product as tracked in orders; Unknown for orders without one.';
+COMMENT ON COLUMN mart.product_kpis.influencers IS 'Influencers with orders of this product, each counted once.';
+COMMENT ON COLUMN mart.campaign_kpis.campaign IS 'Campaign as tracked in orders; Unknown for orders without one.';
+COMMENT ON COLUMN mart.campaign_kpis.influencers IS 'Influencers with orders in this campaign, each counted once.';

@@ -605,7 +605,7 @@ export interface MartBudgetSummary {
 
 export interface MartCampaignKpis {
   /**
-   * Campaign as tracked in orders.
+   * Campaign as tracked in orders; Unknown for orders without one.
    */
   campaign: string;
   /**
@@ -625,7 +625,7 @@ export interface MartCampaignKpis {
    */
   incremental_revenue_summed_se: number | null;
   /**
-   * Influencers counted in this group.
+   * Influencers with orders in this campaign, each counted once.
    */
   influencers: number;
   /**
@@ -1387,7 +1387,7 @@ export interface MartProductKpis {
    */
   incremental_revenue_summed_se: number | null;
   /**
-   * Influencers counted in this group.
+   * Influencers with orders of this product, each counted once.
    */
   influencers: number;
   /**
@@ -1427,7 +1427,7 @@ export interface MartProductKpis {
    */
   payout: number;
   /**
-   * Product as tracked in orders.
+   * Product as tracked in orders; Unknown for orders without one.
    */
   product: string;
   /**
