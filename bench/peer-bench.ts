@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { type DbOrTrx, openStore } from '../src/db/database.ts';
+import { schedules } from '../src/jobs/scheduler.ts';
 import { compareWithMarts, PEER_SCRIPT, type PeerResult, PYTHON, peerMissing } from './peer/peer.ts';
 
 type Report = (measure: string, value: string, reference: string, ratio: number | null, target: string, ok: boolean | null) => void;
@@ -261,7 +262,7 @@ export async function benchPeer(o: PeerBenchOptions): Promise<void> {
     // The same night as the schedule runs it: the nightly-etl job's stages (src/jobs/scheduler.ts)
     // in a worker already running, without the process start and the alerts and digest (which
     // have schedules of their own). The peer renders no digest either.
-    const etl = ['ingest', 'kpis', 'models', 'clusters'].reduce((t, stage) => t + (split.seconds.get(stage) ?? 0), 0);
+    const etl = schedules['nightly-etl'].request.stages.reduce((t, stage) => t + (split.seconds.get(stage) ?? 0), 0);
     report(
       "nightly cycle: the scheduled ETL job's stages (ingest, kpis, models, clusters; s)",
       etl.toFixed(2),

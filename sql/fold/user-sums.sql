@@ -7,8 +7,9 @@
 --   (which tells new users, inserted, from returning ones, updated, so no row pays for a conflict
 --   check) and the user's old total over every influencer of the group (for the portfolio, a user
 --   who bought through two influencers is one user). Both come from one read of a range of
---   core.order_users' key (user_id, grp, influencer_id), and the new sums are grouped in that
---   key's order (byte order, COLLATE "C"), so the reads, and the inserts of new users after them,
+--   core.order_users' key (user_id, grp, influencer_id), and the new sums come in that key's
+--   order (byte order, COLLATE "C"; ORDER BY, since the planner may group them in a hash table
+--   once the day's partition has statistics), so the reads, and the inserts of new users after them,
 --   walk the key forward instead of jumping about it. Grouped by influencer and read twice, a day
 --   of 143 k new users at 10 M orders took 2.06-2.35 s in `pulse run`, 1.10-1.13 s so (three runs
 --   each, alternating; at 1 M, 14 k users: 170-196 ms, 109-118 ms).
@@ -22,7 +23,7 @@ WITH nu AS MATERIALIZED (
   FROM (SELECT user_id COLLATE "C" AS user_id, grp, influencer_id COLLATE "C" AS influencer_id, sum(orders) AS o, sum(revenue) AS r
         FROM core.orders
         WHERE file_id BETWEEN $1 AND $2 AND grp IS NOT NULL AND user_id IS NOT NULL
-        GROUP BY 1, 2, 3) n
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) n
   CROSS JOIN LATERAL (SELECT sum(u.revenue) FILTER (WHERE u.influencer_id = n.influencer_id) AS old, sum(u.revenue) AS old_total
                       FROM core.order_users u WHERE u.user_id = n.user_id AND u.grp = n.grp) u
 ), ng AS MATERIALIZED (

@@ -25,7 +25,7 @@ import type { DbOrTrx } from './database.ts';
 import { adFilter, creatorsOf } from './slice-sql.ts';
 import type { DB } from './tables.ts';
 
-/** Each promise's value under its name, once all are settled (the first rejection rejects). */
+/** Each promise's value under its name, once all have resolved; rejects with the first rejection (the others still run to their end). */
 async function allOf<T extends Record<string, unknown>>(promises: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
   const values = await Promise.all(Object.values(promises));
   return Object.fromEntries(Object.keys(promises).map((k, i) => [k, values[i]])) as { [K in keyof T]: Awaited<T[K]> };
@@ -210,7 +210,7 @@ function sliceWeeks(db: DbOrTrx, period: Period, trendWeeks: number, creators: R
 /**
  * The slice's all-time line: its creators' orders, revenue and payout (by w), and incremental ROAS
  * as DESIGN.md defines it for a slice: Σ incremental revenue / Σ payout of the creators with a
- * holdout, the interval from their summed variances (as sql/kpis/7_slice_iroas.sql for the marts).
+ * holdout, the interval from their summed variances (as sql/kpis/7_slice_iroas.sql and 4_dimensions.sql for the marts).
  */
 async function sliceTotals(db: DbOrTrx, creators: RawBuilder<unknown>): Promise<SliceTotalsRow | null> {
   const r = await sql<SliceTotalsRow & { inc: number | null; hp: number | null; v: number | null; v2: number | null }>`
