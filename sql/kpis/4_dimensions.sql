@@ -28,19 +28,22 @@ FROM mart.influencer_kpis GROUP BY 1, 2;
 
 -- Products and campaigns in one grouping, into a temporary table (dropped once read): a CREATE
 -- TABLE AS may run its query in parallel workers, an INSERT … SELECT never does. At 10 M orders,
--- three nightly runs alternating: 513-610 ms as two INSERT … SELECT, 347-426 ms so.
+-- three nightly runs alternating: 513-610 ms as two INSERT … SELECT, 347-426 ms so. Workers add
+-- the floating-point sums (incremental revenue and its variance) in an order that varies from
+-- run to run, so those may differ in their last bits; the money (payout and its holdout share)
+-- is summed in exact numeric.
 CREATE TEMP TABLE split_kpis ON COMMIT DROP AS
 SELECT dim, key, count(*) AS influencers, sum(orders) AS orders, sum(revenue) AS revenue, round(coalesce(sum(payout), 0), 2) AS payout,
        sum(revenue) / nullif(sum(payout), 0) AS roas, (sum(revenue) - sum(orders) * $1::numeric) / nullif(sum(payout), 0) AS iroas_baseline,
        count(*) FILTER (WHERE is_loss_maker) AS loss_makers,
        round(coalesce(sum(greatest(payout - revenue, 0)) FILTER (WHERE is_loss_maker), 0), 2) AS loss,
-       count(*) FILTER (WHERE held) AS holdout_influencers, sum(h_payout) FILTER (WHERE held) AS holdout_payout,
+       count(*) FILTER (WHERE held) AS holdout_influencers, sum(payout) FILTER (WHERE held) AS holdout_payout,
        sum(h_inc) FILTER (WHERE held) AS incremental_revenue_summed, sqrt(sum(h_v) FILTER (WHERE held)) AS incremental_revenue_summed_se,
-       sum(h_inc) FILTER (WHERE held) / nullif(sum(h_payout) FILTER (WHERE held), 0) AS iroas_summed,
+       sum(h_inc) FILTER (WHERE held) / nullif(sum(payout) FILTER (WHERE held), 0)::float8 AS iroas_summed,
        (sum(h_v) FILTER (WHERE held)) ^ 2 / nullif(sum(h_v2) FILTER (WHERE held), 0) AS iroas_summed_df
 FROM (
   SELECT m.dim, m.key, m.orders, m.revenue, k.is_loss_maker, k.payout * m.orders / nullif(k.orders, 0) AS payout,
-         k.incremental_revenue_se IS NOT NULL AND x.w > 0 AS held, k.payout * x.w AS h_payout, k.incremental_revenue * x.w AS h_inc,
+         k.incremental_revenue_se IS NOT NULL AND x.w > 0 AS held, k.incremental_revenue * x.w AS h_inc,
          (k.incremental_revenue_se * x.w) ^ 2 AS h_v, (k.incremental_revenue_se * x.w) ^ 4 / nullif(k.holdout_df, 0) AS h_v2
   FROM (SELECT 'product' AS dim, product AS key, influencer_id, orders, revenue FROM core.orders_product
         UNION ALL
