@@ -122,7 +122,11 @@ describe('a helper process', () => {
       renderer.close();
     }
     const again = digestRenderer();
-    expect(again).not.toBe(renderer);
-    expect(await again.call('html', '<mjml><mj-body></mj-body></mjml>')).toContain('<!doctype html>');
+    try {
+      expect(again).not.toBe(renderer);
+      expect(await again.call('html', '<mjml><mj-body></mj-body></mjml>')).toContain('<!doctype html>');
+    } finally {
+      again.close();
+    }
   });
 });

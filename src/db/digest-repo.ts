@@ -210,7 +210,7 @@ function sliceWeeks(db: DbOrTrx, period: Period, trendWeeks: number, creators: R
 /**
  * The slice's all-time line: its creators' orders, revenue and payout (by w), and incremental ROAS
  * as DESIGN.md defines it for a slice: Σ incremental revenue / Σ payout of the creators with a
- * holdout, the interval from their summed variances (as sql/kpis/7_slice_iroas.sql and 4_dimensions.sql for the marts).
+ * holdout, the interval from their summed variances (as sql/kpis/4_dimensions.sql and 6_portfolio_kpis.sql for the marts).
  */
 async function sliceTotals(db: DbOrTrx, creators: RawBuilder<unknown>): Promise<SliceTotalsRow | null> {
   const r = await sql<SliceTotalsRow & { inc: number | null; hp: number | null; v: number | null; v2: number | null }>`

@@ -180,7 +180,7 @@ function holdoutArrays(rows: ({ id: string } & HoldoutResult)[]) {
   };
 }
 
-/** The marts with an incremental ROAS summed over influencers (sql/kpis/7_slice_iroas.sql; products and campaigns in 4_dimensions.sql). */
+/** The marts with an incremental ROAS summed over influencers (sql/kpis/4_dimensions.sql, 6_portfolio_kpis.sql). */
 export const SLICE_MARTS = ['portfolio_kpis', 'platform_kpis', 'category_kpis', 'persona_kpis', 'product_kpis', 'campaign_kpis'] as const;
 
 /**
